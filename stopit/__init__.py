@@ -1,0 +1,3 @@
+"""stopit: an email-driven harassment report desk (ingest → extract → trace → route → act → store → schedule)."""
+
+__version__ = "0.1.0"

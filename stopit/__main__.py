@@ -1,0 +1,5 @@
+"""Entry point for ``python -m stopit``."""
+
+from stopit.cli import main
+
+main()

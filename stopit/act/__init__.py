@@ -1,0 +1,1 @@
+"""Act: render the desk's messages from templates and hand them to the mail system."""

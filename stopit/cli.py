@@ -1,0 +1,331 @@
+"""Owns the command line: one click group whose commands call into the stages; nothing imports it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stopit import config as config_mod
+from stopit.act.send import drain, make_transport
+from stopit.config import Config
+from stopit.desk import Desk, handle
+from stopit.errors import ConfigError, MailboxError, StopitError, StoreError
+from stopit.ingest.mailbox import open_mailbox
+from stopit.ingest.parse import envelope_of
+from stopit.models import Facts, RawMessage
+from stopit.pipeline import plan as make_plan
+from stopit.store import Store
+
+EX_TEMPFAIL = 75
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s stopit[%(process)d] %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _load(ctx: click.Context) -> Config:
+    try:
+        return config_mod.load(ctx.obj["config_path"])
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _open_desk(ctx: click.Context) -> Desk:
+    cfg = _load(ctx)
+    try:
+        return Desk.open(cfg)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("--config", "config_path", metavar="PATH",
+              help="Config file (default: $STOPIT_CONFIG, else /etc/stopit/config.toml).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """stopit: the harassment report desk behind a mailbox.
+
+    Example: stopit --config /etc/stopit/config.toml run
+    """
+    _setup_logging(log_level)
+    ctx.obj = {"config_path": config_path}
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Process the mailbox, drain the outbox, then exit.")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the desk: watch the mailbox, open cases, send mail.
+
+    Exits non-zero after --once if any message was quarantined or any mail failed.
+
+    Example: stopit --config demo/config.toml run --once
+    """
+    from stopit.daemon import Daemon
+
+    desk = _open_desk(ctx)
+    try:
+        daemon = Daemon(desk)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stats = asyncio.run(daemon.run_once() if once else daemon.run_forever())
+    click.echo(
+        f"processed {stats.processed}, duplicates {stats.duplicates}, quarantined "
+        f"{stats.quarantined}; mail sent {stats.sent}, deferred {stats.deferred}, "
+        f"failed {stats.failed}", err=True)
+    if once and not stats.clean:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_context
+def ingest(ctx: click.Context, file: str | None) -> None:
+    """Store one message piped in by the mail server (stdin when no FILE).
+
+    Exits 0 once the message is stored, 75 (EX_TEMPFAIL) when it cannot be stored right now,
+    so that the mail server tries again. A malformed message is never refused.
+
+    Example (Postfix aliases): stopit: "|/opt/stopit/bin/stopit ingest"
+    """
+    data = sys.stdin.buffer.read() if file in (None, "-") else Path(file).read_bytes()
+    try:
+        cfg = config_mod.load(ctx.obj["config_path"])
+        desk = Desk.open(cfg)
+        outcome = handle(desk, RawMessage(data, "pipe"))
+    except (ConfigError, StoreError, OSError) as exc:
+        click.echo(f"stopit ingest: cannot store the message now: {exc}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    click.echo(outcome.log_line(), err=True)
+    try:
+        asyncio.run(_drain_once(desk))
+    except StopitError as exc:
+        click.echo(f"stopit ingest: stored; sending waits for the daemon: {exc}", err=True)
+
+
+async def _drain_once(desk: Desk) -> None:
+    transport = make_transport(desk.config)
+    try:
+        await drain(desk.store, transport, desk.config)
+    finally:
+        await transport.close()
+
+
+@main.command("check-config")
+@click.option("--offline", is_flag=True, help="Only validate; do not log in anywhere.")
+@click.pass_context
+def check_config(ctx: click.Context, offline: bool) -> None:
+    """Validate the config, then try the IMAP login and the SMTP connection.
+
+    Example: stopit --config /etc/stopit/config.toml check-config
+    """
+    cfg = _load(ctx)
+    click.echo(f"config {cfg.path}: valid")
+    if offline:
+        return
+    ok = _try("mailbox", lambda: _check_mailbox(cfg))
+    ok = _try("smtp", lambda: asyncio.run(_check_smtp(cfg))) and ok
+    ok = _try("database", lambda: _check_database(cfg)) and ok
+    if not ok:
+        sys.exit(1)
+
+
+def _try(what: str, check: Any) -> bool:
+    try:
+        detail = check()
+    except (StopitError, OSError) as exc:
+        click.echo(f"{what}: FAILED: {exc}")
+        return False
+    click.echo(f"{what}: ok ({detail})")
+    return True
+
+
+def _check_mailbox(cfg: Config) -> str:
+    box = open_mailbox(cfg)
+    box.connect()
+    try:
+        return f"{box.describe()}, {len(box.pending())} message(s) waiting"
+    finally:
+        box.close()
+
+
+async def _check_smtp(cfg: Config) -> str:
+    endpoint = cfg.smtp
+    if endpoint.is_maildir:
+        Path(endpoint.path).mkdir(parents=True, exist_ok=True)
+        return f"outgoing mail is written to the Maildir {endpoint.path}"
+    transport = make_transport(cfg)
+    try:
+        await transport._connect()  # type: ignore[attr-defined]
+    except OSError as exc:
+        raise MailboxError(f"{endpoint.host}:{endpoint.port}: {exc}") from exc
+    finally:
+        await transport.close()
+    return f"{endpoint.scheme}://{endpoint.host}:{endpoint.port} accepted the connection"
+
+
+def _check_database(cfg: Config) -> str:
+    store = Store(cfg.database)
+    store.close()
+    return str(cfg.database)
+
+
+@main.group()
+def cases() -> None:
+    """Read the cases."""
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    widths = {c: max([len(c), *(len(str(r[c])) for r in rows)]) for c in columns}
+    widths["subject"] = min(widths.get("subject", 0), 50)
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row[c])[: widths[c]].ljust(widths[c]) for c in columns))
+
+
+@cases.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def cases_list(ctx: click.Context, as_json: bool) -> None:
+    """List every case.
+
+    Example: stopit cases list --json
+    """
+    rows = _open_desk(ctx).store.list_cases()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no cases yet")
+        return
+    _print_table(rows, ["id", "status", "queue", "urgent", "reporter", "created_at", "subject"])
+
+
+@cases.command("show")
+@click.argument("case_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def cases_show(ctx: click.Context, case_id: int, as_json: bool) -> None:
+    """Show one case with its messages and events.
+
+    Example: stopit cases show 17 --json
+    """
+    detail = _open_desk(ctx).store.case_detail(case_id)
+    if detail is None:
+        raise click.ClickException(f"no case #{case_id}")
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"case #{detail['id']} [{detail['status']}] queue {detail['queue']}"
+               f"{' URGENT' if detail['urgent'] else ''}")
+    click.echo(f"reporter: {detail['reporter']}\nsubject: {detail['subject']}")
+    click.echo("messages:")
+    for m in detail["messages"]:
+        click.echo(f"  {m['at']} {m['direction']:3} {m['kind']:8} {m['sha256'][:12]} "
+                   f"{m['size']:>8} B  {m['subject']}")
+    click.echo("events:")
+    for e in detail["events"]:
+        click.echo(f"  {e['at']} {e['type']}: {e['detail']}")
+
+
+@main.group()
+def audit() -> None:
+    """Check the tamper-evident event log."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Recompute the hash chain of every event; exit 1 if any was altered or removed.
+
+    Example: stopit audit verify
+    """
+    check = _open_desk(ctx).store.verify_chain()
+    if check.ok:
+        click.echo(f"event log intact: {check.count} events")
+        return
+    click.echo(f"event log BROKEN at event {check.first_bad_id}: {check.problem}")
+    sys.exit(1)
+
+
+@main.group()
+def quarantine() -> None:
+    """See and release messages that could not be processed."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def quarantine_list(ctx: click.Context, as_json: bool) -> None:
+    """List quarantined messages with the stage that failed.
+
+    Example: stopit quarantine list
+    """
+    rows = _open_desk(ctx).store.quarantined()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"#{row['id']} {row['at']} {row['sha256'][:12]} {row['stage']}: {row['error']}")
+    if not rows:
+        click.echo("quarantine is empty")
+
+
+@quarantine.command("release")
+@click.argument("entry", type=int)
+@click.pass_context
+def quarantine_release(ctx: click.Context, entry: int) -> None:
+    """Put a quarantined message back for processing (the daemon picks it up at start).
+
+    Example: stopit quarantine release 3
+    """
+    from stopit.desk import resume_unfinished
+
+    desk = _open_desk(ctx)
+    try:
+        desk.store.release(entry)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for outcome in resume_unfinished(desk):
+        click.echo(outcome.log_line())
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def explain(ctx: click.Context, file: str, as_json: bool) -> None:
+    """Dry run over one message: how it is classified and what would be done. Writes nothing.
+
+    Example: stopit explain report.eml --json
+    """
+    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
+    env = envelope_of(raw)
+    planned = make_plan(env, Facts(), cfg)
+    result = {
+        "kind": planned.kind.value,
+        "reason": planned.classification.reason,
+        "sha256": raw.sha256,
+        "actions": [{"type": "send", "to": list(m.to), "template": m.template}
+                    for m in planned.mails],
+        "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
+    }
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{file}: {result['kind']} ({result['reason']})")
+    for action in result["actions"]:
+        click.echo(f"  would send {action['template']} to {', '.join(action['to'])}")

@@ -1,0 +1,319 @@
+"""Owns the configuration: the settings table (each fact declared once), loading, validation, secrets."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from stopit.errors import ConfigError
+
+DEFAULT_PATH = Path("/etc/stopit/config.toml")
+ENV_PATH = "STOPIT_CONFIG"
+
+MAILBOX_SCHEMES = ("imap", "imaps", "imap+starttls", "maildir")
+SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls", "maildir")
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+DEFAULT_EMERGENCY = (
+    "If you are in danger right now, call 911, or the campus police at 617-253-1212\n"
+    "(from a campus phone: 100). You do not need to wait for us."
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: its name, default, expected type and the help shown to IT."""
+
+    key: str
+    default: Any
+    help: str
+    kind: str = "str"
+    check: Callable[[Any], str | None] | None = None
+
+
+def _url_check(schemes: tuple[str, ...]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        scheme = urlsplit(str(value)).scheme
+        if scheme not in schemes:
+            listed = ", ".join(schemes[:-1]) + " or " + schemes[-1]
+            return f'unknown scheme "{scheme}" (expected {listed})'
+        return None
+
+    return check
+
+
+def _email_check(value: Any) -> str | None:
+    return None if _EMAIL.match(str(value)) else f'"{value}" is not an email address'
+
+
+def _cidr_list_check(value: Any) -> str | None:
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            return f'"{item}" is not a network in CIDR form (expected e.g. "192.0.2.0/24")'
+    return None
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else f"{value} must be greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else f"{value} must be 0 or more"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("desk.address", "stopit@campus.example.edu",
+            "The reporting address; the From of everything the desk sends.", check=_email_check),
+    Setting("desk.name", "Stopit", "How the desk signs its messages."),
+    Setting("desk.organization", "Example University", "The organization's name, used in messages."),
+    Setting("desk.org_domains", ["campus.example.edu"],
+            "Our own mail domains: senders here are internal.", "list"),
+    Setting("desk.trusted_networks", [],
+            "Our own MX and relays (CIDR); Received lines they add are trusted.", "list",
+            _cidr_list_check),
+    Setting("desk.internal_networks", [],
+            "Networks inside the organization (CIDR), as SpamAssassin's internal_networks.", "list",
+            _cidr_list_check),
+    Setting("desk.database", "/var/lib/stopit/stopit.db",
+            "The SQLite database; large raw messages live beside it in blobs/."),
+    Setting("desk.ack_limit_per_hour", 5,
+            "At most this many acknowledgements to one reporter address per hour.", "int",
+            _non_negative),
+    Setting("desk.max_message_bytes", 64 * 1024 * 1024,
+            "Larger messages are still stored byte-exact, then quarantined for staff.", "int",
+            _positive),
+    Setting("desk.default_queue", "stopit", "The queue a new case is opened in."),
+    Setting("desk.emergency_text", DEFAULT_EMERGENCY,
+            "Emergency help, printed in every acknowledgement. Use your campus numbers."),
+    Setting("desk.templates_dir", "",
+            "A site directory of templates that override the shipped ones by name."),
+    Setting("desk.offline", False, "Never make DNS or RDAP lookups.", "bool"),
+    Setting("mailbox.url", "maildir:///var/lib/stopit/inbox",
+            "imap://user@host:port/FOLDER, imaps://, imap+starttls://, or maildir:///path.",
+            check=_url_check(MAILBOX_SCHEMES)),
+    Setting("mailbox.password_file", "",
+            "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, "
+            "else $STOPIT_IMAP_PASSWORD."),
+    Setting("mailbox.processed_folder", "Processed",
+            "Where a message goes once its report is stored."),
+    Setting("mailbox.quarantine_folder", "Quarantine",
+            "Where a message goes when it could not be processed."),
+    Setting("mailbox.idle", True, "Use IMAP IDLE when the server offers it.", "bool"),
+    Setting("mailbox.poll_seconds", 60,
+            "How often to look for new mail without IDLE (and as a fallback with it).", "int",
+            _positive),
+    Setting("mailbox.timeout_seconds", 30, "Network timeout for IMAP commands.", "int", _positive),
+    Setting("mailbox.tls_ca_file", "", "A CA bundle to verify the IMAP server with."),
+    Setting("mailbox.tls_verify", True, "Verify the IMAP server's certificate.", "bool"),
+    Setting("smtp.url", "maildir:///var/lib/stopit/outbox",
+            "smtp://[user@]host:port, smtps://, smtp+starttls://, or maildir:///path.",
+            check=_url_check(SMTP_SCHEMES)),
+    Setting("smtp.password_file", "",
+            "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, "
+            "else $STOPIT_SMTP_PASSWORD."),
+    Setting("smtp.timeout_seconds", 30, "Network timeout for SMTP.", "int", _positive),
+    Setting("smtp.tls_ca_file", "", "A CA bundle to verify the SMTP server with."),
+    Setting("smtp.tls_verify", True, "Verify the SMTP server's certificate.", "bool"),
+    Setting("smtp.max_attempts", 12,
+            "Temporary failures are retried with backoff up to this many attempts.", "int",
+            _positive),
+    Setting("smtp.retry_base_seconds", 30,
+            "First retry delay; each later one doubles, up to an hour.", "int", _positive),
+)
+
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+SECRET_KEYS = ("mailbox.password", "smtp.password")
+
+_KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "str": (str, "a string"),
+    "int": (int, "a whole number"),
+    "bool": (bool, "true or false"),
+    "list": (list, "a list of strings"),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A parsed mailbox or SMTP URL."""
+
+    scheme: str
+    host: str
+    port: int
+    user: str
+    path: str
+
+    @property
+    def is_maildir(self) -> bool:
+        return self.scheme == "maildir"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration. `values` holds every setting by its dotted key."""
+
+    path: Path | None
+    values: Mapping[str, Any]
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def desk_address(self) -> str:
+        return str(self.values["desk.address"])
+
+    @property
+    def database(self) -> Path:
+        return Path(self.values["desk.database"])
+
+    @property
+    def state_dir(self) -> Path:
+        return self.database.parent
+
+    @property
+    def mailbox(self) -> Endpoint:
+        return parse_endpoint(self.values["mailbox.url"], "mailbox.url", 143, self.path)
+
+    @property
+    def smtp(self) -> Endpoint:
+        return parse_endpoint(self.values["smtp.url"], "smtp.url", 25, self.path)
+
+    def password(self, section: str) -> str | None:
+        """The secret for `mailbox` or `smtp`, from the first of its sources that has one."""
+        return resolve_password(self, section)
+
+
+def _default_ports(scheme: str, fallback: int) -> int:
+    return {"imaps": 993, "imap": 143, "imap+starttls": 143, "smtps": 465,
+            "smtp+starttls": 587, "smtp": 25}.get(scheme, fallback)
+
+
+def parse_endpoint(url: str, key: str, fallback_port: int, base: Path | None) -> Endpoint:
+    parts = urlsplit(url)
+    if parts.scheme == "maildir":
+        raw_path = unquote(parts.netloc + parts.path)
+        if not raw_path:
+            raise ConfigError(f"{key}: maildir URL has no path (expected maildir:///path)")
+        path = Path(raw_path)
+        if not path.is_absolute() and base is not None:
+            path = base.parent / path
+        return Endpoint("maildir", "", 0, "", str(path))
+    try:
+        port = parts.port or _default_ports(parts.scheme, fallback_port)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: bad port in {url!r} (expected a number)") from exc
+    if not parts.hostname:
+        raise ConfigError(f"{key}: no host in {url!r} (expected {parts.scheme}://host:port)")
+    return Endpoint(parts.scheme, parts.hostname, port, unquote(parts.username or ""),
+                    unquote(parts.path.lstrip("/")))
+
+
+def _flatten(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section, body in data.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: {section}: expected a [{section}] table")
+        for key, value in body.items():
+            flat[f"{section}.{key}"] = value
+    return flat
+
+
+def _check_value(setting: Setting, value: Any) -> str | None:
+    expected_type, words = _KIND_CHECKS[setting.kind]
+    if setting.kind == "int" and isinstance(value, bool):
+        return f"expected {words}, got {value!r}"
+    if not isinstance(value, expected_type):
+        return f"expected {words}, got {value!r}"
+    if setting.kind == "list" and not all(isinstance(v, str) for v in value):
+        return f"expected {words}, got {value!r}"
+    return setting.check(value) if setting.check else None
+
+
+def validate(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Merge `raw` over the defaults; every mistake is `where: key: what is wrong`."""
+    flat = _flatten(raw, where)
+    values = {s.key: s.default for s in SETTINGS}
+    for key, value in flat.items():
+        if key in SECRET_KEYS:
+            values[key] = value
+            continue
+        setting = SETTINGS_BY_KEY.get(key)
+        if setting is None:
+            raise ConfigError(f"{where}: {key}: unknown setting (see config.example.toml)")
+        problem = _check_value(setting, value)
+        if problem:
+            raise ConfigError(f"{where}: {key}: {problem}")
+        values[key] = value
+    return values
+
+
+def find_config_path(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_PATH)
+    return Path(env) if env else DEFAULT_PATH
+
+
+def load(explicit: str | None = None) -> Config:
+    """Read and validate the config named by --config, $STOPIT_CONFIG or the default path."""
+    path = find_config_path(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file (give --config PATH or set ${ENV_PATH})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    return from_text(text, path)
+
+
+def from_text(text: str, path: Path | None = None) -> Config:
+    where = str(path) if path else "<config>"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    values = validate(raw, where)
+    values["desk.database"] = str(_relative_to(path, values["desk.database"]))
+    if values["desk.templates_dir"]:
+        values["desk.templates_dir"] = str(_relative_to(path, values["desk.templates_dir"]))
+    config = Config(path=path, values=values)
+    for key in ("mailbox.url", "smtp.url"):
+        parse_endpoint(values[key], f"{where}: {key}", 0, path)
+    return config
+
+
+def _relative_to(config_path: Path | None, value: str) -> Path:
+    p = Path(value)
+    if p.is_absolute() or config_path is None:
+        return p
+    return config_path.parent / p
+
+
+def resolve_password(config: Config, section: str) -> str | None:
+    inline = config.values.get(f"{section}.password")
+    if inline:
+        return str(inline)
+    key = f"{section}.password_file"
+    file_name = config.values.get(key, "")
+    if file_name:
+        path = _relative_to(config.path, file_name)
+        try:
+            return path.read_text(encoding="utf-8").strip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from exc
+    cred_name = {"mailbox": "imap-password", "smtp": "smtp-password"}[section]
+    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+    if cred_dir and (Path(cred_dir) / cred_name).is_file():
+        return (Path(cred_dir) / cred_name).read_text(encoding="utf-8").strip("\r\n")
+    env_name = {"mailbox": "STOPIT_IMAP_PASSWORD", "smtp": "STOPIT_SMTP_PASSWORD"}[section]
+    return os.environ.get(env_name)

@@ -1,0 +1,145 @@
+"""Owns carrying one incoming message through the stages: store the bytes, plan, apply the plan in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jinja2
+
+from stopit import pipeline
+from stopit.act.render import compose, template_environment
+from stopit.config import Config
+from stopit.errors import ProcessingError, StoreError
+from stopit.ingest.parse import envelope_of, parse_message
+from stopit.models import Envelope, Facts, Kind, Plan, RawMessage
+from stopit.store import Store
+
+log = logging.getLogger("stopit.desk")
+
+_OUR_IDS = re.compile(rb"<stopit\.\d+\.[0-9a-f]+@[^<>\s]+>")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one incoming message."""
+
+    sha256: str
+    state: str
+    kind: str = ""
+    case_id: int | None = None
+    duplicate: bool = False
+    detail: str = ""
+
+    def log_line(self) -> str:
+        case = f"case #{self.case_id}" if self.case_id else "no case"
+        dup = " (already stored)" if self.duplicate else ""
+        return f"{case} {self.kind or '-'} {self.state}{dup} sha256={self.sha256[:12]} {self.detail}"
+
+
+@dataclass
+class Desk:
+    """What processing needs, built once at start-up and passed explicitly."""
+
+    config: Config
+    store: Store
+    templates: jinja2.Environment
+
+    @classmethod
+    def open(cls, config: Config, store: Store | None = None) -> Desk:
+        return cls(config, store or Store(config.database), template_environment(config))
+
+
+def gather_facts(desk: Desk, env: Envelope, raw: RawMessage) -> Facts:
+    ids = (*env.references, *env.in_reply_to)
+    if not ids and env.content_type == "multipart/report":
+        # A bounce of our own mail names our Message-ID only inside the returned headers.
+        ids = tuple(m.decode("ascii", "replace") for m in _OUR_IDS.findall(raw.data))
+    reporter = env.from_.address if env.from_ else ""
+    since = desk.store.clock() - timedelta(hours=1)
+    return Facts(
+        replied_case=desk.store.case_for_message_ids(ids),
+        acks_last_hour=desk.store.acks_since(reporter, since) if reporter else 0,
+    )
+
+
+def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int) -> int | None:
+    store = desk.store
+    with store.transaction():
+        case_id = plan.case_id
+        if plan.open_case:
+            case_id = store.open_case(plan.queue, plan.reporter, plan.subject, env.sha256)
+        store.describe_incoming(row_id, env, plan.kind.value)
+        store.set_state(row_id, "processed", case_id)
+        for event in plan.events:
+            store.add_event(case_id, event.type, event.detail)
+        for mail in plan.mails:
+            outgoing = compose(desk.templates, desk.config, mail, case_id, {
+                "reporter_name": env.from_.name if env.from_ else "",
+                "report_subject": env.subject,
+            }, store.clock())
+            store.add_outgoing(outgoing, case_id)
+            store.add_event(case_id, "mail.queued",
+                            f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}")
+            if mail.audience == "reporter" and case_id is not None and plan.open_case:
+                store.update_case(case_id, ack_message_id=outgoing.message_id)
+    return case_id
+
+
+def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
+    limit = int(desk.config["desk.max_message_bytes"])
+    if raw.size > limit:
+        raise ProcessingError("intake", f"{raw.size} bytes is over desk.max_message_bytes ({limit})")
+    try:
+        env = envelope_of(raw, parse_message(raw.data))
+    except (ValueError, LookupError, TypeError, RecursionError, AttributeError) as exc:
+        raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
+    return env, pipeline.plan(env, gather_facts(desk, env, raw), desk.config)
+
+
+def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
+    """Plan and apply for a message whose bytes are already stored; failures quarantine it."""
+    stage = "plan"
+    try:
+        env, plan = _plan_for(desk, raw)
+        stage = "act"
+        case_id = _apply(desk, plan, env, row_id)
+    except StoreError:
+        raise
+    except ProcessingError as exc:
+        qid = desk.store.quarantine(row_id, raw.sha256, exc.stage, str(exc))
+        return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one message's failure must not stop the desk
+        log.exception("message %s failed at %s", raw.sha256[:12], stage)
+        qid = desk.store.quarantine(row_id, raw.sha256, stage, f"{type(exc).__name__}: {exc}")
+        return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {stage}: {exc}")
+    mails = f"{len(plan.mails)} mail(s) queued" if plan.mails else "nothing to send"
+    return Outcome(raw.sha256, "processed", plan.kind.value, case_id,
+                   detail=f"{mails}; {plan.classification.reason}")
+
+
+def handle(desk: Desk, raw: RawMessage) -> Outcome:
+    """Store the exact bytes first; then plan and apply, unless this message was done before."""
+    stored = desk.store.store_incoming(raw)
+    if not stored.is_new and stored.state != "received":
+        return Outcome(raw.sha256, stored.state, case_id=stored.case_id, duplicate=True)
+    outcome = process_stored(desk, stored.row_id, raw)
+    log.info("%s", outcome.log_line())
+    return outcome
+
+
+def resume_unfinished(desk: Desk) -> list[Outcome]:
+    """Finish messages stored before a crash, or released from quarantine, but never planned."""
+    outcomes = []
+    for row_id in desk.store.unfinished_incoming():
+        raw = RawMessage(desk.store.raw_bytes(row_id), "resume")
+        outcome = process_stored(desk, row_id, raw)
+        log.info("%s (resumed)", outcome.log_line())
+        outcomes.append(outcome)
+    return outcomes
+
+
+def is_report(outcome: Outcome) -> bool:
+    return outcome.kind == Kind.REPORT.value

@@ -1,0 +1,72 @@
+"""Owns deciding whether an incoming message is a report, a reply, an automatic message or a bounce."""
+
+from __future__ import annotations
+
+import re
+
+from stopit.models import Classification, Envelope, Facts, Kind
+
+_AUTO_PRECEDENCE = {"bulk", "junk", "list"}
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
+_BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)? ?(reply|response)|out of (the )?office|abwesenheitsnotiz|"
+    r"r[ée]ponse automatique|respuesta autom[áa]tica|undeliverable|delivery status notification)",
+    re.IGNORECASE,
+)
+
+
+def _return_path(env: Envelope) -> str | None:
+    if not env.has_header("Return-Path"):
+        return None
+    return env.header("Return-Path").strip().strip("<>").strip()
+
+
+def bounce_reason(env: Envelope) -> str | None:
+    if env.content_type == "multipart/report" and env.report_type == "delivery-status":
+        return "multipart/report; report-type=delivery-status"
+    sender = env.from_.address if env.from_ else ""
+    if _BOUNCE_SENDERS.match(sender):
+        return f"From {sender}"
+    return_path = _return_path(env)
+    if return_path is not None and _BOUNCE_SENDERS.match(return_path):
+        return f"Return-Path <{return_path}>"
+    return None
+
+
+def auto_reason(env: Envelope) -> str | None:
+    """Why RFC 3834 says this message must not be answered, or None."""
+    auto_submitted = env.header("Auto-Submitted").strip().lower()
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = env.header("Precedence").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in _LIST_HEADERS:
+        if env.has_header(name):
+            return f"{name} header (mailing list)"
+    if env.has_header("X-Auto-Response-Suppress"):
+        return f"X-Auto-Response-Suppress: {env.header('X-Auto-Response-Suppress')}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+        if env.has_header(name):
+            return f"{name} header"
+    if _return_path(env) == "":
+        return "empty Return-Path (<>)"
+    if env.content_type == "multipart/report":
+        return f"multipart/report; report-type={env.report_type or '?'}"
+    if _AUTO_SUBJECT.match(env.subject):
+        return f"automatic subject: {env.subject[:60]!r}"
+    return None
+
+
+def classify(env: Envelope, facts: Facts) -> Classification:
+    """Bounces first, then any automatic message, then replies to our mail, else a report."""
+    reason = bounce_reason(env)
+    if reason:
+        return Classification(Kind.BOUNCE, reason)
+    reason = auto_reason(env)
+    if reason:
+        return Classification(Kind.AUTO, reason)
+    if facts.replied_case is not None:
+        return Classification(Kind.REPLY, f"answers our message on case #{facts.replied_case}")
+    return Classification(Kind.REPORT, "a new message to the desk")

@@ -1,0 +1,241 @@
+"""Owns the reporting mailbox: IMAP (imapclient, IDLE or polling) or a local Maildir, behind one interface."""
+
+from __future__ import annotations
+
+import logging
+import mailbox as stdlib_mailbox
+import os
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import imapclient
+from imapclient.exceptions import IMAPClientError
+
+from stopit.config import Config, Endpoint
+from stopit.errors import MailboxError
+from stopit.models import RawMessage
+
+log = logging.getLogger("stopit.mailbox")
+
+FETCH_BATCH = 25
+IDLE_SLICE_SECONDS = 1.0
+# RFC 2177: clients should re-issue IDLE at least every 29 minutes.
+IDLE_MAX_SECONDS = 25 * 60
+
+NETWORK_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message waiting in the mailbox: its stable key, its bytes, and the mailbox's handle."""
+
+    key: str
+    raw: RawMessage
+    handle: str | int
+
+
+class Mailbox(Protocol):
+    def connect(self) -> None: ...
+
+    def pending(self) -> list[str | int]: ...
+
+    def fetch(self, handles: list[str | int]) -> Iterator[Incoming]: ...
+
+    def move(self, handles: list[str | int], folder: str) -> None: ...
+
+    def wait(self, seconds: float, stopping: Callable[[], bool]) -> None: ...
+
+    def close(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+class MaildirMailbox:
+    """A Maildir as the reporting mailbox; Processed and Quarantine are Maildir++ subfolders."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.box: stdlib_mailbox.Maildir | None = None
+
+    def describe(self) -> str:
+        return f"maildir://{self.path}"
+
+    def connect(self) -> None:
+        try:
+            self.box = stdlib_mailbox.Maildir(str(self.path), create=True)
+        except OSError as exc:
+            raise MailboxError(f"{self.path}: cannot open Maildir: {exc}") from exc
+
+    def _files(self) -> list[Path]:
+        found = []
+        for sub in ("new", "cur"):
+            folder = self.path / sub
+            if folder.is_dir():
+                found.extend(p for p in folder.iterdir() if not p.name.startswith("."))
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def pending(self) -> list[str | int]:
+        return [f"{p.parent.name}/{p.name}" for p in self._files()]
+
+    def fetch(self, handles: list[str | int]) -> Iterator[Incoming]:
+        for handle in handles:
+            path = self.path / str(handle)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            key = f"maildir://{self.path}/{str(handle).split('/', 1)[1].split(':2,')[0]}"
+            yield Incoming(key, RawMessage(data, key), handle)
+
+    def move(self, handles: list[str | int], folder: str) -> None:
+        target = self.path / f".{folder}"
+        for sub in ("new", "cur", "tmp"):
+            (target / sub).mkdir(parents=True, exist_ok=True)
+        for handle in handles:
+            name = str(handle).split("/", 1)[1]
+            try:
+                os.rename(self.path / str(handle), target / "cur" / name)
+            except FileNotFoundError:
+                continue
+
+    def wait(self, seconds: float, stopping: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not stopping():
+            if self._files():
+                return
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self.box = None
+
+
+class ImapMailbox:
+    """An IMAP folder. Messages are known by (mailbox, UIDVALIDITY, UID); nothing is ever deleted."""
+
+    def __init__(self, endpoint: Endpoint, password: str | None, config: Config) -> None:
+        self.endpoint = endpoint
+        self.password = password
+        self.folder = endpoint.path or "INBOX"
+        self.use_idle = bool(config["mailbox.idle"])
+        self.timeout = float(config["mailbox.timeout_seconds"])
+        self.folders = (str(config["mailbox.processed_folder"]),
+                        str(config["mailbox.quarantine_folder"]))
+        self.ssl_context = ssl.create_default_context(cafile=config["mailbox.tls_ca_file"] or None)
+        if not config["mailbox.tls_verify"]:
+            self.ssl_context.check_hostname = False
+            self.ssl_context.verify_mode = ssl.CERT_NONE
+        self.client: imapclient.IMAPClient | None = None
+        self.uidvalidity = 0
+        self.capabilities: set[bytes] = set()
+
+    def describe(self) -> str:
+        e = self.endpoint
+        return f"{e.scheme}://{e.user}@{e.host}:{e.port}/{self.folder}"
+
+    def connect(self) -> None:
+        e = self.endpoint
+        try:
+            client = imapclient.IMAPClient(e.host, port=e.port, ssl=e.scheme == "imaps",
+                                           ssl_context=self.ssl_context, timeout=self.timeout)
+            if e.scheme == "imap+starttls":
+                client.starttls(self.ssl_context)
+            client.login(e.user, self.password or "")
+            self.capabilities = set(client.capabilities())
+            for folder in self.folders:
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
+            selected = client.select_folder(self.folder)
+        except NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.describe()}: {type(exc).__name__}: {exc}") from exc
+        self.client = client
+        self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
+
+    def _client(self) -> imapclient.IMAPClient:
+        if self.client is None:
+            raise MailboxError(f"{self.describe()}: not connected")
+        return self.client
+
+    def _key(self, uid: int) -> str:
+        e = self.endpoint
+        return f"imap://{e.user}@{e.host}/{self.folder};UIDVALIDITY={self.uidvalidity}/;UID={uid}"
+
+    def pending(self) -> list[str | int]:
+        try:
+            return list(self._client().search(["NOT", "DELETED"]))
+        except NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.describe()}: SEARCH failed: {exc}") from exc
+
+    def fetch(self, handles: list[str | int]) -> Iterator[Incoming]:
+        for start in range(0, len(handles), FETCH_BATCH):
+            batch = [int(h) for h in handles[start:start + FETCH_BATCH]]
+            try:
+                found = self._client().fetch(batch, ["BODY.PEEK[]"])
+            except NETWORK_ERRORS as exc:
+                raise MailboxError(f"{self.describe()}: FETCH failed: {exc}") from exc
+            for uid in batch:
+                data = found.get(uid, {}).get(b"BODY[]")
+                if data is None:
+                    continue
+                key = self._key(uid)
+                yield Incoming(key, RawMessage(bytes(data), key), uid)
+
+    def move(self, handles: list[str | int], folder: str) -> None:
+        client = self._client()
+        uids = [int(h) for h in handles]
+        try:
+            if b"MOVE" in self.capabilities:
+                client.move(uids, folder)
+                return
+            client.copy(uids, folder)
+            client.add_flags(uids, [imapclient.DELETED])
+            if b"UIDPLUS" in self.capabilities:
+                client.uid_expunge(uids)
+        except NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.describe()}: moving to {folder} failed: {exc}") from exc
+
+    def wait(self, seconds: float, stopping: Callable[[], bool]) -> None:
+        """IDLE until the server says something changed, `seconds` pass, or we are stopping."""
+        client = self._client()
+        try:
+            if not (self.use_idle and b"IDLE" in self.capabilities):
+                self._sleep(seconds, stopping)
+                client.noop()
+                return
+            client.idle()
+            try:
+                deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
+                while time.monotonic() < deadline and not stopping():
+                    if any(r[1] in (b"EXISTS", b"RECENT") for r in client.idle_check(
+                            timeout=IDLE_SLICE_SECONDS) if len(r) > 1):
+                        break
+            finally:
+                client.idle_done()
+        except NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.describe()}: waiting for mail failed: {exc}") from exc
+
+    @staticmethod
+    def _sleep(seconds: float, stopping: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not stopping():
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except NETWORK_ERRORS:
+            client.shutdown()
+
+
+def open_mailbox(config: Config) -> Mailbox:
+    endpoint = config.mailbox
+    if endpoint.is_maildir:
+        return MaildirMailbox(Path(endpoint.path))
+    return ImapMailbox(endpoint, config.password("mailbox"), config)

@@ -1,0 +1,147 @@
+"""The plain, frozen data that travels between stopit's stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What an incoming message is, as far as the desk is concerned."""
+
+    REPORT = "report"
+    REPLY = "reply"
+    AUTO = "auto"
+    BOUNCE = "bounce"
+
+
+@dataclass(frozen=True)
+class Address:
+    address: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return self.address
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """The exact bytes of one message as they arrived, and where they came from."""
+
+    data: bytes
+    origin: str
+    sha256: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The header facts of one incoming message that every later stage needs, decoded safely."""
+
+    sha256: str
+    size: int
+    subject: str
+    from_: Address | None
+    to: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    message_id: str
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    date: str
+    headers: tuple[tuple[str, str], ...]
+    content_type: str
+    report_type: str
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str:
+        """The first header called `name` (any case), or ''."""
+        lname = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lname), "")
+
+    def has_header(self, name: str) -> bool:
+        lname = name.lower()
+        return any(k.lower() == lname for k, _ in self.headers)
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: Kind
+    reason: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the database knows that the pure planner needs; gathered at the edge, passed in."""
+
+    replied_case: int | None = None
+    acks_last_hour: int = 0
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    """One message the desk means to send, before it is rendered."""
+
+    audience: str
+    template: str
+    to: tuple[str, ...]
+    subject: str
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    auto_submitted: str = "auto-replied"
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    type: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What should be done with one incoming message, as data; the daemon carries it out."""
+
+    classification: Classification
+    open_case: bool
+    case_id: int | None
+    queue: str
+    reporter: str
+    subject: str
+    mails: tuple[PlannedMail, ...] = ()
+    events: tuple[PlannedEvent, ...] = ()
+
+    @property
+    def kind(self) -> Kind:
+        return self.classification.kind
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A rendered message ready for the outbox."""
+
+    message_id: str
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    data: bytes
+    subject: str
+    audience: str
+    template: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row due for sending."""
+
+    outbox_id: int
+    message_id: str
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    data: bytes
+    attempts: int
