@@ -49,10 +49,15 @@ def _open_desk(ctx: click.Context) -> Desk:
 
 
 @click.group()
-@click.option("--config", "config_path", metavar="PATH",
-              help="Config file (default: $STOPIT_CONFIG, else /etc/stopit/config.toml).")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: $STOPIT_CONFIG, else /etc/stopit/config.toml).",
+)
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     """stopit: the harassment report desk behind a mailbox.
@@ -84,7 +89,9 @@ def run(ctx: click.Context, once: bool) -> None:
     click.echo(
         f"processed {stats.processed}, duplicates {stats.duplicates}, quarantined "
         f"{stats.quarantined}; mail sent {stats.sent}, deferred {stats.deferred}, "
-        f"failed {stats.failed}", err=True)
+        f"failed {stats.failed}",
+        err=True,
+    )
     if once and not stats.clean:
         sys.exit(1)
 
@@ -228,13 +235,17 @@ def cases_show(ctx: click.Context, case_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return
-    click.echo(f"case #{detail['id']} [{detail['status']}] queue {detail['queue']}"
-               f"{' URGENT' if detail['urgent'] else ''}")
+    click.echo(
+        f"case #{detail['id']} [{detail['status']}] queue {detail['queue']}"
+        f"{' URGENT' if detail['urgent'] else ''}"
+    )
     click.echo(f"reporter: {detail['reporter']}\nsubject: {detail['subject']}")
     click.echo("messages:")
     for m in detail["messages"]:
-        click.echo(f"  {m['at']} {m['direction']:3} {m['kind']:8} {m['sha256'][:12]} "
-                   f"{m['size']:>8} B  {m['subject']}")
+        click.echo(
+            f"  {m['at']} {m['direction']:3} {m['kind']:8} {m['sha256'][:12]} "
+            f"{m['size']:>8} B  {m['subject']}"
+        )
     click.echo("events:")
     for e in detail["events"]:
         click.echo(f"  {e['at']} {e['type']}: {e['detail']}")
@@ -319,8 +330,7 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
         "kind": planned.kind.value,
         "reason": planned.classification.reason,
         "sha256": raw.sha256,
-        "actions": [{"type": "send", "to": list(m.to), "template": m.template}
-                    for m in planned.mails],
+        "actions": [{"type": "send", "to": list(m.to), "template": m.template} for m in planned.mails],
         "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
     }
     if as_json:

@@ -72,63 +72,116 @@ def _non_negative(value: Any) -> str | None:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("desk.address", "stopit@campus.example.edu",
-            "The reporting address; the From of everything the desk sends.", check=_email_check),
+    Setting(
+        "desk.address",
+        "stopit@campus.example.edu",
+        "The reporting address; the From of everything the desk sends.",
+        check=_email_check,
+    ),
     Setting("desk.name", "Stopit", "How the desk signs its messages."),
     Setting("desk.organization", "Example University", "The organization's name, used in messages."),
-    Setting("desk.org_domains", ["campus.example.edu"],
-            "Our own mail domains: senders here are internal.", "list"),
-    Setting("desk.trusted_networks", [],
-            "Our own MX and relays (CIDR); Received lines they add are trusted.", "list",
-            _cidr_list_check),
-    Setting("desk.internal_networks", [],
-            "Networks inside the organization (CIDR), as SpamAssassin's internal_networks.", "list",
-            _cidr_list_check),
-    Setting("desk.database", "/var/lib/stopit/stopit.db",
-            "The SQLite database; large raw messages live beside it in blobs/."),
-    Setting("desk.ack_limit_per_hour", 5,
-            "At most this many acknowledgements to one reporter address per hour.", "int",
-            _non_negative),
-    Setting("desk.max_message_bytes", 64 * 1024 * 1024,
-            "Larger messages are still stored byte-exact, then quarantined for staff.", "int",
-            _positive),
+    Setting(
+        "desk.org_domains", ["campus.example.edu"], "Our own mail domains: senders here are internal.", "list"
+    ),
+    Setting(
+        "desk.trusted_networks",
+        [],
+        "Our own MX and relays (CIDR); Received lines they add are trusted.",
+        "list",
+        _cidr_list_check,
+    ),
+    Setting(
+        "desk.internal_networks",
+        [],
+        "Networks inside the organization (CIDR), as SpamAssassin's internal_networks.",
+        "list",
+        _cidr_list_check,
+    ),
+    Setting(
+        "desk.database",
+        "/var/lib/stopit/stopit.db",
+        "The SQLite database; large raw messages live beside it in blobs/.",
+    ),
+    Setting(
+        "desk.ack_limit_per_hour",
+        5,
+        "At most this many acknowledgements to one reporter address per hour.",
+        "int",
+        _non_negative,
+    ),
+    Setting(
+        "desk.max_message_bytes",
+        64 * 1024 * 1024,
+        "Larger messages are still stored byte-exact, then quarantined for staff.",
+        "int",
+        _positive,
+    ),
     Setting("desk.default_queue", "stopit", "The queue a new case is opened in."),
-    Setting("desk.emergency_text", DEFAULT_EMERGENCY,
-            "Emergency help, printed in every acknowledgement. Use your campus numbers."),
-    Setting("desk.templates_dir", "",
-            "A site directory of templates that override the shipped ones by name."),
+    Setting(
+        "desk.emergency_text",
+        DEFAULT_EMERGENCY,
+        "Emergency help, printed in every acknowledgement. Use your campus numbers.",
+    ),
+    Setting(
+        "desk.templates_dir", "", "A site directory of templates that override the shipped ones by name."
+    ),
     Setting("desk.offline", False, "Never make DNS or RDAP lookups.", "bool"),
-    Setting("mailbox.url", "maildir:///var/lib/stopit/inbox",
-            "imap://user@host:port/FOLDER, imaps://, imap+starttls://, or maildir:///path.",
-            check=_url_check(MAILBOX_SCHEMES)),
-    Setting("mailbox.password_file", "",
-            "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, "
-            "else $STOPIT_IMAP_PASSWORD."),
-    Setting("mailbox.processed_folder", "Processed",
-            "Where a message goes once its report is stored."),
-    Setting("mailbox.quarantine_folder", "Quarantine",
-            "Where a message goes when it could not be processed."),
+    Setting(
+        "mailbox.url",
+        "maildir:///var/lib/stopit/inbox",
+        "imap://user@host:port/FOLDER, imaps://, imap+starttls://, or maildir:///path.",
+        check=_url_check(MAILBOX_SCHEMES),
+    ),
+    Setting(
+        "mailbox.password_file",
+        "",
+        "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, "
+        "else $STOPIT_IMAP_PASSWORD.",
+    ),
+    Setting("mailbox.processed_folder", "Processed", "Where a message goes once its report is stored."),
+    Setting(
+        "mailbox.quarantine_folder", "Quarantine", "Where a message goes when it could not be processed."
+    ),
     Setting("mailbox.idle", True, "Use IMAP IDLE when the server offers it.", "bool"),
-    Setting("mailbox.poll_seconds", 60,
-            "How often to look for new mail without IDLE (and as a fallback with it).", "int",
-            _positive),
+    Setting(
+        "mailbox.poll_seconds",
+        60,
+        "How often to look for new mail without IDLE (and as a fallback with it).",
+        "int",
+        _positive,
+    ),
     Setting("mailbox.timeout_seconds", 30, "Network timeout for IMAP commands.", "int", _positive),
     Setting("mailbox.tls_ca_file", "", "A CA bundle to verify the IMAP server with."),
     Setting("mailbox.tls_verify", True, "Verify the IMAP server's certificate.", "bool"),
-    Setting("smtp.url", "maildir:///var/lib/stopit/outbox",
-            "smtp://[user@]host:port, smtps://, smtp+starttls://, or maildir:///path.",
-            check=_url_check(SMTP_SCHEMES)),
-    Setting("smtp.password_file", "",
-            "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, "
-            "else $STOPIT_SMTP_PASSWORD."),
+    Setting(
+        "smtp.url",
+        "maildir:///var/lib/stopit/outbox",
+        "smtp://[user@]host:port, smtps://, smtp+starttls://, or maildir:///path.",
+        check=_url_check(SMTP_SCHEMES),
+    ),
+    Setting(
+        "smtp.password_file",
+        "",
+        "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, "
+        "else $STOPIT_SMTP_PASSWORD.",
+    ),
     Setting("smtp.timeout_seconds", 30, "Network timeout for SMTP.", "int", _positive),
     Setting("smtp.tls_ca_file", "", "A CA bundle to verify the SMTP server with."),
     Setting("smtp.tls_verify", True, "Verify the SMTP server's certificate.", "bool"),
-    Setting("smtp.max_attempts", 12,
-            "Temporary failures are retried with backoff up to this many attempts.", "int",
-            _positive),
-    Setting("smtp.retry_base_seconds", 30,
-            "First retry delay; each later one doubles, up to an hour.", "int", _positive),
+    Setting(
+        "smtp.max_attempts",
+        12,
+        "Temporary failures are retried with backoff up to this many attempts.",
+        "int",
+        _positive,
+    ),
+    Setting(
+        "smtp.retry_base_seconds",
+        30,
+        "First retry delay; each later one doubles, up to an hour.",
+        "int",
+        _positive,
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -194,8 +247,14 @@ class Config:
 
 
 def _default_ports(scheme: str, fallback: int) -> int:
-    return {"imaps": 993, "imap": 143, "imap+starttls": 143, "smtps": 465,
-            "smtp+starttls": 587, "smtp": 25}.get(scheme, fallback)
+    return {
+        "imaps": 993,
+        "imap": 143,
+        "imap+starttls": 143,
+        "smtps": 465,
+        "smtp+starttls": 587,
+        "smtp": 25,
+    }.get(scheme, fallback)
 
 
 def parse_endpoint(url: str, key: str, fallback_port: int, base: Path | None) -> Endpoint:
@@ -214,8 +273,9 @@ def parse_endpoint(url: str, key: str, fallback_port: int, base: Path | None) ->
         raise ConfigError(f"{key}: bad port in {url!r} (expected a number)") from exc
     if not parts.hostname:
         raise ConfigError(f"{key}: no host in {url!r} (expected {parts.scheme}://host:port)")
-    return Endpoint(parts.scheme, parts.hostname, port, unquote(parts.username or ""),
-                    unquote(parts.path.lstrip("/")))
+    return Endpoint(
+        parts.scheme, parts.hostname, port, unquote(parts.username or ""), unquote(parts.path.lstrip("/"))
+    )
 
 
 def _flatten(data: Mapping[str, Any], where: str) -> dict[str, Any]:

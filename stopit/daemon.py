@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -71,8 +72,9 @@ class RunStats:
 class Daemon:
     """Intake and outbox run as two tasks; the scheduler only wakes them, the database holds the state."""
 
-    def __init__(self, desk: Desk, mailbox: Mailbox | None = None,
-                 transport: Transport | None = None) -> None:
+    def __init__(
+        self, desk: Desk, mailbox: Mailbox | None = None, transport: Transport | None = None
+    ) -> None:
         self.desk = desk
         self.config = desk.config
         self.mailbox = mailbox or open_mailbox(desk.config)
@@ -116,7 +118,7 @@ class Daemon:
         for start in range(0, len(handles), FETCH_BATCH):
             if self.stopping:
                 break
-            batch = handles[start:start + FETCH_BATCH]
+            batch = handles[start : start + FETCH_BATCH]
             incoming = await asyncio.to_thread(lambda b=batch: list(self.mailbox.fetch(b)))
             processed: list[str | int] = []
             quarantined: list[str | int] = []
@@ -127,11 +129,13 @@ class Daemon:
                 (quarantined if outcome.state == "quarantined" else processed).append(item.handle)
                 done += 1
             if processed:
-                await asyncio.to_thread(self.mailbox.move, processed,
-                                        str(self.config["mailbox.processed_folder"]))
+                await asyncio.to_thread(
+                    self.mailbox.move, processed, str(self.config["mailbox.processed_folder"])
+                )
             if quarantined:
-                await asyncio.to_thread(self.mailbox.move, quarantined,
-                                        str(self.config["mailbox.quarantine_folder"]))
+                await asyncio.to_thread(
+                    self.mailbox.move, quarantined, str(self.config["mailbox.quarantine_folder"])
+                )
             self.outbox_wakeup.set()
         return done
 
@@ -175,12 +179,9 @@ class Daemon:
             next_due = self.desk.store.next_due_at()
             timeout = float(OUTBOX_SWEEP_SECONDS)
             if next_due is not None:
-                timeout = max(0.05, min(timeout, (next_due - self.desk.store.clock())
-                                        .total_seconds()))
-            try:
+                timeout = max(0.05, min(timeout, (next_due - self.desk.store.clock()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox_wakeup.wait(), timeout=timeout)
-            except TimeoutError:
-                pass
         await self.transport.close()
 
     async def watchdog_loop(self) -> None:
@@ -196,12 +197,13 @@ class Daemon:
     # --- entry points -----------------------------------------------------------------------
 
     def _scheduler(self) -> AsyncIOScheduler:
-        scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
-                                                   "misfire_grace_time": 60})
-        scheduler.add_job(self.request_poll, "interval",
-                          seconds=int(self.config["mailbox.poll_seconds"]), id="poll-mailbox")
-        scheduler.add_job(self.outbox_wakeup.set, "interval", seconds=OUTBOX_SWEEP_SECONDS,
-                          id="outbox-due")
+        scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
+        scheduler.add_job(
+            self.request_poll, "interval", seconds=int(self.config["mailbox.poll_seconds"]), id="poll-mailbox"
+        )
+        scheduler.add_job(self.outbox_wakeup.set, "interval", seconds=OUTBOX_SWEEP_SECONDS, id="outbox-due")
         return scheduler
 
     async def run_forever(self) -> RunStats:

@@ -1,4 +1,4 @@
-"""Owns carrying one incoming message through the stages: store the bytes, plan, apply the plan in one transaction."""
+"""Owns carrying one incoming message through the stages: store its bytes, plan, apply the plan."""
 
 from __future__ import annotations
 
@@ -76,13 +76,21 @@ def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int) -> int | None:
         for event in plan.events:
             store.add_event(case_id, event.type, event.detail)
         for mail in plan.mails:
-            outgoing = compose(desk.templates, desk.config, mail, case_id, {
-                "reporter_name": env.from_.name if env.from_ else "",
-                "report_subject": env.subject,
-            }, store.clock())
+            outgoing = compose(
+                desk.templates,
+                desk.config,
+                mail,
+                case_id,
+                {
+                    "reporter_name": env.from_.name if env.from_ else "",
+                    "report_subject": env.subject,
+                },
+                store.clock(),
+            )
             store.add_outgoing(outgoing, case_id)
-            store.add_event(case_id, "mail.queued",
-                            f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}")
+            store.add_event(
+                case_id, "mail.queued", f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}"
+            )
             if mail.audience == "reporter" and case_id is not None and plan.open_case:
                 store.update_case(case_id, ack_message_id=outgoing.message_id)
     return case_id
@@ -111,13 +119,14 @@ def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
     except ProcessingError as exc:
         qid = desk.store.quarantine(row_id, raw.sha256, exc.stage, str(exc))
         return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - one message's failure must not stop the desk
+    except Exception as exc:
         log.exception("message %s failed at %s", raw.sha256[:12], stage)
         qid = desk.store.quarantine(row_id, raw.sha256, stage, f"{type(exc).__name__}: {exc}")
         return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {stage}: {exc}")
     mails = f"{len(plan.mails)} mail(s) queued" if plan.mails else "nothing to send"
-    return Outcome(raw.sha256, "processed", plan.kind.value, case_id,
-                   detail=f"{mails}; {plan.classification.reason}")
+    return Outcome(
+        raw.sha256, "processed", plan.kind.value, case_id, detail=f"{mails}; {plan.classification.reason}"
+    )
 
 
 def handle(desk: Desk, raw: RawMessage) -> Outcome:

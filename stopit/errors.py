@@ -1,13 +1,13 @@
 """The exception tree of stopit, drawn once here.
 
-    StopitError                  every error stopit raises on purpose
-    ├── ConfigError              a config or rule file is wrong; the message names file, key and what is expected
-    ├── MailboxError             the reporting mailbox cannot be reached or used right now (retry later)
-    ├── StoreError               the database cannot store right now (retry later; nothing was half-written)
-    ├── TransportError           outgoing mail could not be handed over
-    │   ├── TemporaryFailure     4xx or a network fault: retry with backoff
-    │   └── PermanentFailure     5xx: do not retry
-    └── ProcessingError          one message failed in one stage; it is quarantined, the daemon carries on
+StopitError                  every error stopit raises on purpose
+├── ConfigError              a config or rule file is wrong; the message names file, key and what is expected
+├── MailboxError             the reporting mailbox cannot be reached or used right now (retry later)
+├── StoreError               the database cannot store right now (retry later; nothing was half-written)
+├── TransportError           outgoing mail could not be handed over
+│   ├── TemporaryFailure     4xx or a network fault: retry with backoff
+│   └── PermanentFailure     5xx: do not retry
+└── ProcessingError          one message failed in one stage; it is quarantined, the daemon carries on
 """
 
 from __future__ import annotations

@@ -37,14 +37,16 @@ def _plan_report(env: Envelope, facts: Facts, config: Config, plan_base: dict) -
     if refusal:
         events.append(PlannedEvent("ack.skipped", refusal))
     else:
-        mails.append(PlannedMail(
-            audience="reporter",
-            template=ACK_TEMPLATE,
-            to=(_reporter(env),),
-            subject=ack_subject(),
-            in_reply_to=env.message_id,
-            references=(*env.references, env.message_id) if env.message_id else env.references,
-        ))
+        mails.append(
+            PlannedMail(
+                audience="reporter",
+                template=ACK_TEMPLATE,
+                to=(_reporter(env),),
+                subject=ack_subject(),
+                in_reply_to=env.message_id,
+                references=(*env.references, env.message_id) if env.message_id else env.references,
+            )
+        )
     return Plan(open_case=True, case_id=None, mails=tuple(mails), events=tuple(events), **plan_base)
 
 

@@ -1,4 +1,4 @@
-"""Owns the SQLite database: raw messages byte-exact, cases, the hash-chained event log, outbox, quarantine."""
+"""Owns the SQLite database: raw messages byte-exact, cases, hash-chained events, outbox, quarantine."""
 
 from __future__ import annotations
 
@@ -159,8 +159,7 @@ class Store:
         try:
             if str(path) != ":memory:":
                 _create_private(self.path)
-            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
-                                   isolation_level=None)
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -249,10 +248,15 @@ class Store:
 
     def describe_incoming(self, row_id: int, env: Envelope, kind: str) -> None:
         self.conn.execute(
-            "UPDATE messages SET kind=?, subject=?, from_addr=?, to_addrs=?, message_id=?"
-            " WHERE id=?",
-            (kind, env.subject, env.from_.address if env.from_ else "",
-             json.dumps([a.address for a in env.to]), env.message_id, row_id),
+            "UPDATE messages SET kind=?, subject=?, from_addr=?, to_addrs=?, message_id=? WHERE id=?",
+            (
+                kind,
+                env.subject,
+                env.from_.address if env.from_ else "",
+                json.dumps([a.address for a in env.to]),
+                env.message_id,
+                row_id,
+            ),
         )
 
     def set_state(self, row_id: int, state: str, case_id: int | None = None) -> None:
@@ -263,8 +267,12 @@ class Store:
 
     def unfinished_incoming(self) -> list[int]:
         """Rows stored but never finished (a crash between storing and committing the plan)."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT id FROM messages WHERE direction='in' AND state='received' ORDER BY id")]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM messages WHERE direction='in' AND state='received' ORDER BY id"
+            )
+        ]
 
     # --- mailbox positions ------------------------------------------------------------------
 
@@ -273,8 +281,9 @@ class Store:
         return row[0] if row else None
 
     def record_source(self, key: str, sha256: str) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO sources (key, sha256, at) VALUES (?, ?, ?)",
-                          (key, sha256, self.now()))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO sources (key, sha256, at) VALUES (?, ?, ?)", (key, sha256, self.now())
+        )
 
     # --- facts for the planner --------------------------------------------------------------
 
@@ -291,8 +300,7 @@ class Store:
 
     def acks_since(self, address: str, since: datetime) -> int:
         row = self._one(
-            "SELECT COUNT(*) FROM outbox WHERE audience='reporter' AND lower(rcpt_to)=?"
-            " AND created_at >= ?",
+            "SELECT COUNT(*) FROM outbox WHERE audience='reporter' AND lower(rcpt_to)=? AND created_at >= ?",
             (json.dumps([address.lower()]), iso(since)),
         )
         return int(row[0]) if row else 0
@@ -347,16 +355,34 @@ class Store:
             "INSERT INTO messages (direction, kind, state, sha256, size, subject, from_addr,"
             " to_addrs, message_id, case_id, origin, at, blob, blob_path)"
             " VALUES ('out', ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (mail.audience, sha256, len(mail.data), mail.subject, mail.mail_from,
-             json.dumps(list(mail.rcpt_to)), mail.message_id, case_id, mail.template, now,
-             blob, blob_path),
+            (
+                mail.audience,
+                sha256,
+                len(mail.data),
+                mail.subject,
+                mail.mail_from,
+                json.dumps(list(mail.rcpt_to)),
+                mail.message_id,
+                case_id,
+                mail.template,
+                now,
+                blob,
+                blob_path,
+            ),
         )
         message_row = int(cur.lastrowid or 0)
         self.conn.execute(
             "INSERT INTO outbox (message_row, case_id, audience, mail_from, rcpt_to,"
             " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (message_row, case_id, mail.audience, mail.mail_from,
-             json.dumps([r.lower() for r in mail.rcpt_to]), now, now),
+            (
+                message_row,
+                case_id,
+                mail.audience,
+                mail.mail_from,
+                json.dumps([r.lower() for r in mail.rcpt_to]),
+                now,
+                now,
+            ),
         )
         return message_row
 
@@ -367,8 +393,7 @@ class Store:
             " WHERE o.status='queued' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
             (self.now(), limit),
         ).fetchall()
-        return [Delivery(r[0], r[1], r[2], tuple(json.loads(r[3])), self.raw_bytes(r[4]), r[5])
-                for r in rows]
+        return [Delivery(r[0], r[1], r[2], tuple(json.loads(r[3])), self.raw_bytes(r[4]), r[5]) for r in rows]
 
     def next_due_at(self) -> datetime | None:
         row = self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status='queued'")
@@ -384,8 +409,9 @@ class Store:
         with self.transaction():
             case_id, message_row = self._outbox_case(outbox_id)
             self.conn.execute(
-                "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_error=''"
-                " WHERE id=?", (self.now(), outbox_id))
+                "UPDATE outbox SET status='sent', sent_at=?, attempts=attempts+1, last_error='' WHERE id=?",
+                (self.now(), outbox_id),
+            )
             self.set_state(message_row, "sent")
             self.add_event(case_id, "mail.sent", f"outbox {outbox_id}: {response}")
 
@@ -394,16 +420,21 @@ class Store:
             case_id, _ = self._outbox_case(outbox_id)
             self.conn.execute(
                 "UPDATE outbox SET attempts=attempts+1, last_error=?, next_attempt_at=? WHERE id=?",
-                (error, iso(self.clock() + delay), outbox_id))
-            self.add_event(case_id, "mail.deferred",
-                           f"outbox {outbox_id}: {error}; retry in {int(delay.total_seconds())} s")
+                (error, iso(self.clock() + delay), outbox_id),
+            )
+            self.add_event(
+                case_id,
+                "mail.deferred",
+                f"outbox {outbox_id}: {error}; retry in {int(delay.total_seconds())} s",
+            )
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.transaction():
             case_id, message_row = self._outbox_case(outbox_id)
             self.conn.execute(
                 "UPDATE outbox SET status='failed', attempts=attempts+1, last_error=? WHERE id=?",
-                (error, outbox_id))
+                (error, outbox_id),
+            )
             self.set_state(message_row, "failed")
             self.add_event(case_id, "mail.failed", f"outbox {outbox_id}: {error}")
 
@@ -417,28 +448,28 @@ class Store:
             self.set_state(row_id, "quarantined")
             cur = self.conn.execute(
                 "INSERT INTO quarantine (sha256, stage, error, at) VALUES (?, ?, ?, ?)",
-                (sha256, stage, error[:2000], self.now()))
+                (sha256, stage, error[:2000], self.now()),
+            )
             self.add_event(None, "message.quarantined", f"{sha256} at {stage}: {error[:500]}")
             return int(cur.lastrowid or 0)
 
     def quarantined(self, include_released: bool = False) -> list[dict[str, Any]]:
         where = "" if include_released else "WHERE released_at IS NULL"
         cur = self.conn.execute(
-            f"SELECT id, sha256, stage, error, at, released_at FROM quarantine {where} ORDER BY id")
+            f"SELECT id, sha256, stage, error, at, released_at FROM quarantine {where} ORDER BY id"
+        )
         return [dict(zip([c[0] for c in cur.description], r, strict=True)) for r in cur]
 
     def release(self, quarantine_id: int) -> int:
         """Mark a quarantined message for another try; returns its message row."""
         with self.transaction():
-            row = self._one("SELECT sha256, released_at FROM quarantine WHERE id=?",
-                            (quarantine_id,))
+            row = self._one("SELECT sha256, released_at FROM quarantine WHERE id=?", (quarantine_id,))
             if row is None or row[1]:
                 raise StoreError(f"quarantine entry {quarantine_id} does not exist or was released")
             message_row = self.row_for_sha256(row[0])
             if message_row is None:
                 raise StoreError(f"quarantine entry {quarantine_id}: message {row[0]} is missing")
-            self.conn.execute("UPDATE quarantine SET released_at=? WHERE id=?",
-                              (self.now(), quarantine_id))
+            self.conn.execute("UPDATE quarantine SET released_at=? WHERE id=?", (self.now(), quarantine_id))
             self.set_state(message_row, "received")
             self.add_event(None, "message.released", f"{row[0]} from quarantine {quarantine_id}")
             return message_row
@@ -451,8 +482,9 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cur]
 
     def list_cases(self) -> list[dict[str, Any]]:
-        rows = self._dicts("SELECT id, status, queue, urgent, reporter, subject, created_at"
-                           " FROM cases ORDER BY id")
+        rows = self._dicts(
+            "SELECT id, status, queue, urgent, reporter, subject, created_at FROM cases ORDER BY id"
+        )
         for row in rows:
             row["urgent"] = bool(row["urgent"])
         return rows
@@ -464,12 +496,21 @@ class Store:
         case = cases[0]
         case["urgent"] = bool(case["urgent"])
         case["messages"] = [
-            {"direction": m["direction"], "kind": m["kind"], "sha256": m["sha256"],
-             "size": m["size"], "subject": m["subject"], "from": m["from_addr"],
-             "to": json.loads(m["to_addrs"]), "message_id": m["message_id"], "at": m["at"],
-             "state": m["state"]}
+            {
+                "direction": m["direction"],
+                "kind": m["kind"],
+                "sha256": m["sha256"],
+                "size": m["size"],
+                "subject": m["subject"],
+                "from": m["from_addr"],
+                "to": json.loads(m["to_addrs"]),
+                "message_id": m["message_id"],
+                "at": m["at"],
+                "state": m["state"],
+            }
             for m in self._dicts("SELECT * FROM messages WHERE case_id=? ORDER BY id", (case_id,))
         ]
         case["events"] = self._dicts(
-            "SELECT at, type, detail FROM events WHERE case_id=? ORDER BY id", (case_id,))
+            "SELECT at, type, detail FROM events WHERE case_id=? ORDER BY id", (case_id,)
+        )
         return case

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import mailbox
 import ssl
@@ -64,10 +63,11 @@ def _classify_smtp_error(exc: Exception) -> Exception:
 
 
 class SmtpTransport:
-    """One reused SMTP connection; reconnects after any fault. 4xx and network → temporary, 5xx → permanent."""
+    """One reused SMTP connection, renewed after a fault. 4xx and network: temporary; 5xx: permanent."""
 
-    def __init__(self, endpoint: Endpoint, password: str | None, timeout: float,
-                 ca_file: str = "", verify: bool = True) -> None:
+    def __init__(
+        self, endpoint: Endpoint, password: str | None, timeout: float, ca_file: str = "", verify: bool = True
+    ) -> None:
         self.endpoint = endpoint
         self.password = password
         self.timeout = timeout
@@ -97,15 +97,16 @@ class SmtpTransport:
         if client is not None and client.is_connected:
             try:
                 await client.quit()
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 client.close()
 
     async def send(self, delivery: Delivery) -> str:
         try:
             client = await self._connect()
             errors, response = await client.sendmail(
-                delivery.mail_from, list(delivery.rcpt_to), delivery.data)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                delivery.mail_from, list(delivery.rcpt_to), delivery.data
+            )
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             failure = _classify_smtp_error(exc)
             if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
                 await self._drop()
@@ -119,7 +120,7 @@ class SmtpTransport:
         if self.client is not None and self.client.is_connected:
             try:
                 await self.client.rset()
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
                 await self._drop()
 
     async def close(self) -> None:

@@ -123,8 +123,7 @@ class ImapMailbox:
         self.folder = endpoint.path or "INBOX"
         self.use_idle = bool(config["mailbox.idle"])
         self.timeout = float(config["mailbox.timeout_seconds"])
-        self.folders = (str(config["mailbox.processed_folder"]),
-                        str(config["mailbox.quarantine_folder"]))
+        self.folders = (str(config["mailbox.processed_folder"]), str(config["mailbox.quarantine_folder"]))
         self.ssl_context = ssl.create_default_context(cafile=config["mailbox.tls_ca_file"] or None)
         if not config["mailbox.tls_verify"]:
             self.ssl_context.check_hostname = False
@@ -140,8 +139,13 @@ class ImapMailbox:
     def connect(self) -> None:
         e = self.endpoint
         try:
-            client = imapclient.IMAPClient(e.host, port=e.port, ssl=e.scheme == "imaps",
-                                           ssl_context=self.ssl_context, timeout=self.timeout)
+            client = imapclient.IMAPClient(
+                e.host,
+                port=e.port,
+                ssl=e.scheme == "imaps",
+                ssl_context=self.ssl_context,
+                timeout=self.timeout,
+            )
             if e.scheme == "imap+starttls":
                 client.starttls(self.ssl_context)
             client.login(e.user, self.password or "")
@@ -172,7 +176,7 @@ class ImapMailbox:
 
     def fetch(self, handles: list[str | int]) -> Iterator[Incoming]:
         for start in range(0, len(handles), FETCH_BATCH):
-            batch = [int(h) for h in handles[start:start + FETCH_BATCH]]
+            batch = [int(h) for h in handles[start : start + FETCH_BATCH]]
             try:
                 found = self._client().fetch(batch, ["BODY.PEEK[]"])
             except NETWORK_ERRORS as exc:
@@ -210,8 +214,11 @@ class ImapMailbox:
             try:
                 deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
                 while time.monotonic() < deadline and not stopping():
-                    if any(r[1] in (b"EXISTS", b"RECENT") for r in client.idle_check(
-                            timeout=IDLE_SLICE_SECONDS) if len(r) > 1):
+                    if any(
+                        r[1] in (b"EXISTS", b"RECENT")
+                        for r in client.idle_check(timeout=IDLE_SLICE_SECONDS)
+                        if len(r) > 1
+                    ):
                         break
             finally:
                 client.idle_done()

@@ -1,0 +1,47 @@
+"""Shared fixtures: real Dovecot and aiosmtpd servers on loopback, always stopped afterwards."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from stopit.cli import main
+from tests.servers import Dovecot, SmtpSink, start_dovecot, start_smtp_sink
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+STOPIT = [sys.executable, "-m", "stopit"]
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    server = start_dovecot()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = start_smtp_sink()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+def stopit(config: Path, *args: str, input: bytes | None = None) -> Result:
+    """Run the CLI in-process, as a user would type it."""
+    return CliRunner().invoke(main, ["--config", str(config), *args], input=input, catch_exceptions=False)
+
+
+def stopit_process(config: Path, *args: str, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([*STOPIT, "--config", str(config), *args], env=env, cwd=ROOT, **kw)

@@ -1,0 +1,262 @@
+"""Real mail servers for the tests: Dovecot IMAP in a temp dir, and an aiosmtpd sink with scripted answers."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+
+import imapclient
+from aiosmtpd.controller import Controller
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _mail_user() -> tuple[str, str]:
+    if os.geteuid() == 0:
+        return "nobody", "nogroup"
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    import grp
+
+    return user, grp.getgrgid(os.getegid()).gr_name
+
+
+@dataclass
+class Dovecot:
+    """A private Dovecot with one user, `stopit`, on loopback."""
+
+    root: Path
+    port: int
+    proc: subprocess.Popen
+    user: str = "stopit"
+    password: str = "desk-pw"
+
+    @property
+    def url(self) -> str:
+        return f"imap://{self.user}@127.0.0.1:{self.port}/INBOX"
+
+    def client(self) -> imapclient.IMAPClient:
+        c = imapclient.IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        c.login(self.user, self.password)
+        return c
+
+    def append(self, data: bytes, folder: str = "INBOX") -> None:
+        c = self.client()
+        try:
+            c.append(folder, data)
+        finally:
+            c.logout()
+
+    def uids(self, folder: str) -> list[int]:
+        c = self.client()
+        try:
+            if not c.folder_exists(folder):
+                return []
+            c.select_folder(folder, readonly=True)
+            return list(c.search(["NOT", "DELETED"]))
+        finally:
+            c.logout()
+
+    def messages(self, folder: str) -> list[bytes]:
+        c = self.client()
+        try:
+            if not c.folder_exists(folder):
+                return []
+            c.select_folder(folder, readonly=True)
+            uids = c.search(["NOT", "DELETED"])
+            return [d[b"BODY[]"] for _, d in sorted(c.fetch(uids, ["BODY.PEEK[]"]).items())]
+        finally:
+            c.logout()
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_dovecot(extra: str = "") -> Dovecot:
+    root = Path(tempfile.mkdtemp(prefix="stopit-dovecot-"))
+    os.chmod(root, 0o755)
+    user, group = _mail_user()
+    port = free_port()
+    (root / "mail").mkdir()
+    shutil.chown(root / "mail", user, group)
+    users = root / "users"
+    users.write_text("stopit:{PLAIN}desk-pw::::::\n")
+    os.chmod(users, 0o640)
+    if os.geteuid() == 0:
+        shutil.chown(users, "root", group)
+    conf = root / "dovecot.conf"
+    conf.write_text(f"""
+instance_name = stopit-test-{port}
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+first_valid_uid = 1
+first_valid_gid = 1
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {users}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%n {users}
+  default_fields = uid={user} gid={group} home={root}/mail/%n
+}}
+mail_location = maildir:~/Maildir
+mailbox_idle_check_interval = 1 secs
+ssl = no
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 50
+}}
+{extra}
+""")
+    env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID")}
+    log = open(root / "stdout.log", "wb")  # noqa: SIM115 - owned by the process
+    proc = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(conf)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                if s.recv(64).startswith(b"* OK"):
+                    return Dovecot(root, port, proc)
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    raise RuntimeError(f"dovecot did not start: {(root / 'dovecot.log').read_text(errors='replace')}")
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    at: float
+
+    @property
+    def message(self) -> Message:
+        return email.message_from_bytes(self.data)
+
+
+@dataclass
+class SinkHandler:
+    """Records what arrives; `script` holds answers to give instead of 250, one per DATA."""
+
+    received: list[Received] = field(default_factory=list)
+    script: deque[str] = field(default_factory=deque)
+    attempts: int = 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.attempts += 1
+        if self.script:
+            answer = self.script.popleft()
+            if not answer.startswith("250"):
+                return answer
+        self.received.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+                time.monotonic(),
+            )
+        )
+        return "250 OK queued"
+
+
+@dataclass
+class SmtpSink:
+    controller: Controller
+    handler: SinkHandler
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def wait_for(self, count: int, timeout: float = 15) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.handler.received) < count:
+            time.sleep(0.02)
+        return self.handler.received
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def start_smtp_sink() -> SmtpSink:
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5)
+    controller.start()
+    return SmtpSink(controller, handler, port)
+
+
+def write_config(directory: Path, mailbox_url: str, smtp_url: str, extra: str = "") -> Path:
+    """A config for one test; `extra` adds [desk] keys. The IMAP password sits in a file beside it."""
+    path = directory / "config.toml"
+    (directory / "imap.password").write_text("desk-pw\n")
+    path.write_text(f"""
+[desk]
+address = "stopit@campus.example.edu"
+org_domains = ["campus.example.edu"]
+trusted_networks = ["18.9.28.0/24"]
+database = "{directory / "state" / "stopit.db"}"
+offline = true
+{extra}
+
+[mailbox]
+url = "{mailbox_url}"
+password_file = "imap.password"
+poll_seconds = 5
+
+[smtp]
+url = "{smtp_url}"
+retry_base_seconds = 1
+""")
+    return path
