@@ -288,10 +288,11 @@ class Store:
     # --- facts for the planner --------------------------------------------------------------
 
     def case_for_message_ids(self, ids: tuple[str, ...]) -> int | None:
+        """The case of the newest of our own messages among `ids`; others' threads never join a case."""
         for message_id in reversed(ids):
             row = self._one(
-                "SELECT case_id FROM messages WHERE message_id=? AND case_id IS NOT NULL"
-                " ORDER BY direction DESC LIMIT 1",
+                "SELECT case_id FROM messages WHERE message_id=? AND direction='out'"
+                " AND case_id IS NOT NULL LIMIT 1",
                 (message_id,),
             )
             if row:

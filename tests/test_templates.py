@@ -1,0 +1,56 @@
+"""Templates render with every variable defined, and the acknowledgement says what it must."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
+
+import jinja2
+import pytest
+
+from stopit.act.render import compose, template_environment, template_names
+from stopit.config import from_text
+from stopit.models import PlannedMail
+from stopit.pipeline import ACK_TEMPLATE, ack_subject
+from stopit.resources import shipped_dir
+
+
+def render_ack(**extra: str) -> tuple[str, object]:
+    cfg = from_text('[desk]\nemergency_text = "Call 911 or campus police at 617-253-1212."\n')
+    mail = PlannedMail(
+        "reporter", ACK_TEMPLATE, ("v@campus.example.edu",), ack_subject(), "<r@x>", ("<r@x>",)
+    )
+    out = compose(
+        template_environment(cfg),
+        cfg,
+        mail,
+        17,
+        {"reporter_name": "Maria", "report_subject": "Fwd: x", **extra},
+        datetime.now(UTC),
+    )
+    msg = message_from_bytes(out.data, policy=default)
+    return " ".join(msg.get_content().split()), msg
+
+
+def test_acknowledgement_is_kind_plain_and_complete() -> None:
+    body, msg = render_ack()
+    assert msg["Subject"] == "[stopit #17] We received your report"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["In-Reply-To"] == "<r@x>"
+    assert "Dear Maria," in body
+    assert "case number 17" in body
+    assert "Call 911 or campus police at 617-253-1212." in body
+    assert "reply to this message" in body
+    assert "never tell the sender who reported them" in body
+    assert "[stopit #17]" in body
+
+
+def test_every_shipped_template_names_only_defined_variables() -> None:
+    cfg = from_text("")
+    env = template_environment(cfg)
+    names = template_names(shipped_dir("templates"))
+    assert ACK_TEMPLATE in names
+    for name in names:
+        with pytest.raises(jinja2.UndefinedError):
+            env.get_template(name).render()
