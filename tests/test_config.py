@@ -81,7 +81,7 @@ def test_password_sources_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     cfg = from_text('[mailbox]\npassword_file = "pw"', tmp_path / "c.toml")
     assert cfg.password("mailbox") == "from-file"
     cfg = from_text('[mailbox]\npassword_file = "nope"', tmp_path / "c.toml")
-    with pytest.raises(ConfigError, match="mailbox.password_file: cannot read"):
+    with pytest.raises(ConfigError, match=r"mailbox\.password_file: cannot read"):
         cfg.password("mailbox")
 
 
