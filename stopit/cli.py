@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from stopit import config as config_mod
-from stopit.act.send import drain, make_transport
 from stopit.config import Config
-from stopit.desk import Desk, handle
 from stopit.errors import ConfigError, MailboxError, StopitError, StoreError
-from stopit.ingest.mailbox import open_mailbox
-from stopit.ingest.parse import envelope_of
-from stopit.models import Facts, RawMessage
-from stopit.pipeline import plan as make_plan
-from stopit.store import Store
+from stopit.models import RawMessage
+
+if TYPE_CHECKING:
+    from stopit.desk import Desk
+
+# Heavy modules (asyncio, aiosmtplib, imapclient) are imported inside the commands that use them:
+# `stopit ingest` runs once per piped message, and its start-up time is the reporter's wait.
 
 EX_TEMPFAIL = 75
 
@@ -31,6 +30,8 @@ def _setup_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s stopit[%(process)d] %(levelname)s %(name)s: %(message)s",
     )
+    # imapclient's debug log carries protocol lines, and so message content: never ours to print.
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 
 def _load(ctx: click.Context) -> Config:
@@ -41,6 +42,8 @@ def _load(ctx: click.Context) -> Config:
 
 
 def _open_desk(ctx: click.Context) -> Desk:
+    from stopit.desk import Desk
+
     cfg = _load(ctx)
     try:
         return Desk.open(cfg)
@@ -78,6 +81,8 @@ def run(ctx: click.Context, once: bool) -> None:
 
     Example: stopit --config demo/config.toml run --once
     """
+    import asyncio
+
     from stopit.daemon import Daemon
 
     desk = _open_desk(ctx)
@@ -107,6 +112,9 @@ def ingest(ctx: click.Context, file: str | None) -> None:
 
     Example (Postfix aliases): stopit: "|/opt/stopit/bin/stopit ingest"
     """
+    from stopit.desk import Desk, handle
+    from stopit.wake import poke
+
     data = sys.stdin.buffer.read() if file in (None, "-") else Path(file).read_bytes()
     try:
         cfg = config_mod.load(ctx.obj["config_path"])
@@ -116,13 +124,24 @@ def ingest(ctx: click.Context, file: str | None) -> None:
         click.echo(f"stopit ingest: cannot store the message now: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
     click.echo(outcome.log_line(), err=True)
+    if outcome.duplicate or poke(desk.config.state_dir):
+        return
     try:
-        asyncio.run(_drain_once(desk))
+        _drain_now(desk)
     except StopitError as exc:
         click.echo(f"stopit ingest: stored; sending waits for the daemon: {exc}", err=True)
 
 
+def _drain_now(desk: Desk) -> None:
+    """No daemon is listening: send this message's mail from here."""
+    import asyncio
+
+    asyncio.run(_drain_once(desk))
+
+
 async def _drain_once(desk: Desk) -> None:
+    from stopit.act.send import drain, make_transport
+
     transport = make_transport(desk.config)
     try:
         await drain(desk.store, transport, desk.config)
@@ -143,10 +162,16 @@ def check_config(ctx: click.Context, offline: bool) -> None:
     if offline:
         return
     ok = _try("mailbox", lambda: _check_mailbox(cfg))
-    ok = _try("smtp", lambda: asyncio.run(_check_smtp(cfg))) and ok
+    ok = _try("smtp", lambda: _run(_check_smtp(cfg))) and ok
     ok = _try("database", lambda: _check_database(cfg)) and ok
     if not ok:
         sys.exit(1)
+
+
+def _run(coroutine: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def _try(what: str, check: Any) -> bool:
@@ -160,6 +185,8 @@ def _try(what: str, check: Any) -> bool:
 
 
 def _check_mailbox(cfg: Config) -> str:
+    from stopit.ingest.mailbox import open_mailbox
+
     box = open_mailbox(cfg)
     box.connect()
     try:
@@ -169,6 +196,8 @@ def _check_mailbox(cfg: Config) -> str:
 
 
 async def _check_smtp(cfg: Config) -> str:
+    from stopit.act.send import make_transport
+
     endpoint = cfg.smtp
     if endpoint.is_maildir:
         Path(endpoint.path).mkdir(parents=True, exist_ok=True)
@@ -184,6 +213,8 @@ async def _check_smtp(cfg: Config) -> str:
 
 
 def _check_database(cfg: Config) -> str:
+    from stopit.store import Store
+
     store = Store(cfg.database)
     store.close()
     return str(cfg.database)
@@ -322,6 +353,10 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
 
     Example: stopit explain report.eml --json
     """
+    from stopit.ingest.parse import envelope_of
+    from stopit.models import Facts
+    from stopit.pipeline import plan as make_plan
+
     cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
     env = envelope_of(raw)

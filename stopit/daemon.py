@@ -8,7 +8,9 @@ import logging
 import os
 import signal
 import socket
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -16,6 +18,7 @@ from stopit.act.send import Transport, drain, make_transport
 from stopit.desk import Desk, Outcome, handle, resume_unfinished
 from stopit.errors import MailboxError, StoreError
 from stopit.ingest.mailbox import FETCH_BATCH, Incoming, Mailbox, open_mailbox
+from stopit.wake import MAX_PATH, socket_path
 
 log = logging.getLogger("stopit.daemon")
 
@@ -40,6 +43,30 @@ def sd_notify(*states: str) -> bool:
     return True
 
 
+class _WakeListener(asyncio.DatagramProtocol):
+    def __init__(self, on_poke: Callable[[], None]) -> None:
+        self.on_poke = on_poke
+
+    def datagram_received(self, data: bytes, addr: object) -> None:
+        self.on_poke()
+
+
+async def listen_for_pokes(state_dir: Path, on_poke: Callable[[], None]) -> asyncio.BaseTransport | None:
+    """Listen for `stopit ingest`'s pokes; None when the socket path cannot be used."""
+    path = socket_path(state_dir)
+    if len(str(path)) > MAX_PATH:
+        log.warning("%s is too long for a socket; piped reports wait for the next outbox sweep", path)
+        return None
+    path.unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    sock.bind(str(path))
+    os.chmod(path, 0o660)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _WakeListener(on_poke), sock=sock
+    )
+    return transport
+
+
 @dataclass
 class RunStats:
     processed: int = 0
@@ -49,7 +76,6 @@ class RunStats:
     deferred: int = 0
     failed: int = 0
     mailbox_errors: int = 0
-    outcomes: list[Outcome] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
         if outcome.duplicate:
@@ -108,7 +134,6 @@ class Daemon:
         with self.desk.store.transaction():
             self.desk.store.record_source(item.key, item.raw.sha256)
         self.stats.count(outcome)
-        self.stats.outcomes.append(outcome)
         return outcome
 
     async def sweep(self) -> int:
@@ -214,10 +239,14 @@ class Daemon:
             self.stats.count(outcome)
         scheduler = self._scheduler()
         scheduler.start()
+        waker = await listen_for_pokes(self.config.state_dir, self.outbox_wakeup.set)
         try:
             await asyncio.gather(self.intake_loop(), self.outbox_loop(), self.watchdog_loop())
         finally:
             scheduler.shutdown(wait=False)
+            if waker is not None:
+                waker.close()
+                socket_path(self.config.state_dir).unlink(missing_ok=True)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         return self.stats

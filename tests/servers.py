@@ -178,6 +178,7 @@ class Received:
     rcpt_tos: list[str]
     data: bytes
     at: float
+    wall: float
 
     @property
     def message(self) -> Message:
@@ -204,6 +205,7 @@ class SinkHandler:
                 list(envelope.rcpt_tos),
                 envelope.original_content or envelope.content,
                 time.monotonic(),
+                time.time(),
             )
         )
         return "250 OK queued"

@@ -85,3 +85,10 @@ def test_quarantined_message_can_be_released_and_processed(tmp_path: Path) -> No
     result = stopit(config, "quarantine", "release", str(entry["id"]))
     assert "case #1 report processed" in result.output
     assert desk.store.quarantined() == []
+
+
+def test_migration_names_known_to_the_store_match_the_migrations() -> None:
+    from stopit.migrations import migrations
+    from stopit.store import MIGRATION_NAMES
+
+    assert tuple(m.name for m in migrations._migrations) == MIGRATION_NAMES

@@ -214,11 +214,9 @@ class ImapMailbox:
             try:
                 deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
                 while time.monotonic() < deadline and not stopping():
-                    if any(
-                        r[1] in (b"EXISTS", b"RECENT")
-                        for r in client.idle_check(timeout=IDLE_SLICE_SECONDS)
-                        if len(r) > 1
-                    ):
+                    responses = client.idle_check(timeout=IDLE_SLICE_SECONDS)
+                    if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                        log.debug("new mail announced at %.6f", time.time())
                         break
             finally:
                 client.idle_done()

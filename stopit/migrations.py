@@ -1,0 +1,94 @@
+"""Owns the database schema as named, recorded migrations (sqlite-utils' Migrations)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("stopit")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'open',
+            queue TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            reporter TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            report_sha256 TEXT,
+            ack_message_id TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            kind TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            from_addr TEXT NOT NULL DEFAULT '',
+            to_addrs TEXT NOT NULL DEFAULT '[]',
+            message_id TEXT NOT NULL DEFAULT '',
+            case_id INTEGER REFERENCES cases(id),
+            origin TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            blob BLOB,
+            blob_path TEXT
+        )""")
+    db.execute("CREATE UNIQUE INDEX messages_in_sha256 ON messages(sha256) WHERE direction = 'in'")
+    db.execute("CREATE INDEX messages_message_id ON messages(message_id)")
+    db.execute("CREATE INDEX messages_case ON messages(case_id)")
+    db.execute("CREATE INDEX messages_state ON messages(state)")
+    db.execute("""
+        CREATE TABLE sources (
+            key TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            case_id INTEGER,
+            type TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX events_case ON events(case_id)")
+    # The event log is append-only: the database itself refuses edits and deletions.
+    db.execute("""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")
+    db.execute("""CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            message_row INTEGER NOT NULL REFERENCES messages(id),
+            case_id INTEGER REFERENCES cases(id),
+            audience TEXT NOT NULL,
+            mail_from TEXT NOT NULL,
+            rcpt_to TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""")
+    db.execute("CREATE INDEX outbox_due ON outbox(status, next_attempt_at)")
+    db.execute("""
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            error TEXT NOT NULL,
+            at TEXT NOT NULL,
+            released_at TEXT
+        )""")
