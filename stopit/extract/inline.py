@@ -1,0 +1,378 @@
+"""Owns finding an inline-forwarded message in plain text: its header block, the note above, the body below.
+
+The parser looks for the forwarded message's own header block (From/Date/Subject/To lines in any
+language listed in labels.py) rather than for one client's separator, so clients and languages it
+has not seen still work when their labels are known. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from stopit.extract import labels
+from stopit.models import Address
+
+MAX_NESTING = 8
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
+_QUOTE = re.compile(r"^((?:[ \t]?>)+)[ \t]?")
+_DASHED = re.compile(r"^\s*[-=]{2,}\s*(?P<text>[^-=\s][^\n]*?)\s*[-=]{2,}\s*$")
+_UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
+_INTRO = re.compile(r"^\s*(?P<text>[^:\n]{3,60}?)\s?[:：]\s*$")
+_ANGLE = re.compile(r"<\s*(?:mailto:)?(?P<addr>[^<>\s@,;]+@[^<>\s,;]+?)\s*>")
+_BARE = re.compile(r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)")
+_MAILTO_SUFFIX = re.compile(r"<mailto:[^<>]*>|\[mailto:(?P<addr>[^\]]+)\]")
+_NAME_TRIM = " \t\"'“”„«»‘’`,;:()[]"
+
+
+@dataclass(frozen=True)
+class InlineForward:
+    """One forwarded message found in text, as the forwarding client wrote it."""
+
+    note: str
+    separator: str
+    fields: dict[str, str]
+    body: str
+    form: str  # "header-block" or "wrote-line"
+    nested: tuple[InlineForward, ...] = field(default=())
+
+    @property
+    def from_(self) -> Address | None:
+        found = parse_mailboxes(self.fields.get("from", ""))
+        return found[0] if found else None
+
+    def mailboxes(self, name: str) -> tuple[Address, ...]:
+        return parse_mailboxes(self.fields.get(name, ""))
+
+
+# --- the label table, compiled once ---------------------------------------------------------
+
+
+@cache
+def _label_pattern() -> re.Pattern[str]:
+    names = sorted({lab for labs in labels.HEADER_LABELS.values() for lab in labs}, key=len, reverse=True)
+    alternation = "|".join(re.escape(n) for n in names)
+    return re.compile(
+        rf"^\s*\**\s*(?P<label>{alternation})\s*\**\s*[:：]\s*\**(?P<value>.*)$", re.IGNORECASE
+    )
+
+
+@cache
+def _inline_label_pattern() -> re.Pattern[str]:
+    names = sorted({lab for labs in labels.HEADER_LABELS.values() for lab in labs}, key=len, reverse=True)
+    alternation = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<![^\W\d_])(?:{alternation})\s?[:：]", re.IGNORECASE)
+
+
+@cache
+def _field_of() -> dict[str, str]:
+    return {lab.casefold(): name for name, labs in labels.HEADER_LABELS.items() for lab in labs}
+
+
+@cache
+def _wrote_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(rf"^\s*{p}\s*$", re.IGNORECASE) for p in labels.WROTE_LINES)
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def split_quote(line: str) -> tuple[int, str]:
+    """(quote depth, the line without its quote markers)."""
+    match = _QUOTE.match(line)
+    if not match:
+        return 0, line
+    return match.group(1).count(">"), line[match.end():]
+
+
+def header_line(content: str) -> tuple[str, str] | None:
+    """('from', value) for a line like 'Von: Hans <h@x.de>' or '*From:* …', else None."""
+    match = _label_pattern().match(content)
+    if not match:
+        return None
+    value = match.group("value").strip().strip("*").strip()
+    return _field_of()[match.group("label").casefold()], value
+
+
+def _has_words(text: str, words: tuple[str, ...]) -> bool:
+    folded = text.casefold()
+    return any(w in folded for w in words)
+
+
+def subject_prefixes(subject: str) -> list[str]:
+    """The chain of 'Fwd:', 'Re:', 'WG:' … prefixes at the start of a subject, lowercased."""
+    found = []
+    rest = subject.strip()
+    while True:
+        match = re.match(r"^\s*\[?([^\s:：\[\]]{1,12}?)\.?\s*(?:\[\d+\])?\s*[:：]\s*", rest)
+        if not match:
+            return found
+        word = unicodedata.normalize("NFC", match.group(1).casefold())
+        if word not in labels.FORWARD_PREFIXES and word not in labels.REPLY_PREFIXES:
+            return found
+        found.append(word)
+        rest = rest[match.end():]
+
+
+def strip_prefixes(subject: str) -> str:
+    rest = subject.strip()
+    for _ in subject_prefixes(subject):
+        rest = re.sub(r"^\s*\[?[^\s:：\[\]]{1,12}?\.?\s*(?:\[\d+\])?\s*[:：]\s*", "", rest, count=1)
+    return rest.strip()
+
+
+def subject_says(subject: str) -> str:
+    """'forward', 'reply' or '' from the first prefix of the report's subject."""
+    for word in subject_prefixes(subject):
+        if word in labels.FORWARD_PREFIXES:
+            return "forward"
+        if word in labels.REPLY_PREFIXES:
+            return "reply"
+    return ""
+
+
+# --- addresses ------------------------------------------------------------------------------
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"\s+", " ", name).strip(_NAME_TRIM).strip()
+    return name
+
+
+def parse_mailboxes(value: str) -> tuple[Address, ...]:
+    """Mailboxes as clients print them: 'Doe, John <j@x>', 'j@x <j@x>', 'John [mailto:j@x]', 'j@x; k@y'."""
+    value = re.split(r"\s+on behalf of\s+", value, maxsplit=1, flags=re.IGNORECASE)[0]
+    value = _MAILTO_SUFFIX.sub(lambda m: f" <{m.group('addr')}>" if m.group("addr") else "", value)
+    found: list[Address] = []
+    pos = 0
+    while pos < len(value):
+        angle = _ANGLE.search(value, pos)
+        bare = _BARE.search(value, pos)
+        if bare and (angle is None or bare.start() < angle.start()):
+            following = _ANGLE.match(value, bare.end()) or _ANGLE.match(value, _skip_space(value, bare.end()))
+            if following:
+                angle = following
+            else:
+                name = _clean_name(value[pos:bare.start()])
+                found.append(Address(bare.group("addr"), "" if name == bare.group("addr") else name))
+                pos = bare.end()
+                continue
+        if angle is None:
+            break
+        name = _clean_name(value[pos:angle.start()])
+        addr = angle.group("addr")
+        found.append(Address(addr, "" if name.casefold() == addr.casefold() else name))
+        pos = angle.end()
+    tail = _clean_name(value[pos:])
+    if not found and tail:
+        found.extend(Address("", _clean_name(part)) for part in re.split(r"[;]", tail) if _clean_name(part))
+    return tuple(found)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\"'”’»":
+        pos += 1
+    return pos
+
+
+# --- the header block -----------------------------------------------------------------------
+
+
+def _expand_run_together(lines: list[str]) -> list[str]:
+    """Yahoo writes 'From: a <a@x>To: b <b@y>Subject: …' on one line: give each label its own line."""
+    out: list[str] = []
+    pattern = _inline_label_pattern()
+    for line in lines:
+        depth, content = split_quote(line)
+        hits = list(pattern.finditer(content))
+        fields = {_field_of().get(h.group(0).rstrip(":：").strip().casefold()) for h in hits}
+        if len(fields - {None}) < 3 or "from" not in fields:
+            out.append(line)
+            continue
+        prefix = ">" * depth + " " if depth else ""
+        cuts = [h.start() for h in hits]
+        head = content[: cuts[0]]
+        if head.strip():
+            out.append(prefix + head.rstrip())
+        for start, end in zip(cuts, [*cuts[1:], len(content)], strict=True):
+            out.append(prefix + content[start:end].strip())
+    return out
+
+
+def _is_continuation(content: str, last_field: str, last_value: str) -> bool:
+    if not content.strip() or header_line(content):
+        return False
+    if last_field not in ("to", "cc", "bcc", "from", "reply_to"):
+        return False
+    stripped = content.strip()
+    return "@" in stripped or stripped.startswith("<") or last_value.rstrip().endswith((",", ";"))
+
+
+def _read_block(lines: list[str], start: int) -> tuple[dict[str, str], int, int] | None:
+    """The header block starting at `start`: (fields, quote depth, index after it), if it is one."""
+    depth, content = split_quote(lines[start])
+    first = header_line(content)
+    if first is None:
+        return None
+    fields: dict[str, str] = {}
+    last = ""
+    i = start
+    while i < len(lines):
+        line_depth, content = split_quote(lines[i])
+        if line_depth != depth:
+            break
+        parsed = header_line(content)
+        if parsed:
+            name, value = parsed
+            if name in fields:
+                break
+            fields[name] = value
+            last = name
+        elif last and _is_continuation(content, last, fields[last]):
+            fields[last] = f"{fields[last]} {content.strip()}"
+        else:
+            break
+        i += 1
+    if "from" not in fields or len(fields) < 2:
+        return None
+    if not ({"date", "subject", "to"} & set(fields)):
+        return None
+    return fields, depth, i
+
+
+def _separator_above(lines: list[str], start: int) -> tuple[str, int]:
+    """The separator line just above a header block (skipping blanks), and where the note ends."""
+    j = start - 1
+    while j >= 0 and not split_quote(lines[j])[1].strip():
+        j -= 1
+    if j < 0:
+        return "", 0
+    _, content = split_quote(lines[j])
+    if _DASHED.match(content) or _UNDERSCORES.match(content):
+        return content.strip(), j
+    intro = _INTRO.match(content)
+    if intro and (_has_words(content, labels.FORWARD_WORDS) or _has_words(content, labels.ORIGINAL_WORDS)):
+        return content.strip(), j
+    if intro and j == 0:
+        return content.strip(), j
+    return "", start
+
+
+def _body_after(lines: list[str], start: int, depth: int) -> str:
+    out = []
+    for line in lines[start:]:
+        line_depth, content = split_quote(line)
+        out.append(content if line_depth >= depth else line)
+    return _dedent("\n".join(out)).strip("\n").strip()
+
+
+def _dedent(text: str) -> str:
+    lines = text.split("\n")
+    indents = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(x[cut:] for x in lines) if cut else text
+
+
+def _separator_kind(separator: str) -> str:
+    if _has_words(separator, labels.FORWARD_WORDS):
+        return "forward"
+    if _has_words(separator, labels.ORIGINAL_WORDS):
+        return "original"
+    return ""
+
+
+def _find_block(lines: list[str]) -> tuple[int, tuple[dict[str, str], int, int]] | None:
+    for i in range(len(lines)):
+        block = _read_block(lines, i)
+        if block:
+            return i, block
+    return None
+
+
+def _find_wrote_line(lines: list[str]) -> tuple[int, int, re.Match[str]] | None:
+    """An 'On <date>, <who> wrote:' line (maybe wrapped onto two lines): (start, end, match)."""
+    for i, line in enumerate(lines):
+        _, content = split_quote(line)
+        if not content.strip():
+            continue
+        candidates = [(content, i + 1)]
+        if i + 1 < len(lines):
+            candidates.append((content + " " + split_quote(lines[i + 1])[1].strip(), i + 2))
+        for text, end in candidates:
+            if "@" not in text or not text.rstrip().endswith((":", "：")):
+                continue
+            for pattern in _wrote_patterns():
+                match = pattern.match(text.strip())
+                if match:
+                    return i, end, match
+    return None
+
+
+def find_inline_forward(text: str, subject: str = "", depth: int = 0) -> InlineForward | None:
+    """The outermost forwarded message in `text`, with any forwards nested in its body."""
+    lines = _expand_run_together(normalise(text).split("\n"))
+    intent = subject_says(subject)
+    block = _find_block(lines)
+    if block:
+        start, (fields, quote_depth, end) = block
+        separator, note_end = _separator_above(lines, start)
+        kind = _separator_kind(separator)
+        if intent == "reply" and kind != "forward":
+            return None
+        note = "\n".join(lines[:note_end]).strip()
+        found = InlineForward(note, separator, fields, _body_after(lines, end, quote_depth), "header-block")
+    else:
+        found = _wrote_forward(lines, intent)
+        if found is None:
+            return None
+    if depth < MAX_NESTING:
+        inner = find_inline_forward(found.body, found.fields.get("subject", ""), depth + 1)
+        if inner is not None:
+            found = InlineForward(found.note, found.separator, found.fields, found.body, found.form,
+                                  (inner, *inner.nested))
+    return found
+
+
+_QUOTED_NAME = re.compile(r"[\"“„«]\s*(?P<name>[^\"“”„«»]+?)\s*[\"”»]")
+
+
+def _date_and_who(date: str, who: str) -> tuple[str, str]:
+    """Split what a lazy 'wrote:' pattern gave back: time tokens belong to the date, not the name."""
+    anchor = _ANGLE.search(who) or _BARE.search(who)
+    before, after = (who[: anchor.start()], who[anchor.start():]) if anchor else (who, "")
+    quoted = _QUOTED_NAME.search(before)
+    if quoted:
+        extra, name = before[: quoted.start()], quoted.group("name")
+    else:
+        extra, _, name = before.rpartition(",") if "," in before else ("", "", before)
+        words = name.split()
+        while words and (any(c.isdigit() for c in words[0])
+                         or words[0].casefold() in labels.WROTE_CONNECTORS):
+            extra += " " + words.pop(0)
+        name = " ".join(words)
+    extra_words = [w for w in extra.replace(",", " ").split()
+                   if w.casefold() not in labels.WROTE_CONNECTORS]
+    date = " ".join([date.strip().rstrip(","), *extra_words]).strip()
+    return date, f"{name.strip(_NAME_TRIM)} {after.strip()}".strip()
+
+
+def _wrote_forward(lines: list[str], intent: str) -> InlineForward | None:
+    if intent != "forward":
+        return None
+    wrote = _find_wrote_line(lines)
+    if wrote is None:
+        return None
+    start, end, match = wrote
+    date, who = _date_and_who(match.group("date"), match.group("who"))
+    fields = {"from": who, "date": date}
+    body_depth = min((split_quote(x)[0] for x in lines[end:] if x.strip()), default=0)
+    note = "\n".join(lines[:start]).strip()
+    return InlineForward(note, "", fields, _body_after(lines, end, body_depth), "wrote-line")
