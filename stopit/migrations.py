@@ -92,3 +92,9 @@ def _initial(db: Database) -> None:
             at TEXT NOT NULL,
             released_at TEXT
         )""")
+
+
+@migrations(name="0002_outbox_reporter_index")
+def _outbox_reporter_index(db: Database) -> None:
+    # The per-reporter acknowledgement limit looks rows up by recipient and time on every report.
+    db.execute("CREATE INDEX outbox_rcpt ON outbox(audience, rcpt_to, created_at)")

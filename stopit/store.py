@@ -21,7 +21,7 @@ GENESIS_HASH = "0" * 64
 
 # The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
 # them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
-MIGRATION_NAMES = ("0001_initial",)
+MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index")
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -234,7 +234,7 @@ class Store:
 
     def acks_since(self, address: str, since: datetime) -> int:
         row = self._one(
-            "SELECT COUNT(*) FROM outbox WHERE audience='reporter' AND lower(rcpt_to)=? AND created_at >= ?",
+            "SELECT COUNT(*) FROM outbox WHERE audience='reporter' AND rcpt_to=? AND created_at >= ?",
             (json.dumps([address.lower()]), iso(since)),
         )
         return int(row[0]) if row else 0
