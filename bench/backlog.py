@@ -67,12 +67,15 @@ def main(count: int = 10_000) -> None:
         dovecot.stop()
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"backlog of {count} reports: all acknowledgements delivered in {elapsed:.1f} s "
-          f"({count / elapsed:.0f} reports/s); {left} left in INBOX")
+    print(
+        f"backlog of {count} reports: all acknowledgements delivered in {elapsed:.1f} s "
+        f"({count / elapsed:.0f} reports/s); {left} left in INBOX"
+    )
     print(f"daemon peak RSS {peak / 1024:.1f} MB")
     step = max(1, len(samples) // 10)
-    print("RSS over the run (s: MB): " + ", ".join(
-        f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step]))
+    print(
+        "RSS over the run (s: MB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step])
+    )
 
 
 if __name__ == "__main__":

@@ -355,16 +355,18 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
     """
     from stopit.ingest.parse import envelope_of
     from stopit.models import Facts
+    from stopit.pipeline import describe_offending
     from stopit.pipeline import plan as make_plan
 
     cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
     env = envelope_of(raw)
-    planned = make_plan(env, Facts(), cfg)
+    planned = make_plan(raw, env, Facts(), cfg)
     result = {
         "kind": planned.kind.value,
         "reason": planned.classification.reason,
         "sha256": raw.sha256,
+        "offending": [o.to_json() for o in planned.offending],
         "actions": [{"type": "send", "to": list(m.to), "template": m.template} for m in planned.mails],
         "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
     }
@@ -372,5 +374,11 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     click.echo(f"{file}: {result['kind']} ({result['reason']})")
+    for item in planned.offending:
+        click.echo(f"  offending: {describe_offending(item)}")
+        for inner in item.chain:
+            click.echo(f"    forwarded inside it: {describe_offending(inner)}")
+    if not planned.offending:
+        click.echo("  no offending message found")
     for action in result["actions"]:
         click.echo(f"  would send {action['template']} to {', '.join(action['to'])}")

@@ -75,6 +75,8 @@ def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int) -> int | None:
         store.set_state(row_id, "processed", case_id)
         for event in plan.events:
             store.add_event(case_id, event.type, event.detail)
+        for position, item in enumerate(plan.offending):
+            store.add_offending(case_id, row_id, position, item)
         for mail in plan.mails:
             outgoing = compose(
                 desk.templates,
@@ -104,7 +106,7 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
         env = envelope_of(raw, parse_message(raw.data))
     except (ValueError, LookupError, TypeError, RecursionError, AttributeError) as exc:
         raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
-    return env, pipeline.plan(env, gather_facts(desk, env, raw), desk.config)
+    return env, pipeline.plan(raw, env, gather_facts(desk, env, raw), desk.config)
 
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:

@@ -98,3 +98,25 @@ def _initial(db: Database) -> None:
 def _outbox_reporter_index(db: Database) -> None:
     # The per-reporter acknowledgement limit looks rows up by recipient and time on every report.
     db.execute("CREATE INDEX outbox_rcpt ON outbox(audience, rcpt_to, created_at)")
+
+
+@migrations(name="0003_offending")
+def _offending(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE offending (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER REFERENCES cases(id),
+            message_row INTEGER NOT NULL REFERENCES messages(id),
+            position INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            from_addr TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            headers_complete INTEGER NOT NULL DEFAULT 0,
+            sha256 TEXT,
+            blob BLOB,
+            blob_path TEXT,
+            fields TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX offending_case ON offending(case_id)")
+    db.execute("CREATE INDEX offending_from ON offending(from_addr)")

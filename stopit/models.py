@@ -72,6 +72,52 @@ class Envelope:
 
 
 @dataclass(frozen=True)
+class Offending:
+    """One offending message found in a report, with as much of its origin as survived forwarding."""
+
+    source: str  # attachment | inline | pasted | redirect | self
+    from_: Address | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    reply_to: tuple[Address, ...]
+    subject: str
+    date: str  # ISO 8601 when the client's date could be read, else ''
+    date_raw: str
+    message_id: str
+    body: str
+    note: str
+    headers_complete: bool
+    raw: bytes | None = None  # the exact bytes, for attachments, redirects and direct mail
+    filename: str = ""
+    detail: str = ""
+    chain: tuple[Offending, ...] = ()  # messages forwarded inside this one, outermost first
+
+    def to_json(self) -> dict:
+        def box(a: Address | None) -> dict | None:
+            return None if a is None else {"address": a.address or None, "name": a.name or None}
+
+        return {
+            "source": self.source,
+            "from": box(self.from_),
+            "to": [box(a) for a in self.to],
+            "cc": [box(a) for a in self.cc],
+            "reply_to": [box(a) for a in self.reply_to],
+            "subject": self.subject,
+            "date": self.date or None,
+            "date_raw": self.date_raw or None,
+            "message_id": self.message_id or None,
+            "body": self.body,
+            "note": self.note or None,
+            "headers_complete": self.headers_complete,
+            "filename": self.filename or None,
+            "size": len(self.raw) if self.raw is not None else None,
+            "sha256": hashlib.sha256(self.raw).hexdigest() if self.raw is not None else None,
+            "detail": self.detail or None,
+            "chain": [c.to_json() for c in self.chain],
+        }
+
+
+@dataclass(frozen=True)
 class Classification:
     kind: Kind
     reason: str
@@ -116,6 +162,7 @@ class Plan:
     subject: str
     mails: tuple[PlannedMail, ...] = ()
     events: tuple[PlannedEvent, ...] = ()
+    offending: tuple[Offending, ...] = ()
 
     @property
     def kind(self) -> Kind:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from stopit.config import Config
+from stopit.extract import extract
 from stopit.ingest.classify import classify
-from stopit.models import Envelope, Facts, Kind, Plan, PlannedEvent, PlannedMail
+from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
+NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
 
 
 def ack_subject(case_placeholder: str = "{case}") -> str:
@@ -17,9 +19,11 @@ def _reporter(env: Envelope) -> str:
     return env.from_.address if env.from_ else ""
 
 
-def _ack_refusal(env: Envelope, facts: Facts, config: Config) -> str | None:
+def _ack_refusal(env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...]) -> str | None:
     """Why no acknowledgement may go out for this report, or None."""
     reporter = _reporter(env)
+    if any(o.source == "self" for o in offending):
+        return "the desk received this message from its own sender, who is not a reporter"
     if not reporter:
         return "the report has no usable From address"
     if reporter.lower() == config.desk_address.lower():
@@ -30,36 +34,72 @@ def _ack_refusal(env: Envelope, facts: Facts, config: Config) -> str | None:
     return None
 
 
-def _plan_report(env: Envelope, facts: Facts, config: Config, plan_base: dict) -> Plan:
+def ack_template(offending: tuple[Offending, ...]) -> str:
+    """Ask for full headers when there is an offending message but none arrived with its headers."""
+    if offending and not any(o.headers_complete for o in offending):
+        return NEED_HEADERS_TEMPLATE
+    return ACK_TEMPLATE
+
+
+def describe_offending(item: Offending) -> str:
+    sender = item.from_.address or item.from_.name if item.from_ else "unknown sender"
+    complete = "full headers" if item.headers_complete else "no full headers"
+    return f"{item.source}: from {sender}, subject {item.subject[:80]!r}, {complete}"
+
+
+def _offending_events(offending: tuple[Offending, ...]) -> list[PlannedEvent]:
+    if not offending:
+        return [PlannedEvent("offending.none", "no offending message found; the report is in its own words")]
+    return [PlannedEvent("offending.found", describe_offending(o)) for o in offending]
+
+
+def _plan_report(
+    env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...], plan_base: dict
+) -> Plan:
     events = [PlannedEvent("case.opened", f"report {env.sha256[:12]} from {_reporter(env) or '?'}")]
+    events.extend(_offending_events(offending))
     mails: list[PlannedMail] = []
-    refusal = _ack_refusal(env, facts, config)
+    refusal = _ack_refusal(env, facts, config, offending)
     if refusal:
         events.append(PlannedEvent("ack.skipped", refusal))
     else:
         mails.append(
             PlannedMail(
                 audience="reporter",
-                template=ACK_TEMPLATE,
+                template=ack_template(offending),
                 to=(_reporter(env),),
                 subject=ack_subject(),
                 in_reply_to=env.message_id,
                 references=(*env.references, env.message_id) if env.message_id else env.references,
             )
         )
-    return Plan(open_case=True, case_id=None, mails=tuple(mails), events=tuple(events), **plan_base)
+    return Plan(
+        open_case=True,
+        case_id=None,
+        mails=tuple(mails),
+        events=tuple(events),
+        offending=offending,
+        **plan_base,
+    )
 
 
-def plan(env: Envelope, facts: Facts, config: Config) -> Plan:
-    """Decide, without I/O, what the desk does with `env`."""
+def plan(raw: RawMessage, env: Envelope, facts: Facts, config: Config) -> Plan:
+    """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`)."""
     classification = classify(env, facts)
     base = {
         "classification": classification,
         "queue": str(config["desk.default_queue"]),
-        "reporter": _reporter(env),
+        "reporter": "" if classification.kind is not Kind.REPORT else _reporter(env),
         "subject": env.subject,
     }
     if classification.kind is Kind.REPORT:
-        return _plan_report(env, facts, config, base)
+        offending = extract(raw.data, env, config.desk_address)
+        if any(o.source == "self" for o in offending):
+            base["reporter"] = ""
+        return _plan_report(env, facts, config, offending, base)
     event = PlannedEvent(f"{classification.kind.value}.received", classification.reason)
+    if classification.kind is Kind.REPLY:
+        offending = extract(raw.data, env, config.desk_address)
+        events = (event, *(_offending_events(offending) if offending else ()))
+        return Plan(open_case=False, case_id=facts.replied_case, events=events, offending=offending, **base)
     return Plan(open_case=False, case_id=facts.replied_case, events=(event,), **base)

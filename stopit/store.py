@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from stopit.errors import StoreError
-from stopit.models import Delivery, Envelope, OutgoingMail, RawMessage
+from stopit.models import Delivery, Envelope, Offending, OutgoingMail, RawMessage
 
 INLINE_BLOB_LIMIT = 1024 * 1024
 GENESIS_HASH = "0" * 64
 
 # The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
 # them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
-MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index")
+MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending")
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -279,6 +279,46 @@ class Store:
             prev = hash_
         return ChainCheck(True, count, None, "")
 
+    # --- offending messages -----------------------------------------------------------------
+
+    def add_offending(self, case_id: int | None, message_row: int, position: int, item: Offending) -> None:
+        """One offending message found in an incoming message, with its exact bytes where they exist."""
+        blob, blob_path, sha256 = None, None, None
+        if item.raw is not None:
+            sha256 = hashlib.sha256(item.raw).hexdigest()
+            blob, blob_path = self._put_blob(sha256, item.raw)
+        self.conn.execute(
+            "INSERT INTO offending (case_id, message_row, position, source, from_addr, subject,"
+            " message_id, headers_complete, sha256, blob, blob_path, fields)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                case_id,
+                message_row,
+                position,
+                item.source,
+                (item.from_.address if item.from_ else "").lower(),
+                item.subject,
+                item.message_id,
+                int(item.headers_complete),
+                sha256,
+                blob,
+                blob_path,
+                json.dumps(item.to_json(), ensure_ascii=False),
+            ),
+        )
+
+    def offending_for_case(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT fields FROM offending WHERE case_id=? ORDER BY message_row, position", (case_id,)
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    def offending_bytes(self, sha256: str) -> bytes | None:
+        row = self._one("SELECT blob, blob_path FROM offending WHERE sha256=? LIMIT 1", (sha256,))
+        if row is None:
+            return None
+        return bytes(row[0]) if row[0] is not None else (self.path.parent / row[1]).read_bytes()
+
     # --- outbox -----------------------------------------------------------------------------
 
     def add_outgoing(self, mail: OutgoingMail, case_id: int | None) -> int:
@@ -444,6 +484,7 @@ class Store:
             }
             for m in self._dicts("SELECT * FROM messages WHERE case_id=? ORDER BY id", (case_id,))
         ]
+        case["offending"] = self.offending_for_case(case_id)
         case["events"] = self._dicts(
             "SELECT at, type, detail FROM events WHERE case_id=? ORDER BY id", (case_id,)
         )

@@ -22,7 +22,9 @@ _DASHED = re.compile(r"^\s*[-=]{2,}\s*(?P<text>[^-=\s][^\n]*?)\s*[-=]{2,}\s*$")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _INTRO = re.compile(r"^\s*(?P<text>[^:\n]{3,60}?)\s?[:：]\s*$")
 _ANGLE = re.compile(r"<\s*(?:mailto:)?(?P<addr>[^<>\s@,;]+@[^<>\s,;]+?)\s*>")
-_BARE = re.compile(r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)")
+_BARE = re.compile(
+    r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)"
+)
 _MAILTO_SUFFIX = re.compile(r"<mailto:[^<>]*>|\[mailto:(?P<addr>[^\]]+)\]")
 _NAME_TRIM = " \t\"'“”„«»‘’`,;:()[]"
 
@@ -48,15 +50,6 @@ class InlineForward:
 
 
 # --- the label table, compiled once ---------------------------------------------------------
-
-
-@cache
-def _label_pattern() -> re.Pattern[str]:
-    names = sorted({lab for labs in labels.HEADER_LABELS.values() for lab in labs}, key=len, reverse=True)
-    alternation = "|".join(re.escape(n) for n in names)
-    return re.compile(
-        rf"^\s*\**\s*(?P<label>{alternation})\s*\**\s*[:：]\s*\**(?P<value>.*)$", re.IGNORECASE
-    )
 
 
 @cache
@@ -90,16 +83,19 @@ def split_quote(line: str) -> tuple[int, str]:
     match = _QUOTE.match(line)
     if not match:
         return 0, line
-    return match.group(1).count(">"), line[match.end():]
+    return match.group(1).count(">"), line[match.end() :]
 
 
 def header_line(content: str) -> tuple[str, str] | None:
     """('from', value) for a line like 'Von: Hans <h@x.de>' or '*From:* …', else None."""
-    match = _label_pattern().match(content)
-    if not match:
+    head = content[:48]
+    cut = min((i for i in (head.find(":"), head.find("：")) if i >= 0), default=-1)
+    if cut <= 0:
         return None
-    value = match.group("value").strip().strip("*").strip()
-    return _field_of()[match.group("label").casefold()], value
+    name = _field_of().get(content[:cut].strip().strip("*").strip().casefold())
+    if name is None:
+        return None
+    return name, content[cut + 1 :].strip().strip("*").strip()
 
 
 def _has_words(text: str, words: tuple[str, ...]) -> bool:
@@ -119,7 +115,7 @@ def subject_prefixes(subject: str) -> list[str]:
         if word not in labels.FORWARD_PREFIXES and word not in labels.REPLY_PREFIXES:
             return found
         found.append(word)
-        rest = rest[match.end():]
+        rest = rest[match.end() :]
 
 
 def strip_prefixes(subject: str) -> str:
@@ -161,13 +157,13 @@ def parse_mailboxes(value: str) -> tuple[Address, ...]:
             if following:
                 angle = following
             else:
-                name = _clean_name(value[pos:bare.start()])
+                name = _clean_name(value[pos : bare.start()])
                 found.append(Address(bare.group("addr"), "" if name == bare.group("addr") else name))
                 pos = bare.end()
                 continue
         if angle is None:
             break
-        name = _clean_name(value[pos:angle.start()])
+        name = _clean_name(value[pos : angle.start()])
         addr = angle.group("addr")
         found.append(Address(addr, "" if name.casefold() == addr.casefold() else name))
         pos = angle.end()
@@ -191,6 +187,9 @@ def _expand_run_together(lines: list[str]) -> list[str]:
     out: list[str] = []
     pattern = _inline_label_pattern()
     for line in lines:
+        if line.count(":") + line.count("：") < 3 or len(line) > 4000:
+            out.append(line)
+            continue
         depth, content = split_quote(line)
         hits = list(pattern.finditer(content))
         fields = {_field_of().get(h.group(0).rstrip(":：").strip().casefold()) for h in hits}
@@ -316,8 +315,15 @@ def _find_wrote_line(lines: list[str]) -> tuple[int, int, re.Match[str]] | None:
     return None
 
 
-def find_inline_forward(text: str, subject: str = "", depth: int = 0) -> InlineForward | None:
-    """The outermost forwarded message in `text`, with any forwards nested in its body."""
+def find_inline_forward(
+    text: str, subject: str = "", depth: int = 0, to_desk: bool = True
+) -> InlineForward | None:
+    """The outermost forwarded message in `text`, with any forwards nested in its body.
+
+    A header block under a reply's subject is a quote, not a forward, unless a forward separator
+    says otherwise. With no prefix either way, a block counts only in mail sent to the desk
+    (`to_desk`): in mail between other people it is the quote of a reply.
+    """
     lines = _expand_run_together(normalise(text).split("\n"))
     intent = subject_says(subject)
     block = _find_block(lines)
@@ -325,7 +331,7 @@ def find_inline_forward(text: str, subject: str = "", depth: int = 0) -> InlineF
         start, (fields, quote_depth, end) = block
         separator, note_end = _separator_above(lines, start)
         kind = _separator_kind(separator)
-        if intent == "reply" and kind != "forward":
+        if kind != "forward" and (intent == "reply" or (not intent and not to_desk)):
             return None
         note = "\n".join(lines[:note_end]).strip()
         found = InlineForward(note, separator, fields, _body_after(lines, end, quote_depth), "header-block")
@@ -336,8 +342,9 @@ def find_inline_forward(text: str, subject: str = "", depth: int = 0) -> InlineF
     if depth < MAX_NESTING:
         inner = find_inline_forward(found.body, found.fields.get("subject", ""), depth + 1)
         if inner is not None:
-            found = InlineForward(found.note, found.separator, found.fields, found.body, found.form,
-                                  (inner, *inner.nested))
+            found = InlineForward(
+                found.note, found.separator, found.fields, found.body, found.form, (inner, *inner.nested)
+            )
     return found
 
 
@@ -347,19 +354,19 @@ _QUOTED_NAME = re.compile(r"[\"“„«]\s*(?P<name>[^\"“”„«»]+?)\s*[\"�
 def _date_and_who(date: str, who: str) -> tuple[str, str]:
     """Split what a lazy 'wrote:' pattern gave back: time tokens belong to the date, not the name."""
     anchor = _ANGLE.search(who) or _BARE.search(who)
-    before, after = (who[: anchor.start()], who[anchor.start():]) if anchor else (who, "")
+    before, after = (who[: anchor.start()], who[anchor.start() :]) if anchor else (who, "")
     quoted = _QUOTED_NAME.search(before)
     if quoted:
         extra, name = before[: quoted.start()], quoted.group("name")
     else:
         extra, _, name = before.rpartition(",") if "," in before else ("", "", before)
         words = name.split()
-        while words and (any(c.isdigit() for c in words[0])
-                         or words[0].casefold() in labels.WROTE_CONNECTORS):
+        while words and (
+            any(c.isdigit() for c in words[0]) or words[0].casefold() in labels.WROTE_CONNECTORS
+        ):
             extra += " " + words.pop(0)
         name = " ".join(words)
-    extra_words = [w for w in extra.replace(",", " ").split()
-                   if w.casefold() not in labels.WROTE_CONNECTORS]
+    extra_words = [w for w in extra.replace(",", " ").split() if w.casefold() not in labels.WROTE_CONNECTORS]
     date = " ".join([date.strip().rstrip(","), *extra_words]).strip()
     return date, f"{name.strip(_NAME_TRIM)} {after.strip()}".strip()
 

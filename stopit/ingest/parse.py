@@ -42,7 +42,7 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
     found = []
     try:
         pairs = email.utils.getaddresses([v[:_MAX_HEADER_CHARS] for v in values])
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, RecursionError):
         return ()
     for name, addr in pairs:
         addr = addr.strip()
