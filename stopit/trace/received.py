@@ -20,14 +20,13 @@ _BRACKETED_IP = re.compile(rf"\[(?:IPv6:)?({_IP})(?:%[\w.~-]*)?\]", re.IGNORECAS
 _PAREN_IP = re.compile(rf"\((?:[^()\s]*\s)?(?:[^()\s@]+@)?(?:IPv6:)?({_IP})(?:\s[^()]*)?\)", re.IGNORECASE)
 _HELO_BEFORE = re.compile(r"(?:helo=|helo |ehlo=|ehlo )$", re.IGNORECASE)
 _BARE_IP = re.compile(rf"^(?:IPv6:)?({_IP})(?![\w.:])", re.IGNORECASE)
-_WITH = re.compile(r"\bwith\s+([A-Za-z][\w/.-]*)", re.IGNORECASE)
+_WITH = re.compile(r"\b(?:with|via)\s+(Microsoft SMTP Server|[A-Za-z][\w/.-]*)", re.IGNORECASE)
 _ID = re.compile(r"\bid\s+<?([^\s;<>]+)>?", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+<?([^\s;<>()]+@[^\s;<>()]+?)>?(?=[\s;)]|$)", re.IGNORECASE)
 _ENVFROM = re.compile(r"envelope-from\s*[=:]?\s*<?([^\s<>;)]*)>?", re.IGNORECASE)
 _HELO_KEY = re.compile(r"\b(?:helo|ehlo)[=\s]+([^\s)\]]+)", re.IGNORECASE)
 _IDENT = re.compile(r"\bident=(\S*?)[\s)]", re.IGNORECASE)
-_AUTH_BARE_IP = re.compile(rf"^(?:IPv6:)?({_IP})(?![\w.:])", re.IGNORECASE)
-_WITH = re.compile(r"^(?:E?SMTPS?A|ESMTPSA|ASMTP|LMTPSA?|SMTPSA|ESMTPA|UTF8SMTPSA|UTF8SMTPA)$", re.IGNORECASE)
+_AUTH_WITH = re.compile(r"^(?:E?SMTPS?A|ASMTP|LMTPSA?|UTF8SMTPS?A)$", re.IGNORECASE)
 _AUTH_TEXT = re.compile(
     r"\((?:authenticated|auth:|authenticated sender:|authenticated user|authenticated as)[^)]*\)"
     r"|\bauthenticated (?:sender|user|bits)\b|\bauth=\S+|\(using [^)]*\) \(authenticated",
@@ -166,8 +165,7 @@ def _rdns_and_helo(from_clause: str, before_ip: str) -> tuple[str, str]:
     rdns = comment.split()[-1] if comment.split() else ""
     if helo_key:  # Exim and qmail: "from rdns ([ip] helo=x)" / "from unknown (HELO x) (ip)"
         helo = helo_key.group(1)
-        if not rdns or rdns.lower().startswith(("helo", "ehlo")):
-            rdns = first if not first.startswith(("[", "(")) else ""
+        rdns = first if not first.startswith(("[", "(")) else ""
     else:  # Postfix, Sendmail, Gmail, Exchange: "from helo (rdns [ip])"
         helo = first
     rdns = rdns.strip("[]()").rstrip(".")

@@ -1,0 +1,503 @@
+"""Trace: where an offending message really came from — hops, where trust ends, origin, authentication, signs.
+
+`trace()` is pure: the message's bytes and what the desk trusts in, a Trace out. DNS is reached only
+through the lookups passed in. Trust works like SpamAssassin's trusted_networks for mail our own
+servers received, and like SpamCop's mailhosts for mail received by a known provider: a Received
+line is believed only while every line above it was written by a host we trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from stopit.extract.mime import parse_headers, split_head
+from stopit.ingest.parse import decode_header_value, parse_addresses
+from stopit.trace.auth import (
+    Authentication,
+    Resolver,
+    check_spf,
+    parse_authentication_results,
+    verify_arc,
+    verify_dkim,
+)
+from stopit.trace.profiles import (
+    DISPOSABLE,
+    FREEMAIL,
+    Provider,
+    load_providers,
+    organizational_domain,
+    provider_for_domain,
+    provider_for_host,
+)
+from stopit.trace.received import Hop, is_private, normalise_ip, parse_received
+
+# Headers in which a provider records the address its user connected from.
+ORIGINATING_HEADERS = (
+    "X-Originating-IP",
+    "X-Yahoo-Post-IP",
+    "X-AOL-IP",
+    "X-Sender-IP",
+    "X-SenderIP",
+    "X-Apparently-From",
+    "X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp",
+    "X-MS-Exchange-Organization-OriginalClientIPAddress",
+)
+CLOCK_TOLERANCE = timedelta(minutes=15)
+DATE_SKEW = timedelta(hours=24)
+_IP_IN_TEXT = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
+_LOOKALIKES = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "i": "l",
+        "|": "l",
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "х": "x",
+        "у": "y",
+        "ı": "l",
+    }
+)
+# Gmail's and Microsoft's internal hops name the receiving host by an address, not a name.
+_INTERNAL_BY = (ipaddress.ip_network("2002:a00::/24"), ipaddress.ip_network("2603:10a6::/32"))
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The network, passed in: None means offline, and the result says so."""
+
+    resolver: Resolver | None = None
+    spf: Callable[..., tuple] | None = None
+
+
+@dataclass(frozen=True)
+class TraceSettings:
+    trusted_networks: tuple[str, ...] = ()
+    internal_networks: tuple[str, ...] = ()
+    org_domains: tuple[str, ...] = ()
+    providers: tuple[Provider, ...] = field(default_factory=load_providers)
+
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        cidrs = (*self.trusted_networks, *self.internal_networks)
+        return [ipaddress.ip_network(n, strict=False) for n in cidrs]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    detail: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Trace:
+    hops: tuple[Hop, ...]
+    handoff_ip: str
+    handoff_by: str
+    receiver: str
+    origin_ip: str
+    origin_reason: str
+    provider_domain: str
+    provider: str
+    auth: Authentication
+    indicators: tuple[Indicator, ...]
+    abuse_contacts: tuple[dict, ...]
+    conclusion: str
+    unparsed: int
+
+    def to_json(self) -> dict:
+        return {
+            "hops": [h.to_json() for h in self.hops],
+            "handoff_ip": self.handoff_ip or None,
+            "handoff_by": self.handoff_by or None,
+            "receiver": self.receiver or None,
+            "origin_ip": self.origin_ip or None,
+            "origin_reason": self.origin_reason,
+            "provider_domain": self.provider_domain or None,
+            "provider": self.provider or None,
+            "auth": self.auth.to_json(),
+            "indicators": [i.to_json() for i in self.indicators],
+            "abuse_contacts": list(self.abuse_contacts),
+            "conclusion": self.conclusion,
+            "unparsed": self.unparsed,
+        }
+
+
+# --- trust ----------------------------------------------------------------------------------
+
+
+def _in(ip: str, networks: list) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address.version == n.version and address in n for n in networks)
+
+
+def _org_host(host: str, settings: TraceSettings) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in settings.org_domains)
+
+
+def receiver_of(hop: Hop, settings: TraceSettings, networks: list) -> str:
+    """Who we trust to have written this line: a provider's key, 'org', 'internal', or ''."""
+    by = hop.by.strip("[]")
+    if _org_host(by, settings) or (normalise_ip(by) and _in(normalise_ip(by), networks)):
+        return "org"
+    provider = provider_for_host(by, settings.providers)
+    if provider is not None:
+        return provider.key
+    ip = normalise_ip(by)
+    if ip and (is_private(ip) or _in(ip, _INTERNAL_BY)):
+        return "internal"
+    return ""
+
+
+def _sender_is_inside(hop: Hop, vouch: str, settings: TraceSettings, networks: list) -> bool:
+    """Whether the host that handed this hop over belongs to whoever wrote it (an internal hop)."""
+    if not hop.ip:
+        return True
+    if _in(hop.ip, networks) or is_private(hop.ip) or _in(hop.ip, _INTERNAL_BY):
+        return True
+    names = [n for n in (hop.rdns, hop.helo) if n]
+    if vouch == "org":
+        return bool(hop.rdns) and _org_host(hop.rdns, settings)
+    provider = next((p for p in settings.providers if p.key == vouch), None)
+    return provider is not None and bool(hop.rdns) and provider.owns_host(hop.rdns) and bool(names)
+
+
+def mark_trust(hops: list[Hop], settings: TraceSettings) -> tuple[list[Hop], int | None, str]:
+    """Trusted flags, the index of the handoff hop, and who received it there."""
+    networks = settings.networks()
+    marked: list[Hop] = []
+    handoff: int | None = None
+    vouch = ""
+    trusting = True
+    for i, hop in enumerate(hops):
+        if trusting:
+            writer = receiver_of(hop, settings, networks)
+            if writer == "internal" and vouch:
+                writer = vouch
+            if not writer:
+                trusting = False
+            else:
+                vouch = writer
+        if not trusting:
+            marked.append(hop)
+            continue
+        marked.append(replace(hop, trusted=True))
+        if hop.ip and not _sender_is_inside(hop, vouch, settings, networks):
+            handoff = i
+            trusting = False
+    return marked, handoff, vouch
+
+
+def sa_untrusted(hops: list[Hop], originating: list[str], trusted_networks: tuple[str, ...]) -> list[str]:
+    """SpamAssassin's untrusted relay addresses, for comparing with sa_relays (same trust rules)."""
+    networks = [ipaddress.ip_network(n, strict=False) for n in trusted_networks]
+    relays = [(h.ip, bool(h.auth)) for h in hops if h.is_relay] + [(ip, False) for ip in originating]
+    untrusted, trusting = [], True
+    for ip, auth in relays:
+        if trusting and not auth:
+            trusting = _in(ip, networks) if networks else is_private(ip)
+        if not trusting:
+            untrusted.append(ip)
+    return untrusted
+
+
+# --- origin ---------------------------------------------------------------------------------
+
+
+def originating_ips(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(header, address) for each provider header that records the client's own address."""
+    found = []
+    wanted = {h.lower() for h in ORIGINATING_HEADERS}
+    for name, value in headers:
+        if name.lower() in wanted:
+            match = _IP_IN_TEXT.search(value)
+            ip = normalise_ip(match.group(0)) if match else ""
+            if ip:
+                found.append((name, ip))
+    return found
+
+
+def _origin(
+    hops: list[Hop], handoff: int | None, headers: list[tuple[str, str]], provider: Provider | None
+) -> tuple[str, str]:
+    trusted_auth = [h for h in hops if h.trusted and h.auth and h.ip and not is_private(h.ip)]
+    if trusted_auth:
+        hop = trusted_auth[-1]
+        return hop.ip, f"recorded by {hop.by} when the sender logged in to send ({hop.auth})"
+    recorded = [(n, ip) for n, ip in originating_ips(headers) if not is_private(ip)]
+    if recorded:
+        name, ip = recorded[0]
+        return ip, f"from the {name} header written by the sending provider"
+    if provider is not None and provider.webmail_ip:
+        return "", provider.webmail_ip
+    if handoff is None:
+        return "", "no server we trust recorded where the message came from"
+    return "", "the sending server did not record its user's own address"
+
+
+# --- signs of spoofing and forgery ----------------------------------------------------------
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower().strip(">").strip()
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _skeleton(domain: str) -> str:
+    """A domain folded for comparison: accents stripped, look-alike letters and digits merged."""
+    if _is_punycode(domain):
+        with contextlib.suppress(UnicodeError):
+            domain = domain.encode("ascii").decode("idna")
+    folded = unicodedata.normalize("NFKD", domain)
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return folded.lower().translate(_LOOKALIKES).replace("rn", "m").replace("vv", "w")
+
+
+def _is_punycode(domain: str) -> bool:
+    return domain.startswith("xn--") or ".xn--" in domain
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lookalike_of(domain: str, org_domains: tuple[str, ...]) -> str:
+    """The org domain that `domain` imitates, or ''."""
+    domain = domain.lower()
+    for org in org_domains:
+        if domain == org or domain.endswith("." + org):
+            continue
+        if _edit_distance(_skeleton(domain), _skeleton(org)) <= 2:
+            return org
+    return ""
+
+
+def spoofing_signs(headers: list[tuple[str, str]], org_domains: tuple[str, ...]) -> list[Indicator]:
+    def values(name: str) -> list[str]:
+        return [v for k, v in headers if k.lower() == name]
+
+    from_ = parse_addresses(values("from"))
+    if not from_:
+        return [Indicator("no_from", "the message has no readable From address")]
+    sender = from_[0]
+    domain = _domain(sender.address)
+    signs = []
+    return_path = [_domain(v.strip("<> ")) for v in values("return-path") if "@" in v]
+    if return_path and organizational_domain(return_path[0]) != organizational_domain(domain):
+        detail = f"From is at {domain} but the envelope sender (Return-Path) is at {return_path[0]}"
+        signs.append(Indicator("return_path_differs", detail))
+    for reply in parse_addresses(values("reply-to")):
+        if organizational_domain(_domain(reply.address)) != organizational_domain(domain):
+            detail = f"replies would go to {reply.address}, not to {domain}"
+            signs.append(Indicator("reply_to_differs", detail))
+    named = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", sender.name)
+    if any(n.lower() != sender.address.lower() for n in named):
+        detail = f"the display name shows {named[0]} but the message is from {sender.address}"
+        signs.append(Indicator("display_name_address", detail))
+    imitated = lookalike_of(domain, org_domains)
+    if imitated:
+        signs.append(Indicator("lookalike_domain", f"{domain} looks like our own {imitated}"))
+    if domain in DISPOSABLE:
+        signs.append(Indicator("disposable_sender", f"{domain} is a disposable-address service"))
+    elif domain in FREEMAIL:
+        signs.append(Indicator("freemail_sender", f"{domain} is a free mail service anyone can join"))
+    return signs
+
+
+def chain_signs(hops: list[Hop], handoff: int | None, settings: TraceSettings) -> list[Indicator]:
+    """Received lines that cannot all be true: the marks of forged lines below the handoff."""
+    networks = settings.networks()
+    signs = []
+    if handoff is not None:
+        for hop in hops[handoff + 1 :]:
+            if receiver_of(hop, settings, networks) not in ("", "internal"):
+                detail = f"a line below the handoff claims {hop.by} received it: likely forged"
+                signs.append(Indicator("forged_trusted_hop", detail))
+    stamps = [(i, datetime.fromisoformat(h.timestamp)) for i, h in enumerate(hops) if h.timestamp]
+    for (i, newer), (j, older) in itertools.pairwise(stamps):
+        if newer.tzinfo and older.tzinfo and older - newer > CLOCK_TOLERANCE:
+            detail = f"hop {j + 1} says {older.isoformat()}, later than hop {i + 1} above it"
+            signs.append(Indicator("time_order", detail))
+    for upper, lower in itertools.pairwise(hops):
+        received_at = organizational_domain(lower.by)
+        sent_from = {organizational_domain(upper.rdns), organizational_domain(upper.helo)}
+        if upper.trusted and upper.rdns and received_at and received_at not in sent_from:
+            detail = f"{upper.by} got it from {upper.rdns}, but the line below says {lower.by} received it"
+            signs.append(Indicator("chain_break", detail))
+    return signs
+
+
+def date_signs(headers: list[tuple[str, str]], hops: list[Hop], handoff: int | None) -> list[Indicator]:
+    from stopit.extract import parse_date
+
+    date = next((v for k, v in headers if k.lower() == "date"), "")
+    received_at = hops[handoff].timestamp if handoff is not None else ""
+    written = parse_date(date)
+    if not written or not received_at:
+        return []
+    try:
+        gap = abs(datetime.fromisoformat(received_at) - datetime.fromisoformat(written))
+    except (ValueError, TypeError):
+        return []
+    if gap > DATE_SKEW:
+        return [Indicator("date_skew", f"Date says {date}, {gap} away from when our trusted server got it")]
+    return []
+
+
+# --- putting it together --------------------------------------------------------------------
+
+
+def _abuse_contacts(provider: Provider | None, provider_domain: str) -> tuple[dict, ...]:
+    if provider is not None and provider.abuse:
+        return ({"contact": provider.abuse, "for": provider.name, "basis": "provider table"},)
+    if provider_domain:
+        return (
+            {
+                "contact": f"abuse@{provider_domain}",
+                "for": provider_domain,
+                "basis": "RFC 2142 role address of the sending organization",
+            },
+        )
+    return ()
+
+
+def _conclusion(t: dict) -> str:
+    parts = []
+    provider, dkim_pass = t["provider"], t["dkim_pass"]
+    if provider:
+        parts.append(f"Sent through {provider.name}.")
+    for domain in dkim_pass:
+        parts.append(f"DKIM signature by {domain} verified, so {domain} really sent it.")
+    for sig in t["dkim_failed"]:
+        parts.append(
+            f"DKIM signature by {sig.domain} did not verify ({sig.result}): the message was "
+            "changed on the way or the signature is forged."
+        )
+    if t["dkim_unchecked"]:
+        parts.append("DKIM signatures were not checked (offline).")
+    if t["handoff_ip"]:
+        host = f" ({t['handoff_rdns']})" if t["handoff_rdns"] else ""
+        parts.append(
+            f"{_capital(t['receiver_name'])} received it from {t['handoff_ip']}{host}; this address could "
+            "not be forged by the sender."
+        )
+    elif t["trusted_count"]:
+        parts.append(f"{_capital(t['receiver_name'])} received it, but recorded no outside address.")
+    else:
+        parts.append(
+            "No server we trust wrote any of its Received lines, so where it came from cannot "
+            "be confirmed: every line could be forged."
+        )
+    if t["origin_ip"]:
+        parts.append(f"The sender's own address was {t['origin_ip']} ({t['origin_reason']}).")
+    elif t["origin_reason"]:
+        parts.append(_capital(t["origin_reason"]) + ".")
+    for sign in t["indicators"]:
+        parts.append(f"Warning: {sign.detail}.")
+    for contact in t["abuse"]:
+        parts.append(f"Report to {contact['for']}'s abuse desk: {contact['contact']}.")
+    parts.append("Headers show which servers carried the message, not who typed it.")
+    return " ".join(parts)
+
+
+def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups | None = None) -> Trace:
+    """Trace one message from its exact bytes (headers are enough)."""
+    settings = settings or TraceSettings()
+    lookups = lookups or Lookups()
+    head, _ = split_head(data)
+    message = parse_headers(head)
+    headers = [(str(k), decode_header_value(v)) for k, v in message.items()]
+    raw_received = [str(v) for v in message.get_all("Received") or []]
+    hops, handoff, vouch = mark_trust([parse_received(v) for v in raw_received], settings)
+    handoff_hop = hops[handoff] if handoff is not None else None
+    providers = settings.providers
+    signatures = verify_dkim(data, headers, lookups.resolver)
+    dkim_pass = [s.domain for s in signatures if s.result == "pass"]
+    handoff_host = handoff_hop.rdns or handoff_hop.helo if handoff_hop else ""
+    provider = provider_for_host(handoff_host, providers) or next(
+        (p for d in dkim_pass if (p := provider_for_domain(d, providers))), None
+    )
+    provider_domain = organizational_domain(handoff_host) or (
+        organizational_domain(dkim_pass[0]) if dkim_pass else ""
+    )
+    receiver = next((p for p in providers if p.key == vouch), None)
+    receiver_name = receiver.name if receiver else ("our own mail servers" if vouch == "org" else "")
+    trusted_ids = {i for p in providers if p.key == vouch for i in p.authserv_ids}
+    trusted_ids |= {h.by.lower() for h in hops if h.trusted} | set(settings.org_domains)
+    envfrom = next((v.strip("<> ") for k, v in headers if k.lower() == "return-path"), "") or (
+        handoff_hop.envfrom if handoff_hop else ""
+    )
+    auth = Authentication(
+        dkim=signatures,
+        arc=verify_arc(data, headers, lookups.resolver),
+        spf=check_spf(
+            handoff_hop.ip if handoff_hop else "",
+            envfrom,
+            handoff_hop.helo if handoff_hop else "",
+            lookups.spf,
+        ),
+        authentication_results=parse_authentication_results(headers, trusted_ids),
+    )
+    origin_ip, origin_reason = _origin(hops, handoff, headers, provider)
+    indicators = [
+        *chain_signs(hops, handoff, settings),
+        *date_signs(headers, hops, handoff),
+        *spoofing_signs(headers, settings.org_domains),
+    ]
+    abuse = _abuse_contacts(provider, provider_domain)
+    conclusion = _conclusion(
+        {
+            "provider": provider,
+            "dkim_pass": dkim_pass,
+            "dkim_failed": [s for s in signatures if s.result.startswith(("fail", "error"))],
+            "dkim_unchecked": any(s.result.startswith("not checked") for s in signatures),
+            "handoff_ip": handoff_hop.ip if handoff_hop else "",
+            "handoff_rdns": handoff_hop.rdns if handoff_hop else "",
+            "receiver_name": receiver_name or "A server we trust",
+            "trusted_count": sum(h.trusted for h in hops),
+            "origin_ip": origin_ip,
+            "origin_reason": origin_reason,
+            "indicators": indicators,
+            "abuse": abuse,
+        }
+    )
+    return Trace(
+        hops=tuple(hops),
+        handoff_ip=handoff_hop.ip if handoff_hop else "",
+        handoff_by=handoff_hop.by if handoff_hop else "",
+        receiver=receiver_name,
+        origin_ip=origin_ip,
+        origin_reason=origin_reason,
+        provider_domain=provider_domain,
+        provider=provider.name if provider else "",
+        auth=auth,
+        indicators=tuple(indicators),
+        abuse_contacts=abuse,
+        conclusion=conclusion,
+        unparsed=sum(1 for h in hops if not h.parsed),
+    )
