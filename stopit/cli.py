@@ -344,11 +344,69 @@ def quarantine_release(ctx: click.Context, entry: int) -> None:
         click.echo(outcome.log_line())
 
 
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    out: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        out.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    return out
+
+
+@main.command("trace")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@click.option("--trusted", multiple=True, metavar="CIDR", help="Also trust this network (repeatable).")
+@click.option("--offline", is_flag=True, help="No DNS: DKIM, ARC and SPF are reported as not checked.")
+@click.pass_context
+def trace_command(
+    ctx: click.Context, paths: tuple[str, ...], as_json: bool, trusted: tuple[str, ...], offline: bool
+) -> None:
+    """Trace where each message came from, as it is (no extraction). Directories are walked.
+
+    Example: stopit trace --json --offline --trusted 18.9.28.0/24 message.eml
+    """
+    from dataclasses import replace
+
+    from stopit.desk import network_lookups
+    from stopit.extract.mime import parse_headers, split_head
+    from stopit.pipeline import trace_settings
+    from stopit.trace import Lookups, originating_ips, sa_untrusted, trace
+
+    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    try:
+        settings = trace_settings(cfg)
+        settings = replace(settings, trusted_networks=(*settings.trusted_networks, *trusted))
+        settings.networks()
+    except ValueError as exc:
+        raise click.ClickException(f"--trusted: {exc} (expected a network such as 192.0.2.0/24)") from exc
+    lookups = Lookups() if offline else network_lookups(cfg)
+    for path in _files(paths):
+        try:
+            data = path.read_bytes()
+            result = trace(data, settings, lookups)
+        except (OSError, RecursionError, ValueError) as exc:
+            click.echo(json.dumps({"file": str(path), "error": f"{type(exc).__name__}: {exc}"}))
+            continue
+        if not as_json:
+            click.echo(f"{path}: {result.conclusion}")
+            continue
+        # SpamAssassin's view of the same relays, for side-by-side comparison with sa_relays.
+        pairs = [(str(k), str(v)) for k, v in parse_headers(split_head(data)[0]).items()]
+        originating = [ip for _, ip in originating_ips(pairs)]
+        untrusted = sa_untrusted(list(result.hops), originating, settings.trusted_networks)
+        click.echo(
+            json.dumps(
+                {"file": str(path), **result.to_json(), "untrusted_relays": untrusted}, ensure_ascii=False
+            )
+        )
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--offline", is_flag=True, help="No DNS lookups (DKIM, ARC, SPF not checked).")
 @click.pass_context
-def explain(ctx: click.Context, file: str, as_json: bool) -> None:
+def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None:
     """Dry run over one message: how it is classified and what would be done. Writes nothing.
 
     Example: stopit explain report.eml --json
@@ -361,7 +419,10 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
     cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
     env = envelope_of(raw)
-    planned = make_plan(raw, env, Facts(), cfg)
+    from stopit.desk import network_lookups
+    from stopit.trace import Lookups
+
+    planned = make_plan(raw, env, Facts(), cfg, Lookups() if offline else network_lookups(cfg))
     result = {
         "kind": planned.kind.value,
         "reason": planned.classification.reason,
@@ -376,6 +437,8 @@ def explain(ctx: click.Context, file: str, as_json: bool) -> None:
     click.echo(f"{file}: {result['kind']} ({result['reason']})")
     for item in planned.offending:
         click.echo(f"  offending: {describe_offending(item)}")
+        if item.trace:
+            click.echo(f"    trace: {item.trace['conclusion']}")
         for inner in item.chain:
             click.echo(f"    forwarded inside it: {describe_offending(inner)}")
     if not planned.offending:

@@ -16,6 +16,7 @@ from stopit.errors import ProcessingError, StoreError
 from stopit.ingest.parse import envelope_of, parse_message
 from stopit.models import Envelope, Facts, Kind, Plan, RawMessage
 from stopit.store import Store
+from stopit.trace import Lookups
 
 log = logging.getLogger("stopit.desk")
 
@@ -46,10 +47,22 @@ class Desk:
     config: Config
     store: Store
     templates: jinja2.Environment
+    lookups: Lookups
 
     @classmethod
     def open(cls, config: Config, store: Store | None = None) -> Desk:
-        return cls(config, store or Store(config.database), template_environment(config))
+        return cls(
+            config, store or Store(config.database), template_environment(config), network_lookups(config)
+        )
+
+
+def network_lookups(config: Config) -> Lookups:
+    """DNS for DKIM and SPF, with hard time limits; nothing at all when the desk is offline."""
+    if config["desk.offline"]:
+        return Lookups()
+    from stopit.trace.auth import dns_resolver, spf_checker
+
+    return Lookups(resolver=dns_resolver(), spf=spf_checker())
 
 
 def gather_facts(desk: Desk, env: Envelope, raw: RawMessage) -> Facts:
@@ -106,7 +119,7 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
         env = envelope_of(raw, parse_message(raw.data))
     except (ValueError, LookupError, TypeError, RecursionError, AttributeError) as exc:
         raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
-    return env, pipeline.plan(raw, env, gather_facts(desk, env, raw), desk.config)
+    return env, pipeline.plan(raw, env, gather_facts(desk, env, raw), desk.config, desk.lookups)
 
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:

@@ -91,6 +91,8 @@ class Offending:
     filename: str = ""
     detail: str = ""
     chain: tuple[Offending, ...] = ()  # messages forwarded inside this one, outermost first
+    header_bytes: bytes | None = None  # a pasted header block, rebuilt as bytes, for tracing
+    trace: dict | None = None  # the trace stage's findings, as plain data
 
     def to_json(self) -> dict:
         def box(a: Address | None) -> dict | None:
@@ -114,6 +116,7 @@ class Offending:
             "sha256": hashlib.sha256(self.raw).hexdigest() if self.raw is not None else None,
             "detail": self.detail or None,
             "chain": [c.to_json() for c in self.chain],
+            "trace": self.trace,
         }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stopit.config import Config
 from stopit.extract import extract
 from stopit.ingest.classify import classify
 from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
+from stopit.trace import Lookups, TraceSettings, trace
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
 NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
@@ -83,8 +86,34 @@ def _plan_report(
     )
 
 
-def plan(raw: RawMessage, env: Envelope, facts: Facts, config: Config) -> Plan:
-    """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`)."""
+def trace_settings(config: Config) -> TraceSettings:
+    return TraceSettings(
+        trusted_networks=tuple(config["desk.trusted_networks"]),
+        internal_networks=tuple(config["desk.internal_networks"]),
+        org_domains=tuple(d.lower() for d in config["desk.org_domains"]),
+    )
+
+
+def traced(offending: tuple[Offending, ...], config: Config, lookups: Lookups) -> tuple[Offending, ...]:
+    """Each offending message with the trace of whatever headers it kept (inline forwards have none)."""
+    settings = trace_settings(config)
+    out = []
+    for item in offending:
+        source = item.raw if item.raw is not None else item.header_bytes
+        if (source is not None and item.headers_complete) or item.source in ("redirect", "self"):
+            item = replace(item, trace=trace(source or b"", settings, lookups).to_json())
+        out.append(item)
+    return tuple(out)
+
+
+def plan(
+    raw: RawMessage, env: Envelope, facts: Facts, config: Config, lookups: Lookups | None = None
+) -> Plan:
+    """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`).
+
+    The only outside world is `lookups` (DNS for DKIM and SPF), passed in; None means offline.
+    """
+    lookups = lookups or Lookups()
     classification = classify(env, facts)
     base = {
         "classification": classification,
@@ -93,13 +122,13 @@ def plan(raw: RawMessage, env: Envelope, facts: Facts, config: Config) -> Plan:
         "subject": env.subject,
     }
     if classification.kind is Kind.REPORT:
-        offending = extract(raw.data, env, config.desk_address)
+        offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
         if any(o.source == "self" for o in offending):
             base["reporter"] = ""
         return _plan_report(env, facts, config, offending, base)
     event = PlannedEvent(f"{classification.kind.value}.received", classification.reason)
     if classification.kind is Kind.REPLY:
-        offending = extract(raw.data, env, config.desk_address)
+        offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
         events = (event, *(_offending_events(offending) if offending else ()))
         return Plan(open_case=False, case_id=facts.replied_case, events=events, offending=offending, **base)
     return Plan(open_case=False, case_id=facts.replied_case, events=(event,), **base)

@@ -263,7 +263,7 @@ def _header_run_end(lines: list[str], start: int) -> int:
 def _from_headers_text(text: str, depth: int) -> Offending:
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8", "surrogateescape")
     found = _from_message(data, "pasted", "", depth, "header block pasted into the report")
-    return Offending(**{**found.__dict__, "raw": None})
+    return Offending(**{**found.__dict__, "raw": None, "header_bytes": data})
 
 
 # --- mail sent straight to the desk ---------------------------------------------------------

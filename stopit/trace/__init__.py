@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from stopit.extract.mime import parse_headers, split_head
+from stopit.extract.mime import split_head
 from stopit.ingest.parse import decode_header_value, parse_addresses
 from stopit.trace.auth import (
     Authentication,
@@ -50,6 +50,8 @@ ORIGINATING_HEADERS = (
     "X-MS-Exchange-Organization-OriginalClientIPAddress",
 )
 CLOCK_TOLERANCE = timedelta(minutes=15)
+# Only the headers whose words are read (names in From, Reply-To) need RFC 2047 decoding.
+_DECODED = frozenset({"from", "reply-to", "return-path", "date", "to", "cc", "subject"})
 DATE_SKEW = timedelta(hours=24)
 _IP_IN_TEXT = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
 _LOOKALIKES = str.maketrans(
@@ -425,14 +427,27 @@ def _conclusion(t: dict) -> str:
     return " ".join(parts)
 
 
+def header_fields(head: bytes) -> list[tuple[str, str]]:
+    """(name, value) pairs of a header block, unfolded; lines that are not fields are skipped."""
+    fields: list[tuple[str, str]] = []
+    for line in head.decode("utf-8", "surrogateescape").splitlines():
+        if line[:1] in (" ", "\t"):
+            if fields:
+                fields[-1] = (fields[-1][0], fields[-1][1] + " " + line.strip())
+            continue
+        name, colon, value = line.partition(":")
+        if colon and name and " " not in name.strip() and len(name) < 80:
+            fields.append((name.strip(), value.strip()))
+    return fields
+
+
 def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups | None = None) -> Trace:
     """Trace one message from its exact bytes (headers are enough)."""
     settings = settings or TraceSettings()
     lookups = lookups or Lookups()
-    head, _ = split_head(data)
-    message = parse_headers(head)
-    headers = [(str(k), decode_header_value(v)) for k, v in message.items()]
-    raw_received = [str(v) for v in message.get_all("Received") or []]
+    raw_headers = header_fields(split_head(data)[0])
+    headers = [(k, decode_header_value(v) if k.lower() in _DECODED else v) for k, v in raw_headers]
+    raw_received = [v for k, v in raw_headers if k.lower() == "received"]
     hops, handoff, vouch = mark_trust([parse_received(v) for v in raw_received], settings)
     handoff_hop = hops[handoff] if handoff is not None else None
     providers = settings.providers

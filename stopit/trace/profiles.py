@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from stopit.errors import ConfigError
 
 SHIPPED = Path(__file__).with_name("providers.toml")
+_IP_CHARS = re.compile(r"^\[?[0-9a-fA-F:.]+\]?$")
 
 # Second-level labels under which registrations happen (a small, common part of the public suffix
 # list): "example.co.uk" is an organization, "co.uk" is not.
@@ -111,6 +113,7 @@ def load_providers(path: Path = SHIPPED) -> tuple[Provider, ...]:
     return tuple(_provider(k, v, str(path)) for k, v in data.items())
 
 
+@lru_cache(maxsize=65536)
 def organizational_domain(host: str) -> str:
     """'mail-sor-f41.google.com' → 'google.com'; 'smtp.uni.ac.uk' → 'uni.ac.uk'."""
     host = host.lower().strip().rstrip(".")
@@ -123,6 +126,8 @@ def organizational_domain(host: str) -> str:
 
 
 def _is_ip(text: str) -> bool:
+    if not _IP_CHARS.match(text):
+        return False
     try:
         ipaddress.ip_address(text.strip("[]"))
     except ValueError:

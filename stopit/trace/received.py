@@ -12,6 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 _IPV6 = r"(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{0,4}|" + _IPV4 + r")"
@@ -83,6 +84,7 @@ def unfold(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+@lru_cache(maxsize=65536)
 def normalise_ip(text: str) -> str:
     """A canonical address, IPv4-mapped IPv6 as plain IPv4; '' when `text` is not an address."""
     text = text.strip("[]")
@@ -103,15 +105,13 @@ def _split_clauses(line: str) -> tuple[str, str, str]:
     main, _, date = line.rpartition(";")
     if not main:
         main, date = line, ""
-    depth = 0
     lowered = main.lower()
-    for i, ch in enumerate(main):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0 and lowered.startswith(" by ", i):
-            return main[:i], main[i + 4 :], date.strip()
+    at = lowered.find(" by ")
+    while at >= 0:
+        before = main[:at]
+        if before.count("(") <= before.count(")"):
+            return before, main[at + 4 :], date.strip()
+        at = lowered.find(" by ", at + 1)
     return main, "", date.strip()
 
 
@@ -174,11 +174,9 @@ def _rdns_and_helo(from_clause: str, before_ip: str) -> tuple[str, str]:
     return rdns, helo.strip("[]()") if not normalise_ip(helo) else helo.strip("[]")
 
 
-def _auth(with_: str, line: str) -> str:
-    if with_ and _AUTH_WITH.match(with_):
-        return with_
-    match = _AUTH_TEXT.search(line)
-    return match.group(0).strip("() ") if match else ""
+def _search(pattern: re.Pattern[str], text: str, needle: str, lowered: str) -> re.Match[str] | None:
+    """`pattern.search(text)`, skipped when the cheap `needle` test already says it cannot match."""
+    return pattern.search(text) if needle in lowered else None
 
 
 def parse_received(value: str) -> Hop:
@@ -186,14 +184,16 @@ def parse_received(value: str) -> Hop:
     line = unfold(value)
     while line.endswith(";"):
         line = line[:-1].rstrip()
+    lowered = line.lower()
     from_clause, rest, date = _split_clauses(line)
     by = rest.split(" ", 1)[0].rstrip(";") if rest else ""
     with_match = _WITH.search(rest) or _WITH.search(from_clause)
     with_ = with_match.group(1) if with_match else ""
-    id_match = _ID.search(rest)
-    for_match = _FOR.search(rest)
-    env_match = _ENVFROM.search(line)
-    ident = _IDENT.search(from_clause + " ")
+    id_match = _search(_ID, rest, "id ", lowered)
+    for_match = _search(_FOR, rest, "for ", lowered)
+    env_match = _search(_ENVFROM, line, "envelope-from", lowered)
+    ident = _search(_IDENT, from_clause + " ", "ident=", lowered)
+    auth_text = _search(_AUTH_TEXT, line, "auth", lowered)
     common = {
         "raw": line,
         "by": by,
@@ -202,26 +202,26 @@ def parse_received(value: str) -> Hop:
         "for_": for_match.group(1) if for_match else "",
         "envfrom": env_match.group(1) if env_match else "",
         "ident": ident.group(1) if ident else "",
-        "auth": _auth(with_, line),
+        "auth": with_
+        if with_ and _AUTH_WITH.match(with_)
+        else (auth_text.group(0).strip("() ") if auth_text else ""),
         "timestamp": _timestamp(date),
     }
-    if not re.match(r"^\(?from\s", line, re.IGNORECASE):
+    if not (lowered.startswith("from ") or lowered.startswith("(from ")):
         return Hop(parsed=bool(by), note="no 'from' clause: not a network handover", **common)
-    if _FETCHER.search(line):
+    if any(w in lowered for w in ("imap", "pop", "fetchmail", "getmail", "odmr")) and _FETCHER.search(line):
         return Hop(parsed=True, note="fetched from a mailbox by a mail client, not a relay", **common)
     clause = from_clause.lstrip("(")[5:].strip()
     ip, before = _address_in(clause)
     rdns, helo = _rdns_and_helo(clause, before)
     if not ip:
-        note = (
-            "local handover"
-            if _LOCALHOST.match(helo) or "with local" in line.lower()
-            else "no address recorded"
-        )
+        local = _LOCALHOST.match(helo) or "with local" in lowered
+        note = "local handover" if local else "no address recorded"
         return Hop(helo=helo, parsed=bool(by), note=note, **common)
     return Hop(ip=ip, rdns=rdns, helo=helo, parsed=bool(by), note="" if by else "no 'by' host", **common)
 
 
+@lru_cache(maxsize=65536)
 def is_private(ip: str) -> bool:
     """Not on the public Internet: RFC 1918, loopback, link-local, CGN, unique-local, unspecified."""
     try:
@@ -229,7 +229,7 @@ def is_private(ip: str) -> bool:
     except ValueError:
         return False
     if isinstance(address, ipaddress.IPv4Address):
-        return any(address in ipaddress.ip_network(n) for n in _PRIVATE_V4)
+        return any(address in network for network in _PRIVATE_V4)
     return (
         address.is_loopback
         or address.is_link_local
@@ -241,11 +241,14 @@ def is_private(ip: str) -> bool:
 
 # Documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24) are deliberately absent: in
 # real mail they are public addresses in anonymised samples, and trust must not extend to them.
-_PRIVATE_V4 = (
-    "10.0.0.0/8",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
+_PRIVATE_V4 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    )
 )
