@@ -173,11 +173,12 @@ def _sender_is_inside(hop: Hop, vouch: str, settings: TraceSettings, networks: l
         return True
     if _in(hop.ip, networks) or is_private(hop.ip) or _in(hop.ip, _INTERNAL_BY):
         return True
-    names = [n for n in (hop.rdns, hop.helo) if n]
     if vouch == "org":
         return bool(hop.rdns) and _org_host(hop.rdns, settings)
     provider = next((p for p in settings.providers if p.key == vouch), None)
-    return provider is not None and bool(hop.rdns) and provider.owns_host(hop.rdns) and bool(names)
+    if provider is None:
+        return False
+    return provider.owns_ip(hop.ip) or (bool(hop.rdns) and provider.owns_host(hop.rdns))
 
 
 def mark_trust(hops: list[Hop], settings: TraceSettings) -> tuple[list[Hop], int | None, str]:
@@ -190,8 +191,10 @@ def mark_trust(hops: list[Hop], settings: TraceSettings) -> tuple[list[Hop], int
     for i, hop in enumerate(hops):
         if trusting:
             writer = receiver_of(hop, settings, networks)
-            if writer == "internal" and vouch:
-                writer = vouch
+            if writer == "internal":
+                # A host named by a private address: the provider above it, or, at the very top,
+                # the recipient's own mailbox system delivering internally.
+                writer = vouch or ("internal" if i == 0 else "")
             if not writer:
                 trusting = False
             else:
@@ -430,7 +433,7 @@ def _conclusion(t: dict) -> str:
 def header_fields(head: bytes) -> list[tuple[str, str]]:
     """(name, value) pairs of a header block, unfolded; lines that are not fields are skipped."""
     fields: list[tuple[str, str]] = []
-    for line in head.decode("utf-8", "surrogateescape").splitlines():
+    for line in head.decode("utf-8", "replace").splitlines():
         if line[:1] in (" ", "\t"):
             if fields:
                 fields[-1] = (fields[-1][0], fields[-1][1] + " " + line.strip())

@@ -82,6 +82,14 @@ class Provider:
     mail_domains: tuple[str, ...]
     abuse: str
     webmail_ip: str
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def owns_ip(self, ip: str) -> bool:
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address.version == n.version and address in n for n in self.networks)
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -99,8 +107,9 @@ def _provider(key: str, body: dict, where: str) -> Provider:
             mail_domains=tuple(body.get("mail_domains", ())),
             abuse=str(body.get("abuse", "")),
             webmail_ip=str(body.get("webmail_ip", "")),
+            networks=tuple(ipaddress.ip_network(n, strict=False) for n in body.get("networks", ())),
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: [{key}]: missing or wrong key {exc} (expected name and hosts)") from exc
 
 

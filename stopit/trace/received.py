@@ -186,6 +186,8 @@ def parse_received(value: str) -> Hop:
         line = line[:-1].rstrip()
     lowered = line.lower()
     from_clause, rest, date = _split_clauses(line)
+    if lowered.startswith("by "):
+        from_clause, rest = "", line[3:].rpartition(";")[0] or line[3:]
     by = rest.split(" ", 1)[0].rstrip(";") if rest else ""
     with_match = _WITH.search(rest) or _WITH.search(from_clause)
     with_ = with_match.group(1) if with_match else ""

@@ -1,0 +1,430 @@
+"""Tracing: Received lines of every common server, trust and handoff, origin, DKIM/ARC offline, signs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from email.message import EmailMessage
+from email.policy import SMTP
+
+import dkim
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from stopit.cli import main
+from stopit.config import from_text
+from stopit.ingest.parse import envelope_of
+from stopit.models import Facts, RawMessage
+from stopit.pipeline import plan
+from stopit.trace import Lookups, TraceSettings, lookalike_of, trace
+from stopit.trace.received import parse_received
+from tests.corpus import CORPUS
+
+ORG = TraceSettings(org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24",))
+
+
+# --- Received lines as real servers write them ----------------------------------------------
+
+RECEIVED = [
+    (
+        "postfix",
+        "from mail.example.org (mail.example.org [198.51.100.7]) by mx1.campus.example.edu (Postfix) "
+        "with ESMTPS id 4Xk2p for <a@campus.example.edu>; Mon, 16 Nov 2026 21:14:09 -0500 (EST)",
+        {
+            "ip": "198.51.100.7",
+            "rdns": "mail.example.org",
+            "helo": "mail.example.org",
+            "by": "mx1.campus.example.edu",
+            "with": "ESMTPS",
+            "id": "4Xk2p",
+            "for": "a@campus.example.edu",
+            "timestamp": "2026-11-16T21:14:09-05:00",
+        },
+    ),
+    (
+        "postfix helo differs",
+        "from laptop (host-7.isp.example [203.0.113.9]) by mx.example.com (Postfix) with ESMTP id 1; "
+        "Tue, 17 Nov 2026 04:40:10 +0000",
+        {"ip": "203.0.113.9", "rdns": "host-7.isp.example", "helo": "laptop"},
+    ),
+    (
+        "unknown rdns",
+        "from [203.0.113.77] (unknown [203.0.113.77]) by smtp.freemail.example (Postfix) with ESMTPSA "
+        "id 99FF; Tue, 17 Nov 2026 04:40:10 +0000",
+        {"ip": "203.0.113.77", "rdns": None, "auth": "ESMTPSA"},
+    ),
+    (
+        "sendmail",
+        "from lugh.tuatha.org (root@lugh.tuatha.org [194.125.145.45]) by dogma.slashnull.org (8.11.6/8.11.6) "
+        "with ESMTP id g6JDSNJ32301 for <jm@jmason.org>; Fri, 19 Jul 2002 14:28:23 +0100",
+        {"ip": "194.125.145.45", "by": "dogma.slashnull.org", "id": "g6JDSNJ32301"},
+    ),
+    (
+        "exim",
+        "from [82.38.65.6] (helo=[10.0.0.27]) by asmtp-out5.blueyonder.co.uk with esmtpa (Exim 4.52) "
+        "id 1K0HMU-0001A2-3q for rdonkin@apache.org; Sun, 25 May 2008 15:38:14 +0100",
+        {"ip": "82.38.65.6", "helo": "10.0.0.27", "auth": "esmtpa"},
+    ),
+    (
+        "exim ipv6 envelope-from",
+        "from mail.example.org ([2001:db8::25]) by mx.example.com with esmtps (TLS1.3) "
+        "(Exim 4.96) (envelope-from <bob@example.org>) id 1qXyZa-000123-AB for alice@example.com; Wed, 01 Nov 2023 10:00:00 +0000",
+        {"ip": "2001:db8::25", "envfrom": "bob@example.org", "for": "alice@example.com"},
+    ),
+    (
+        "qmail",
+        "from unknown (HELO mail.example.net) (198.51.100.9) by mx.example.com with SMTP; 1 Nov 2023 10:00:00 -0000",
+        {"ip": "198.51.100.9", "helo": "mail.example.net", "rdns": None},
+    ),
+    (
+        "courier ipv6-mapped",
+        "from host.example ([::ffff:198.51.100.3]) by courier.example with ESMTP; "
+        "Wed, 01 Nov 2023 10:00:00 +0000",
+        {"ip": "198.51.100.3"},
+    ),
+    (
+        "exchange",
+        "from AM0PR01MB1234.eurprd01.prod.exchangelabs.com (2603:10a6:208:1::1) by "
+        "AM0PR01MB5678.eurprd01.prod.exchangelabs.com with Microsoft SMTP Server (version=TLS1_2, cipher=x) id 15.20.1; "
+        "Wed, 1 Nov 2023 10:00:00 +0000",
+        {"ip": "2603:10a6:208:1::1", "with": "Microsoft SMTP Server"},
+    ),
+    (
+        "gmail",
+        "from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS "
+        "id a1sor for <x@gmail.com> (Google Transport Security); Mon, 16 Nov 2026 20:52:10 -0800 (PST)",
+        {"ip": "209.85.220.41", "rdns": "mail-sor-f41.google.com", "by": "mx.google.com"},
+    ),
+    (
+        "gmail internal",
+        "by 2002:a05:6a10:8c0c:b0:3a1:1234:5678 with SMTP id x; Mon, 16 Nov 2026 20:52:11 -0800 (PST)",
+        {"ip": None, "by": "2002:a05:6a10:8c0c:b0:3a1:1234:5678"},
+    ),
+    (
+        "yahoo webmail",
+        "from [10.0.0.5] by web12345.mail.yahoo.com via HTTP; Wed, 1 Nov 2023 03:00:00 PDT",
+        {"ip": "10.0.0.5", "with": "HTTP", "by": "web12345.mail.yahoo.com"},
+    ),
+    (
+        "hotmail webmail",
+        "from 216.30.74.2 by lw15fd.law15.hotmail.msn.com with HTTP; Fri, 23 Aug 2002 01:20:23 GMT",
+        {"ip": "216.30.74.2"},
+    ),
+    (
+        "zimbra",
+        "from zimbra.example.org (LHLO zimbra.example.org) (10.1.2.3) by zimbra.example.org with LMTP; "
+        "Wed, 1 Nov 2023 10:00:00 +0100 (CET)",
+        {"ip": "10.1.2.3", "with": "LMTP"},
+    ),
+    (
+        "dovecot lmtp",
+        "from mx.example.com by imap.example.com with LMTP id abc (envelope-from <x@y.example>) "
+        "for <z@w.example>; Wed, 01 Nov 2023 10:00:00 +0000",
+        {"ip": None, "with": "LMTP", "envfrom": "x@y.example"},
+    ),
+    (
+        "unverified helo literal",
+        "from 210.214.94.76 (unverified) by mailsweeper.example.com with ESMTP id <T5d>; "
+        "Mon, 9 Sep 2002 11:06:09 +0200",
+        {"ip": None},
+    ),
+    (
+        "fetchmail",
+        "from dogma.slashnull.org [212.17.35.15] by localhost with IMAP (fetchmail-5.9.0) for jm@localhost "
+        "(single-drop); Fri, 19 Jul 2002 14:32:45 +0100 (IST)",
+        {"ip": None},
+    ),
+    (
+        "authenticated sender",
+        "from laptop.example (unknown [198.51.100.50]) (Authenticated sender: bob@example.org) "
+        "by smtp.example.org (Postfix) with ESMTPSA id 42; Wed, 01 Nov 2023 10:00:00 +0000",
+        {"auth": "ESMTPSA"},
+    ),
+    (
+        "folded",
+        "from mail.example.org\n\t(mail.example.org\n [198.51.100.7])\n\tby mx.example.com (Postfix) with ESMTP\n"
+        "\tid 77; Wed, 01 Nov 2023 10:00:00 +0000",
+        {"ip": "198.51.100.7", "id": "77"},
+    ),
+    ("garbage", "this is not a received line at all", {"ip": None, "parsed": False}),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "expected"), RECEIVED, ids=[r[0] for r in RECEIVED])
+def test_received_lines(name: str, line: str, expected: dict) -> None:
+    hop = parse_received(line).to_json()
+    for key, value in expected.items():
+        assert hop[key] == value, f"{name}: {key}"
+
+
+def test_very_long_received_header_does_not_hang() -> None:
+    line = "from x (" + "a" * 200_000 + " [198.51.100.1]) by y with SMTP; Wed, 01 Nov 2023 10:00:00 +0000"
+    assert parse_received(line).ip == "198.51.100.1"
+
+
+# --- trust, handoff and origin --------------------------------------------------------------
+
+
+def headers(*received: str, extra: str = "", sender: str = "Night Owl <nightowl@freemail.example>") -> bytes:
+    lines = "".join(f"Received: {r}\r\n" for r in received)
+    return (
+        f"{lines}{extra}From: {sender}\r\nTo: maria@gmail.com\r\nSubject: hi\r\n"
+        "Date: Mon, 16 Nov 2026 20:52:05 -0800\r\nMessage-ID: <1@freemail.example>\r\n\r\nhello\r\n"
+    ).encode()
+
+
+GMAIL_CHAIN = (
+    "by 2002:a05:6a10:8c0c:b0:3a1:1234:5678 with SMTP id x; Mon, 16 Nov 2026 20:52:11 -0800 (PST)",
+    "from smtp.freemail.example (smtp.freemail.example. [198.51.100.23]) by mx.google.com with ESMTPS id a1 "
+    "for <maria@gmail.com>; Mon, 16 Nov 2026 20:52:10 -0800 (PST)",
+    "from [203.0.113.77] (unknown [203.0.113.77]) by smtp.freemail.example (Postfix) with ESMTPSA id 99FF; "
+    "Tue, 17 Nov 2026 04:52:08 +0000 (UTC)",
+)
+
+
+def test_gmail_received_chain_hands_off_at_the_sending_server() -> None:
+    t = trace(headers(*GMAIL_CHAIN), ORG)
+    assert t.handoff_ip == "198.51.100.23" and t.handoff_by == "mx.google.com"
+    assert [h.trusted for h in t.hops] == [True, True, False]
+    assert t.receiver.startswith("Google") and t.provider_domain == "freemail.example"
+    assert t.origin_ip == ""  # the authenticated hop is below the handoff: claimed, not verified
+    assert "received it from 198.51.100.23" in t.conclusion
+    assert {
+        "contact": "abuse@freemail.example",
+        "for": "freemail.example",
+        "basis": "RFC 2142 role address of the sending organization",
+    } in t.abuse_contacts
+
+
+def test_outlook_received_chain() -> None:
+    chain = (
+        "from DM6PR01MB1111.prod.exchangelabs.com (2603:10b6:5:1::1) by SN6PR01MB2222.prod.exchangelabs.com with "
+        "HTTPS; Mon, 16 Nov 2026 20:52:12 +0000",
+        "from BN8NAM11FT001.eop-nam11.prod.protection.outlook.com (2603:10b6:408:1::2) by "
+        "DM6PR01MB1111.prod.exchangelabs.com (2603:10b6:5:1::1) with Microsoft SMTP Server id 15.20.1; "
+        "Mon, 16 Nov 2026 20:52:11 +0000",
+        "from mail.badguy.example (192.0.2.10) by BN8NAM11FT001.mail.protection.outlook.com (10.13.1.1) with "
+        "Microsoft SMTP Server id 15.20.2 via Frontend Transport; Mon, 16 Nov 2026 20:52:10 +0000",
+    )
+    t = trace(headers(*chain), ORG)
+    assert t.handoff_ip == "192.0.2.10"
+    assert t.receiver.startswith("Microsoft")
+    assert [h.trusted for h in t.hops] == [True, True, True]
+
+
+def test_own_mx_chain_with_trusted_networks() -> None:
+    chain = (
+        "from mx1.campus.example.edu (mx1.campus.example.edu [18.9.28.5]) by mailbox.campus.example.edu with LMTP "
+        "id 5; Mon, 16 Nov 2026 21:14:10 -0500",
+        "from mail.example.org (mail.example.org [198.51.100.7]) by mx1.campus.example.edu (Postfix) with ESMTPS "
+        "id 4Xk2p; Mon, 16 Nov 2026 21:14:09 -0500",
+    )
+    t = trace(headers(*chain), ORG)
+    assert t.handoff_ip == "198.51.100.7" and t.receiver == "our own mail servers"
+
+
+def test_forged_line_under_a_trusted_one_is_flagged() -> None:
+    forged = "from localhost (localhost [127.0.0.1]) by mx.google.com with ESMTP id fake; Mon, 16 Nov 2026 20:00:00 -0800"
+    t = trace(headers(*GMAIL_CHAIN[:2], forged), ORG)
+    assert "forged_trusted_hop" in [i.code for i in t.indicators]
+
+
+def test_untrusted_top_means_nothing_can_be_confirmed() -> None:
+    t = trace(
+        headers(
+            "from a.example (a.example [198.51.100.1]) by b.example with SMTP; Mon, 16 Nov 2026 20:00:00 -0800"
+        ),
+        ORG,
+    )
+    assert t.handoff_ip == "" and "could be forged" in t.conclusion
+
+
+def test_origin_from_authenticated_submission_inside_a_trusted_chain() -> None:
+    chain = (
+        "from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx1.campus.example.edu (Postfix) "
+        "with ESMTPS id q; Mon, 16 Nov 2026 20:52:12 -0800",
+        "from laptop (c-203-0-113-5.isp.example [203.0.113.5]) by smtp.gmail.com with ESMTPSA id s; "
+        "Mon, 16 Nov 2026 20:52:10 -0800 (PST)",
+    )
+    settings = TraceSettings(
+        org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24", "209.85.128.0/17")
+    )
+    t = trace(headers(*chain, sender="x <x@gmail.com>"), settings)
+    assert t.origin_ip == "203.0.113.5" and "ESMTPSA" in t.origin_reason
+
+
+def test_yahoo_webmail_says_the_address_is_not_disclosed() -> None:
+    chain = (
+        "from sonic301-2.consmr.mail.bf2.yahoo.com (sonic301-2.consmr.mail.bf2.yahoo.com [74.6.129.41]) by "
+        "mx1.campus.example.edu (Postfix) with ESMTPS id y; Mon, 16 Nov 2026 21:14:09 -0500",
+        "from sonic.gate.mail.ne1.yahoo.com by sonic301-2.consmr.mail.bf2.yahoo.com with HTTP; Tue, 17 Nov 2026 02:14:08 +0000",
+    )
+    t = trace(headers(*chain, sender="x <x@yahoo.com>"), ORG)
+    assert t.handoff_ip == "74.6.129.41" and t.provider.startswith("Yahoo")
+    assert t.origin_reason == "Yahoo Mail webmail does not disclose the sender's IP address"
+    assert "Yahoo Mail webmail does not disclose" in t.conclusion
+
+
+def test_x_originating_ip_is_the_origin() -> None:
+    t = trace(headers(*GMAIL_CHAIN[:2], extra="X-Originating-IP: [203.0.113.44]\r\n"), ORG)
+    assert t.origin_ip == "203.0.113.44"
+
+
+# --- spoofing signs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("domain", "imitated"),
+    [
+        ("campus-example.edu", "campus.example.edu"),
+        ("carnpus.example.edu", "campus.example.edu"),
+        ("campus.examp1e.edu", "campus.example.edu"),
+        ("xn--cmpus-4ra.example.edu", "campus.example.edu"),
+        ("mail.campus.example.edu", ""),
+        ("gmail.com", ""),
+        ("example.org", ""),
+    ],
+)
+def test_lookalike_domains(domain: str, imitated: str) -> None:
+    assert lookalike_of(domain, ("campus.example.edu",)) == imitated
+
+
+def test_spoofing_signs() -> None:
+    data = headers(
+        *GMAIL_CHAIN[:2],
+        sender='"dean@campus.example.edu" <dean@carnpus.example.edu>',
+        extra="Reply-To: collect@elsewhere.example\r\nReturn-Path: <bounce@bulk.example>\r\n",
+    )
+    codes = {i.code for i in trace(data, ORG).indicators}
+    assert {"display_name_address", "lookalike_domain", "reply_to_differs", "return_path_differs"} <= codes
+
+
+def test_date_far_from_the_receive_time() -> None:
+    data = headers(*GMAIL_CHAIN[:2]).replace(b"Date: Mon, 16 Nov 2026", b"Date: Mon, 02 Nov 2026")
+    assert "date_skew" in {i.code for i in trace(data, ORG).indicators}
+
+
+# --- DKIM and ARC, offline ------------------------------------------------------------------
+
+
+def _rsa_key() -> tuple[bytes, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+
+def _ed25519_key() -> tuple[bytes, bytes]:
+    key = ed25519.Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(private), b"v=DKIM1; k=ed25519; p=" + base64.b64encode(public)
+
+
+@pytest.fixture(scope="module")
+def signed() -> tuple[bytes, dict[bytes, bytes]]:
+    message = headers(*GMAIL_CHAIN[:2])
+    rsa_private, rsa_record = _rsa_key()
+    ed_private, ed_record = _ed25519_key()
+    include = [b"from", b"to", b"subject", b"date", b"message-id"]
+    message = dkim.sign(message, b"s1", b"freemail.example", rsa_private, include_headers=include) + message
+    message = (
+        dkim.sign(
+            message,
+            b"e1",
+            b"freemail.example",
+            ed_private,
+            include_headers=include,
+            signature_algorithm=b"ed25519-sha256",
+        )
+        + message
+    )
+    dns = {b"s1._domainkey.freemail.example.": rsa_record, b"e1._domainkey.freemail.example.": ed_record}
+    return message, dns
+
+
+def _lookups(dns: dict[bytes, bytes]) -> Lookups:
+    return Lookups(resolver=lambda name, timeout=5: dns.get(name, dns.get(name + b".", b"")))
+
+
+def test_rsa_and_ed25519_signatures_verify_offline(signed: tuple[bytes, dict]) -> None:
+    message, dns = signed
+    t = trace(message, ORG, _lookups(dns))
+    assert [(s.selector, s.result) for s in t.auth.dkim] == [("e1", "pass"), ("s1", "pass")]
+    assert "DKIM signature by freemail.example verified" in t.conclusion
+
+
+def test_one_changed_body_byte_fails_both_signatures(signed: tuple[bytes, dict]) -> None:
+    message, dns = signed
+    t = trace(message.replace(b"hello", b"hellp"), ORG, _lookups(dns))
+    assert [s.result.startswith("fail") for s in t.auth.dkim] == [True, True]
+    assert "did not verify" in t.conclusion
+
+
+def test_offline_says_not_checked(signed: tuple[bytes, dict]) -> None:
+    t = trace(signed[0], ORG)
+    assert all(s.result == "not checked (offline)" for s in t.auth.dkim)
+
+
+def test_signed_message_forwarded_as_attachment_verifies_in_the_pipeline(signed: tuple[bytes, dict]) -> None:
+    message, dns = signed
+    report = EmailMessage(policy=SMTP)
+    report["From"] = "Maria <maria.lopez@campus.example.edu>"
+    report["To"] = "stopit@campus.example.edu"
+    report["Subject"] = "Fwd: hi"
+    report.set_content("Attached.")
+    report.add_attachment(message, maintype="message", subtype="rfc822")
+    data = report.as_bytes()
+    config = from_text('[desk]\norg_domains = ["campus.example.edu"]\n')
+    planned = plan(RawMessage(data, "t"), envelope_of(RawMessage(data, "t")), Facts(), config, _lookups(dns))
+    (item,) = planned.offending
+    assert [d["result"] for d in item.trace["auth"]["dkim"]] == ["pass", "pass"]
+    assert item.trace["handoff_ip"] == "198.51.100.23"
+
+
+def _dns_from_preamble(text: bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    preamble, _, message = text.partition(b"\n\n")
+    records = {}
+    for line in preamble.splitlines():
+        name, _, record = line.partition(b" ")
+        records[name.strip() + b"."] = record.strip()
+    return message, records
+
+
+def test_arc_chain_of_a_real_gmail_message_verifies() -> None:
+    message, dns = _dns_from_preamble((CORPUS / "stalwart-mail-auth/arc/001.txt").read_bytes())
+    assert trace(message, ORG, _lookups(dns)).auth.arc == "pass"
+
+
+def test_authentication_results_are_believed_only_from_trusted_receivers() -> None:
+    extra = (
+        "Authentication-Results: mx.google.com; dkim=pass header.i=@freemail.example; spf=pass\r\n"
+        "Authentication-Results: smtp.freemail.example; dkim=pass header.i=@bank.example\r\n"
+    )
+    results = trace(headers(*GMAIL_CHAIN, extra=extra), ORG).auth.authentication_results
+    assert [(r["authserv_id"], r["believed"]) for r in results] == [
+        ("mx.google.com", True),
+        ("smtp.freemail.example", False),
+    ]
+
+
+# --- the command line, on the whole corpus --------------------------------------------------
+
+
+def test_trace_cli_over_the_whole_corpus_raises_nothing() -> None:
+    result = CliRunner().invoke(main, ["trace", "--json", "--offline", str(CORPUS)], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.output.splitlines()]
+    assert len(lines) > 7600
+    assert not [x for x in lines if "error" in x]
+    assert sum(1 for x in lines if x["hops"]) > 6000
