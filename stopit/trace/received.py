@@ -21,6 +21,8 @@ _BRACKETED_IP = re.compile(rf"\[(?:IPv6:)?({_IP})(?:%[\w.~-]*)?\]", re.IGNORECAS
 _PAREN_IP = re.compile(rf"\((?:[^()\s]*\s)?(?:[^()\s@]+@)?(?:IPv6:)?({_IP})(?:\s[^()]*)?\)", re.IGNORECASE)
 _HELO_BEFORE = re.compile(r"(?:helo=|helo |ehlo=|ehlo )$", re.IGNORECASE)
 _BARE_IP = re.compile(rf"^(?:IPv6:)?({_IP})(?![\w.:])", re.IGNORECASE)
+# " by " between clauses; some servers write ")by" with no space.
+_BY = re.compile(r"(?:(?<=\))|\s)by\s", re.IGNORECASE)
 _WITH = re.compile(r"\b(?:with|via)\s+(Microsoft SMTP Server|[A-Za-z][\w/.-]*)", re.IGNORECASE)
 _ID = re.compile(r"\bid\s+<?([^\s;<>]+)>?", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+<?([^\s;<>()]+@[^\s;<>()]+?)>?(?=[\s;)]|$)", re.IGNORECASE)
@@ -105,13 +107,10 @@ def _split_clauses(line: str) -> tuple[str, str, str]:
     main, _, date = line.rpartition(";")
     if not main:
         main, date = line, ""
-    lowered = main.lower()
-    at = lowered.find(" by ")
-    while at >= 0:
-        before = main[:at]
+    for match in _BY.finditer(main):
+        before = main[: match.start()]
         if before.count("(") <= before.count(")"):
-            return before, main[at + 4 :], date.strip()
-        at = lowered.find(" by ", at + 1)
+            return before, main[match.end() :], date.strip()
     return main, "", date.strip()
 
 
