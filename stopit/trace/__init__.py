@@ -433,14 +433,18 @@ def _conclusion(t: dict) -> str:
 def header_fields(head: bytes) -> list[tuple[str, str]]:
     """(name, value) pairs of a header block, unfolded; lines that are not fields are skipped."""
     fields: list[tuple[str, str]] = []
-    for line in head.decode("utf-8", "replace").splitlines():
+    lines = head.decode("utf-8", "replace").splitlines()
+    if lines and lines[0].startswith("From "):
+        lines = lines[1:]  # an mbox separator line, not a field
+    for line in lines:
         if line[:1] in (" ", "\t"):
             if fields:
                 fields[-1] = (fields[-1][0], fields[-1][1] + " " + line.strip())
             continue
         name, colon, value = line.partition(":")
-        if colon and name and " " not in name.strip() and len(name) < 80:
-            fields.append((name.strip(), value.strip()))
+        if not (colon and name and " " not in name.strip() and len(name) < 80):
+            break  # a line that is no header field ends the header section, as in every mail parser
+        fields.append((name.strip(), value.strip()))
     return fields
 
 
