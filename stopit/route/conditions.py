@@ -1,0 +1,433 @@
+"""Owns the conditions a routing rule can test: each a small class that answers yes (with why) or no.
+
+A condition never sends, writes or moves anything. It is built from a rule file's `match` value by
+`build()`, which raises RuleError naming the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from stopit.models import Envelope, Offending
+
+
+class RuleError(ValueError):
+    """A mistake in a rule's `match` table: `key` is its dotted path, the message says what is expected."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Everything a condition may look at: the report, what was extracted and traced, and history."""
+
+    report: Envelope
+    report_text: str
+    offending: tuple[Offending, ...]
+    attachment_types: tuple[str, ...]
+    org_domains: tuple[str, ...]
+    offender_cases: int = 0
+    lexicons: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+
+    def all_offending(self) -> list[Offending]:
+        out = []
+        for item in self.offending:
+            out.append(item)
+            out.extend(item.chain)
+        return out
+
+    def texts(self) -> list[str]:
+        """The words to search: the reporter's own, and every offending subject and body."""
+        parts = [self.report.subject, self.report_text]
+        for item in self.all_offending():
+            parts.extend([item.subject, item.body, item.note])
+        return [normalise(p) for p in parts if p]
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, accents kept (they carry meaning in several languages), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in normalise(phrase).split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RuleError(key, f"expected a string or a list of strings, got {value!r}")
+
+
+class Condition:
+    """One test. `check` returns the reason it holds, or None."""
+
+    key: ClassVar[str] = ""
+    help: ClassVar[str] = ""
+
+    def check(self, subject: Subject) -> str | None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Lexicon(Condition):
+    key: ClassVar[str] = "lexicon"
+    help: ClassVar[str] = "any phrase of the named word lists (rules/lexicons/NAME.toml) appears"
+    names: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        texts = subject.texts()
+        for name in self.names:
+            for pattern in subject.lexicons.get(name, ()):
+                for text in texts:
+                    found = pattern.search(text)
+                    if found:
+                        return f"{name} word list: {found.group(0)!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class Words(Condition):
+    key: ClassVar[str] = "words"
+    help: ClassVar[str] = "any of these words or phrases appears (any case, any spacing)"
+    patterns: tuple[re.Pattern[str], ...]
+
+    def check(self, subject: Subject) -> str | None:
+        for text in subject.texts():
+            for pattern in self.patterns:
+                found = pattern.search(text)
+                if found:
+                    return f"contains {found.group(0)!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class Regex(Words):
+    key: ClassVar[str] = "regex"
+    help: ClassVar[str] = "any of these regular expressions matches the normalised text"
+
+
+@dataclass(frozen=True)
+class Header(Condition):
+    key: ClassVar[str] = "header"
+    help: ClassVar[str] = "a header of the report or of an offending message matches a regex"
+    name: str
+    pattern: re.Pattern[str]
+    where: str
+
+    def check(self, subject: Subject) -> str | None:
+        sources: list[list[tuple[str, str]]] = []
+        if self.where in ("report", "any"):
+            sources.append(list(subject.report.headers))
+        if self.where in ("offending", "any"):
+            for item in subject.all_offending():
+                if item.raw is not None:
+                    from stopit.extract.mime import split_head
+                    from stopit.trace import header_fields
+
+                    sources.append(header_fields(split_head(item.raw)[0]))
+        for headers in sources:
+            for name, value in headers:
+                if name.lower() == self.name.lower() and self.pattern.search(value):
+                    return f"{name}: {value[:80]}"
+        return None
+
+
+@dataclass(frozen=True)
+class SenderDomain(Condition):
+    key: ClassVar[str] = "sender_domain"
+    help: ClassVar[str] = "an offending message is from one of these domains (or their subdomains)"
+    domains: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        for item in subject.all_offending():
+            if item.from_ and _in_domains(_domain(item.from_.address), self.domains):
+                return f"sent from {item.from_.address}"
+        return None
+
+
+@dataclass(frozen=True)
+class RecipientDomain(Condition):
+    key: ClassVar[str] = "recipient_domain"
+    help: ClassVar[str] = "an offending message was sent to one of these domains"
+    domains: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        for item in subject.all_offending():
+            for to in (*item.to, *item.cc):
+                if _in_domains(_domain(to.address), self.domains):
+                    return f"sent to {to.address}"
+        return None
+
+
+@dataclass(frozen=True)
+class ReporterDomain(Condition):
+    key: ClassVar[str] = "reporter_domain"
+    help: ClassVar[str] = "the reporter writes from one of these domains"
+    domains: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        sender = subject.report.from_
+        if sender and _in_domains(_domain(sender.address), self.domains):
+            return f"reported by {sender.address}"
+        return None
+
+
+@dataclass(frozen=True)
+class Offender(Condition):
+    key: ClassVar[str] = "offender"
+    help: ClassVar[str] = '"internal" (sender in org_domains) or "external"'
+    where: str
+
+    def check(self, subject: Subject) -> str | None:
+        for item in subject.all_offending():
+            if item.from_ and item.from_.address:
+                inside = _in_domains(_domain(item.from_.address), subject.org_domains)
+                if inside == (self.where == "internal"):
+                    return f"{item.from_.address} is {self.where}"
+        return None
+
+
+@dataclass(frozen=True)
+class Source(Condition):
+    key: ClassVar[str] = "source"
+    help: ClassVar[str] = (
+        "an offending message was found this way (attachment, inline, pasted, redirect, self, none)"
+    )
+    sources: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        found = [o.source for o in subject.offending] or ["none"]
+        hit = [s for s in found if s in self.sources]
+        return f"source {hit[0]}" if hit else None
+
+
+@dataclass(frozen=True)
+class HeadersComplete(Condition):
+    key: ClassVar[str] = "headers_complete"
+    help: ClassVar[str] = "true: an offending message kept its full headers; false: none did"
+    wanted: bool
+
+    def check(self, subject: Subject) -> str | None:
+        complete = any(o.headers_complete for o in subject.offending)
+        return f"headers complete: {complete}" if complete == self.wanted else None
+
+
+@dataclass(frozen=True)
+class Verdict(Condition):
+    key: ClassVar[str] = "dkim"
+    help: ClassVar[str] = "an offending message's DKIM result starts with one of these (pass, fail, none)"
+    wanted: tuple[str, ...]
+
+    def results(self, trace: dict) -> list[str]:
+        return [d["result"] for d in trace["auth"]["dkim"]] or ["none"]
+
+    def check(self, subject: Subject) -> str | None:
+        for item in subject.offending:
+            if item.trace:
+                for result in self.results(item.trace):
+                    if result.startswith(self.wanted):
+                        return f"{self.key} {result}"
+        return None
+
+
+@dataclass(frozen=True)
+class Spf(Verdict):
+    key: ClassVar[str] = "spf"
+    help: ClassVar[str] = (
+        "an offending message's SPF result starts with one of these (pass, fail, softfail …)"
+    )
+
+    def results(self, trace: dict) -> list[str]:
+        return [trace["auth"]["spf"]]
+
+
+@dataclass(frozen=True)
+class IndicatorCondition(Condition):
+    key: ClassVar[str] = "indicator"
+    help: ClassVar[str] = "the trace found one of these signs (lookalike_domain, forged_trusted_hop …)"
+    codes: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        for item in subject.offending:
+            for sign in (item.trace or {}).get("indicators", []):
+                if sign["code"] in self.codes:
+                    return f"{sign['code']}: {sign['detail']}"
+        return None
+
+
+@dataclass(frozen=True)
+class AttachmentType(Condition):
+    key: ClassVar[str] = "attachment_type"
+    help: ClassVar[str] = "the report carries an attachment of one of these types (globs, e.g. image/*)"
+    globs: tuple[str, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        for kind in subject.attachment_types:
+            if any(fnmatch.fnmatch(kind, g) for g in self.globs):
+                return f"attachment {kind}"
+        return None
+
+
+@dataclass(frozen=True)
+class RepeatOffender(Condition):
+    key: ClassVar[str] = "repeat_offender"
+    help: ClassVar[str] = "the offender already appears in at least this many earlier cases"
+    at_least: int
+
+    def check(self, subject: Subject) -> str | None:
+        if subject.offender_cases >= self.at_least:
+            return f"offender in {subject.offender_cases} earlier case(s)"
+        return None
+
+
+@dataclass(frozen=True)
+class All(Condition):
+    key: ClassVar[str] = "all"
+    help: ClassVar[str] = "every listed condition holds (a match table is already an all)"
+    parts: tuple[Condition, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        reasons = []
+        for part in self.parts:
+            reason = part.check(subject)
+            if reason is None:
+                return None
+            reasons.append(reason)
+        return "; ".join(reasons) if reasons else "always"
+
+
+@dataclass(frozen=True)
+class Any_(Condition):
+    key: ClassVar[str] = "any"
+    help: ClassVar[str] = "at least one listed condition holds"
+    parts: tuple[Condition, ...]
+
+    def check(self, subject: Subject) -> str | None:
+        return next((r for p in self.parts if (r := p.check(subject)) is not None), None)
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    key: ClassVar[str] = "not"
+    help: ClassVar[str] = "the condition does not hold"
+    part: Condition
+
+    def check(self, subject: Subject) -> str | None:
+        return "not (" + type(self.part).key + ")" if self.part.check(subject) is None else None
+
+
+# --- building conditions from rule files ----------------------------------------------------
+
+
+def _compile(key: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise RuleError(key, f"bad regular expression {pattern!r}: {exc}") from exc
+
+
+def _list_of_tables(key: str, value: Any) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RuleError(key, 'expected a list of tables, e.g. [{ lexicon = ["threats"] }]')
+    return value
+
+
+def _header(key: str, value: Any) -> Condition:
+    if not isinstance(value, dict) or "name" not in value or "regex" not in value:
+        raise RuleError(key, 'expected { name = "Subject", regex = "...", in = "report"|"offending"|"any" }')
+    unknown = set(value) - {"name", "regex", "in"}
+    if unknown:
+        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected name, regex, in)")
+    where = value.get("in", "any")
+    if where not in ("report", "offending", "any"):
+        raise RuleError(f"{key}.in", f'"{where}" is not one of report, offending, any')
+    return Header(str(value["name"]), _compile(f"{key}.regex", str(value["regex"])), where)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise RuleError(key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RuleError(key, f"expected a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _offender(key: str, value: Any) -> Condition:
+    if value not in ("internal", "external"):
+        raise RuleError(key, f'expected "internal" or "external", got {value!r}')
+    return Offender(value)
+
+
+def _lexicon(key: str, value: Any, lexicons: dict) -> Condition:
+    names = _strings(key, value)
+    for name in names:
+        if name not in lexicons:
+            known = ", ".join(sorted(lexicons)) or "none"
+            raise RuleError(key, f'no word list "{name}" (known: {known})')
+    return Lexicon(names)
+
+
+BUILDERS: dict[str, Callable[..., Condition]] = {
+    "words": lambda k, v, _: Words(tuple(phrase_pattern(w) for w in _strings(k, v))),
+    "regex": lambda k, v, _: Regex(tuple(_compile(k, r) for r in _strings(k, v))),
+    "lexicon": _lexicon,
+    "header": lambda k, v, _: _header(k, v),
+    "sender_domain": lambda k, v, _: SenderDomain(tuple(d.lower() for d in _strings(k, v))),
+    "recipient_domain": lambda k, v, _: RecipientDomain(tuple(d.lower() for d in _strings(k, v))),
+    "reporter_domain": lambda k, v, _: ReporterDomain(tuple(d.lower() for d in _strings(k, v))),
+    "offender": lambda k, v, _: _offender(k, v),
+    "source": lambda k, v, _: Source(_strings(k, v)),
+    "headers_complete": lambda k, v, _: HeadersComplete(_bool(k, v)),
+    "dkim": lambda k, v, _: Verdict(_strings(k, v)),
+    "spf": lambda k, v, _: Spf(_strings(k, v)),
+    "indicator": lambda k, v, _: IndicatorCondition(_strings(k, v)),
+    "attachment_type": lambda k, v, _: AttachmentType(tuple(g.lower() for g in _strings(k, v))),
+    "repeat_offender": lambda k, v, _: RepeatOffender(_int(k, v)),
+    "all": lambda k, v, lex: All(
+        tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))
+    ),
+    "any": lambda k, v, lex: Any_(
+        tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))
+    ),
+    "not": lambda k, v, lex: Not(build(v, lex, k) if isinstance(v, dict) else _not_table(k)),
+}
+
+
+def _not_table(key: str) -> Condition:
+    raise RuleError(key, "expected a table of conditions")
+
+
+def build(table: dict, lexicons: dict, where: str = "match") -> Condition:
+    """A match table (all of its keys must hold) as one condition."""
+    parts = []
+    for key, value in table.items():
+        builder = BUILDERS.get(key)
+        if builder is None:
+            raise RuleError(
+                f"{where}.{key}", f"unknown condition (expected one of {', '.join(sorted(BUILDERS))})"
+            )
+        parts.append(builder(f"{where}.{key}", value, lexicons))
+    return parts[0] if len(parts) == 1 else All(tuple(parts))  # an empty table always holds
