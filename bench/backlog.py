@@ -73,9 +73,7 @@ def main(count: int = 10_000) -> None:
     )
     print(f"daemon peak RSS {peak / 1024:.1f} MB")
     step = max(1, len(samples) // 10)
-    print(
-        "RSS over the run (s: MB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step])
-    )
+    print("RSS over the run (s: MB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step]))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ def throughput() -> None:
         total_bytes += len(data)
         found += len(extract(data, envelope_of(RawMessage(data, "bench")), DESK))
     elapsed = time.perf_counter() - start
-    print(f"extract over the whole corpus: {len(files)} messages, {total_bytes / 1e6:.1f} MB in "
-          f"{elapsed:.1f} s = {len(files) / elapsed:.0f} messages/s; {found} offending messages found")
+    print(
+        f"extract over the whole corpus: {len(files)} messages, {total_bytes / 1e6:.1f} MB in "
+        f"{elapsed:.1f} s = {len(files) / elapsed:.0f} messages/s; {found} offending messages found"
+    )
 
 
 def _peer(case: dict) -> tuple[Offending, ...]:
@@ -44,16 +46,32 @@ def _peer(case: dict) -> tuple[Offending, ...]:
     def box(m) -> Address:
         return Address(m.address, m.name)
 
-    return (Offending("inline", box(email.from_), tuple(map(box, email.to)), tuple(map(box, email.cc)), (),
-                      email.subject, "", email.date, "", email.body, meta.message, False),)
+    return (
+        Offending(
+            "inline",
+            box(email.from_),
+            tuple(map(box, email.to)),
+            tuple(map(box, email.cc)),
+            (),
+            email.subject,
+            "",
+            email.date,
+            "",
+            email.body,
+            meta.message,
+            False,
+        ),
+    )
 
 
 def score() -> None:
     all_cases = cases()
     ours = sum(1 for c in all_cases if not problems(c, run(c)))
     peer = sum(1 for c in all_cases if not problems(c, _peer(c)))
-    print(f"forwards.jsonl fully right: stopit {ours}/{len(all_cases)} ({100 * ours / len(all_cases):.1f}%), "
-          f"email-forward-parser {peer}/{len(all_cases)} ({100 * peer / len(all_cases):.1f}%)")
+    print(
+        f"forwards.jsonl fully right: stopit {ours}/{len(all_cases)} ({100 * ours / len(all_cases):.1f}%), "
+        f"email-forward-parser {peer}/{len(all_cases)} ({100 * peer / len(all_cases):.1f}%)"
+    )
 
 
 def talon() -> None:

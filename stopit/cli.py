@@ -267,16 +267,12 @@ def cases_show(ctx: click.Context, case_id: int, as_json: bool) -> None:
         click.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return
     click.echo(
-        f"case #{detail['id']} [{detail['status']}] queue {detail['queue']}"
-        f"{' URGENT' if detail['urgent'] else ''}"
+        f"case #{detail['id']} [{detail['status']}] queue {detail['queue']}{' URGENT' if detail['urgent'] else ''}"
     )
     click.echo(f"reporter: {detail['reporter']}\nsubject: {detail['subject']}")
     click.echo("messages:")
     for m in detail["messages"]:
-        click.echo(
-            f"  {m['at']} {m['direction']:3} {m['kind']:8} {m['sha256'][:12]} "
-            f"{m['size']:>8} B  {m['subject']}"
-        )
+        click.echo(f"  {m['at']} {m['direction']:3} {m['kind']:8} {m['sha256'][:12]} {m['size']:>8} B  {m['subject']}")
     click.echo("events:")
     for e in detail["events"]:
         click.echo(f"  {e['at']} {e['type']}: {e['detail']}")
@@ -352,6 +348,36 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
+@main.group()
+def rules() -> None:
+    """Check and list the routing rules."""
+
+
+@rules.command("check")
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.pass_context
+def rules_check(ctx: click.Context, dirs: tuple[str, ...]) -> None:
+    """Check rule files: every mistake as file:line: key: what is wrong; exit 1 on any.
+
+    Without DIRs, checks the shipped rules with the configured site directories layered on top.
+
+    Example: stopit rules check /etc/stopit/rules
+    """
+    from stopit.route.rules import read_rules, rule_dirs
+
+    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    site = list(dirs) or list(cfg["desk.rules_dirs"])
+    ruleset, problems = read_rules(rule_dirs(site), set(cfg.queues))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo(
+        f"{len(ruleset.rules)} rules and {len(ruleset.lexicons)} word lists are valid: "
+        + ", ".join(r.name for r in ruleset.rules)
+    )
+
+
 @main.command("trace")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
@@ -395,9 +421,7 @@ def trace_command(
         originating = [ip for _, ip in originating_ips(pairs)]
         untrusted = sa_untrusted(list(result.hops), originating, settings.trusted_networks)
         click.echo(
-            json.dumps(
-                {"file": str(path), **result.to_json(), "untrusted_relays": untrusted}, ensure_ascii=False
-            )
+            json.dumps({"file": str(path), **result.to_json(), "untrusted_relays": untrusted}, ensure_ascii=False)
         )
 
 
@@ -428,7 +452,10 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
         "reason": planned.classification.reason,
         "sha256": raw.sha256,
         "offending": [o.to_json() for o in planned.offending],
-        "actions": [{"type": "send", "to": list(m.to), "template": m.template} for m in planned.mails],
+        "route": planned.route.to_json() if planned.route else None,
+        "actions": [
+            {"type": "send", "audience": m.audience, "to": list(m.to), "template": m.template} for m in planned.mails
+        ],
         "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
     }
     if as_json:
@@ -443,5 +470,16 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
             click.echo(f"    forwarded inside it: {describe_offending(inner)}")
     if not planned.offending:
         click.echo("  no offending message found")
+    if planned.route is not None:
+        decision = planned.route
+        click.echo(
+            f"  route: queue {decision.queue}{' URGENT' if decision.urgent else ''}, category "
+            f"{decision.category!r}, rule {decision.rule or '(default)'}, notice {decision.notice}"
+        )
+        for tried in decision.tried:
+            click.echo(f"    {'HIT ' if tried.hit else 'miss'} {tried.rule}: {tried.why}")
     for action in result["actions"]:
         click.echo(f"  would send {action['template']} to {', '.join(action['to'])}")
+    for event in planned.events:
+        if event.type in ("notice.blocked", "office.skipped", "ack.skipped"):
+            click.echo(f"  note: {event.detail}")

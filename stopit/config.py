@@ -22,6 +22,16 @@ SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls", "maildir")
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
+DEFAULT_IDHR = (
+    "The Institute Discrimination and Harassment Response Office (IDHR) can talk with you about\n"
+    "your options: information only, supportive measures, an informal resolution, or a formal\n"
+    "complaint. Reaching out does not start an investigation. You can write to idhr@campus.example.edu."
+)
+DEFAULT_CONFIDENTIAL = (
+    "If you would rather talk to someone in confidence first, the confidential offices (Violence\n"
+    "Prevention and Response, Health and Mental Health, the Ombuds Office, the Chaplains) do not\n"
+    "share what you tell them with any other office without your permission."
+)
 DEFAULT_EMERGENCY = (
     "If you are in danger right now, call 911, or the campus police at 617-253-1212\n"
     "(from a campus phone: 100). You do not need to wait for us."
@@ -80,9 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("desk.name", "Stopit", "How the desk signs its messages."),
     Setting("desk.organization", "Example University", "The organization's name, used in messages."),
-    Setting(
-        "desk.org_domains", ["campus.example.edu"], "Our own mail domains: senders here are internal.", "list"
-    ),
+    Setting("desk.org_domains", ["campus.example.edu"], "Our own mail domains: senders here are internal.", "list"),
     Setting(
         "desk.trusted_networks",
         [],
@@ -123,8 +131,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Emergency help, printed in every acknowledgement. Use your campus numbers.",
     ),
     Setting(
-        "desk.templates_dir", "", "A site directory of templates that override the shipped ones by name."
+        "desk.idhr_text",
+        DEFAULT_IDHR,
+        "What the discrimination and harassment office offers, told to people routed there.",
     ),
+    Setting(
+        "desk.confidential_text",
+        DEFAULT_CONFIDENTIAL,
+        "The confidential resources, told to people routed to the harassment office.",
+    ),
+    Setting(
+        "desk.offender_deadline_days",
+        7,
+        "Days within which the offender is to be contacted (the policy's 7 days).",
+        "int",
+        _positive,
+    ),
+    Setting(
+        "desk.rules_dirs",
+        [],
+        "Site directories of rule files (and lexicons/); a rule here replaces a shipped one by name.",
+        "list",
+    ),
+    Setting("desk.templates_dir", "", "A site directory of templates that override the shipped ones by name."),
     Setting("desk.offline", False, "Never make DNS or RDAP lookups.", "bool"),
     Setting(
         "mailbox.url",
@@ -135,13 +164,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mailbox.password_file",
         "",
-        "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, "
-        "else $STOPIT_IMAP_PASSWORD.",
+        "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, else $STOPIT_IMAP_PASSWORD.",
     ),
     Setting("mailbox.processed_folder", "Processed", "Where a message goes once its report is stored."),
-    Setting(
-        "mailbox.quarantine_folder", "Quarantine", "Where a message goes when it could not be processed."
-    ),
+    Setting("mailbox.quarantine_folder", "Quarantine", "Where a message goes when it could not be processed."),
     Setting("mailbox.idle", True, "Use IMAP IDLE when the server offers it.", "bool"),
     Setting(
         "mailbox.poll_seconds",
@@ -162,8 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "smtp.password_file",
         "",
-        "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, "
-        "else $STOPIT_SMTP_PASSWORD.",
+        "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, else $STOPIT_SMTP_PASSWORD.",
     ),
     Setting("smtp.timeout_seconds", 30, "Network timeout for SMTP.", "int", _positive),
     Setting("smtp.tls_ca_file", "", "A CA bundle to verify the SMTP server with."),
@@ -185,6 +210,69 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+QUEUE_KEYS = {
+    "display_name": str,
+    "staff": list,
+    "confidential": bool,
+    "notice": str,
+    "ack_template": str,
+    "office_template": str,
+}
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An office's queue: who gets its mail, and what they may see."""
+
+    name: str
+    display_name: str
+    staff: tuple[str, ...] = ()
+    confidential: bool = False
+    notice: str = "approval"
+    ack_template: str = ""
+    office_template: str = "office/new_case.txt.j2"
+
+
+DEFAULT_QUEUES = {
+    "stopit": Queue("stopit", "The Stopit desk"),
+    "police": Queue("police", "Campus Police", notice="never"),
+    "idhr": Queue("idhr", "Discrimination and Harassment Response (IDHR)"),
+    "abuse": Queue("abuse", "IT security and abuse desk"),
+}
+
+
+def _queue(name: str, body: Any, where: str) -> Queue:
+    key = f"queues.{name}"
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where}: {key}: expected a [{key}] table")
+    for field_name, value in body.items():
+        kind = QUEUE_KEYS.get(field_name)
+        if kind is None:
+            raise ConfigError(
+                f"{where}: {key}.{field_name}: unknown setting (expected one of {', '.join(sorted(QUEUE_KEYS))})"
+            )
+        if not isinstance(value, kind):
+            raise ConfigError(f"{where}: {key}.{field_name}: expected {_KIND_CHECKS[kind.__name__][1]}")
+    staff = body.get("staff", [])
+    for address in staff:
+        problem = _email_check(address) if isinstance(address, str) else f"{address!r} is not an email address"
+        if problem:
+            raise ConfigError(f"{where}: {key}.staff: {problem}")
+    notice = body.get("notice", "approval")
+    if notice not in ("approval", "never"):
+        raise ConfigError(f'{where}: {key}.notice: "{notice}" is not one of approval, never')
+    return Queue(
+        name,
+        body.get("display_name", name),
+        tuple(staff),
+        body.get("confidential", False),
+        notice,
+        body.get("ack_template", ""),
+        body.get("office_template", "office/new_case.txt.j2"),
+    )
+
+
 SECRET_KEYS = ("mailbox.password", "smtp.password")
 
 _KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -193,6 +281,7 @@ _KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "bool": (bool, "true or false"),
     "list": (list, "a list of strings"),
 }
+_KIND_CHECKS["str"] = (str, "a string")
 
 
 @dataclass(frozen=True)
@@ -241,6 +330,10 @@ class Config:
     def smtp(self) -> Endpoint:
         return parse_endpoint(self.values["smtp.url"], "smtp.url", 25, self.path)
 
+    @property
+    def queues(self) -> dict[str, Queue]:
+        return dict(self.values["queues"])
+
     def password(self, section: str) -> str | None:
         """The secret for `mailbox` or `smtp`, from the first of its sources that has one."""
         return resolve_password(self, section)
@@ -273,9 +366,7 @@ def parse_endpoint(url: str, key: str, fallback_port: int, base: Path | None) ->
         raise ConfigError(f"{key}: bad port in {url!r} (expected a number)") from exc
     if not parts.hostname:
         raise ConfigError(f"{key}: no host in {url!r} (expected {parts.scheme}://host:port)")
-    return Endpoint(
-        parts.scheme, parts.hostname, port, unquote(parts.username or ""), unquote(parts.path.lstrip("/"))
-    )
+    return Endpoint(parts.scheme, parts.hostname, port, unquote(parts.username or ""), unquote(parts.path.lstrip("/")))
 
 
 def _flatten(data: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -301,6 +392,10 @@ def _check_value(setting: Setting, value: Any) -> str | None:
 
 def validate(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     """Merge `raw` over the defaults; every mistake is `where: key: what is wrong`."""
+    raw = dict(raw)
+    queues_raw = raw.pop("queues", None)
+    if queues_raw is not None and not isinstance(queues_raw, dict):
+        raise ConfigError(f"{where}: queues: expected [queues.NAME] tables")
     flat = _flatten(raw, where)
     values = {s.key: s.default for s in SETTINGS}
     for key, value in flat.items():
@@ -314,6 +409,13 @@ def validate(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
         if problem:
             raise ConfigError(f"{where}: {key}: {problem}")
         values[key] = value
+    values["queues"] = {n: _queue(n, b, where) for n, b in queues_raw.items()} if queues_raw else dict(DEFAULT_QUEUES)
+    default = values["desk.default_queue"]
+    if default not in values["queues"]:
+        raise ConfigError(
+            f'{where}: desk.default_queue: "{default}" is not a configured queue '
+            f"(configured: {', '.join(sorted(values['queues']))})"
+        )
     return values
 
 
@@ -346,6 +448,7 @@ def from_text(text: str, path: Path | None = None) -> Config:
     values["desk.database"] = str(_relative_to(path, values["desk.database"]))
     if values["desk.templates_dir"]:
         values["desk.templates_dir"] = str(_relative_to(path, values["desk.templates_dir"]))
+    values["desk.rules_dirs"] = [str(_relative_to(path, d)) for d in values["desk.rules_dirs"]]
     config = Config(path=path, values=values)
     for key in ("mailbox.url", "smtp.url"):
         parse_endpoint(values[key], f"{where}: {key}", 0, path)

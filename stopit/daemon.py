@@ -62,9 +62,7 @@ async def listen_for_pokes(state_dir: Path, on_poke: Callable[[], None]) -> asyn
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
     sock.bind(str(path))
     os.chmod(path, 0o660)
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: _WakeListener(on_poke), sock=sock
-    )
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _WakeListener(on_poke), sock=sock)
     return transport
 
 
@@ -99,9 +97,7 @@ class RunStats:
 class Daemon:
     """Intake and outbox run as two tasks; the scheduler only wakes them, the database holds the state."""
 
-    def __init__(
-        self, desk: Desk, mailbox: Mailbox | None = None, transport: Transport | None = None
-    ) -> None:
+    def __init__(self, desk: Desk, mailbox: Mailbox | None = None, transport: Transport | None = None) -> None:
         self.desk = desk
         self.config = desk.config
         self.mailbox = mailbox or open_mailbox(desk.config)
@@ -121,6 +117,23 @@ class Daemon:
         self.stopping = True
         self.stop_event.set()
         self.outbox_wakeup.set()
+
+    def reload(self) -> None:
+        """SIGHUP: re-read config and rules; if either is wrong, say why and keep the old ones."""
+        from stopit import config as config_mod
+        from stopit.errors import ConfigError
+
+        path = self.desk.config.path
+        try:
+            fresh = config_mod.load(str(path)) if path else self.desk.config
+            self.desk.reload(fresh)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running config and rules: %s", exc)
+            sd_notify("STATUS=reload refused: config or rules invalid")
+            return
+        self.config = self.desk.config
+        log.info("reloaded %s: %d rules", path, len(self.desk.rules.rules))
+        sd_notify("STATUS=config and rules reloaded")
 
     def request_poll(self) -> None:
         self.poll_requested = True
@@ -229,9 +242,7 @@ class Daemon:
     # --- entry points -----------------------------------------------------------------------
 
     def _scheduler(self) -> AsyncIOScheduler:
-        scheduler = AsyncIOScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-        )
+        scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
         scheduler.add_job(
             self.request_poll, "interval", seconds=int(self.config["mailbox.poll_seconds"]), id="poll-mailbox"
         )
@@ -242,6 +253,7 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
         for outcome in resume_unfinished(self.desk):
             self.stats.count(outcome)
         scheduler = self._scheduler()
@@ -254,7 +266,7 @@ class Daemon:
             if waker is not None:
                 waker.close()
                 socket_path(self.config.state_dir).unlink(missing_ok=True)
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
         return self.stats
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import jinja2
 
@@ -14,7 +16,8 @@ from stopit.act.render import compose, template_environment
 from stopit.config import Config
 from stopit.errors import ProcessingError, StoreError
 from stopit.ingest.parse import envelope_of, parse_message
-from stopit.models import Envelope, Facts, Kind, Plan, RawMessage
+from stopit.models import Envelope, Facts, Kind, Offending, Plan, RawMessage
+from stopit.route.rules import RuleSet, load_rules
 from stopit.store import Store
 from stopit.trace import Lookups
 
@@ -48,12 +51,19 @@ class Desk:
     store: Store
     templates: jinja2.Environment
     lookups: Lookups
+    rules: RuleSet
 
     @classmethod
     def open(cls, config: Config, store: Store | None = None) -> Desk:
-        return cls(
-            config, store or Store(config.database), template_environment(config), network_lookups(config)
-        )
+        rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
+        store = store or Store(config.database)
+        return cls(config, store, template_environment(config), network_lookups(config), rules)
+
+    def reload(self, config: Config) -> None:
+        """Take a new config and rule set, both checked first; on any mistake keep the old ones."""
+        rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
+        templates = template_environment(config)
+        self.config, self.rules, self.templates, self.lookups = config, rules, templates, network_lookups(config)
 
 
 def network_lookups(config: Config) -> Lookups:
@@ -65,53 +75,78 @@ def network_lookups(config: Config) -> Lookups:
     return Lookups(resolver=dns_resolver(), spf=spf_checker())
 
 
-def gather_facts(desk: Desk, env: Envelope, raw: RawMessage) -> Facts:
+def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Offending, ...] = ()) -> Facts:
     ids = (*env.references, *env.in_reply_to)
     if not ids and env.content_type == "multipart/report":
         # A bounce of our own mail names our Message-ID only inside the returned headers.
         ids = tuple(m.decode("ascii", "replace") for m in _OUR_IDS.findall(raw.data))
     reporter = env.from_.address if env.from_ else ""
     since = desk.store.clock() - timedelta(hours=1)
+    senders = [o.from_.address for o in offending if o.from_ and o.from_.address]
     return Facts(
         replied_case=desk.store.case_for_message_ids(ids),
         acks_last_hour=desk.store.acks_since(reporter, since) if reporter else 0,
+        offender_cases=desk.store.cases_for_senders(senders),
     )
 
 
-def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int) -> int | None:
+def _mail_context(desk: Desk, plan: Plan, env: Envelope, case_id: int | None, facts: Facts) -> dict[str, Any]:
+    """Every variable the reporter and office templates may use."""
+    decision = plan.route
+    queue = desk.config.queues.get(plan.queue)
+    now = desk.store.clock()
+    days = int(desk.config["desk.offender_deadline_days"])
+    return {
+        "reporter_name": env.from_.name if env.from_ else "",
+        "report_subject": env.subject,
+        "need_headers": plan.need_headers,
+        "reporter": plan.reporter,
+        "queue_name": queue.display_name if queue else plan.queue,
+        "urgent": bool(decision and decision.urgent),
+        "category": (decision.category if decision else "") or "harassment",
+        "rule": decision.rule if decision else "",
+        "route_reason": next((t.why for t in decision.tried if t.hit), "") if decision else "",
+        "notice": decision.notice if decision else "approval",
+        "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
+        "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
+        "linked_cases": list(facts.offender_cases),
+        "offending": [o.to_json() for o in plan.offending],
+    }
+
+
+def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage, facts: Facts) -> int | None:
     store = desk.store
     with store.transaction():
         case_id = plan.case_id
         if plan.open_case:
             case_id = store.open_case(plan.queue, plan.reporter, plan.subject, env.sha256)
+            if plan.route is not None:
+                store.update_case(
+                    case_id,
+                    urgent=int(plan.route.urgent),
+                    category=plan.route.category,
+                    rule=plan.route.rule,
+                    tags=json.dumps(list(plan.route.tags)),
+                    notice=plan.route.notice,
+                )
         store.describe_incoming(row_id, env, plan.kind.value)
         store.set_state(row_id, "processed", case_id)
         for event in plan.events:
             store.add_event(case_id, event.type, event.detail)
         for position, item in enumerate(plan.offending):
             store.add_offending(case_id, row_id, position, item)
+        context = _mail_context(desk, plan, env, case_id, facts)
         for mail in plan.mails:
-            outgoing = compose(
-                desk.templates,
-                desk.config,
-                mail,
-                case_id,
-                {
-                    "reporter_name": env.from_.name if env.from_ else "",
-                    "report_subject": env.subject,
-                },
-                store.clock(),
-            )
+            attachment = raw.data if mail.attach_report else None
+            outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attachment)
             store.add_outgoing(outgoing, case_id)
-            store.add_event(
-                case_id, "mail.queued", f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}"
-            )
+            store.add_event(case_id, "mail.queued", f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}")
             if mail.audience == "reporter" and case_id is not None and plan.open_case:
                 store.update_case(case_id, ack_message_id=outgoing.message_id)
     return case_id
 
 
-def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
+def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan, Facts]:
     limit = int(desk.config["desk.max_message_bytes"])
     if raw.size > limit:
         raise ProcessingError("intake", f"{raw.size} bytes is over desk.max_message_bytes ({limit})")
@@ -119,16 +154,19 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
         env = envelope_of(raw, parse_message(raw.data))
     except (ValueError, LookupError, TypeError, RecursionError, AttributeError) as exc:
         raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
-    return env, pipeline.plan(raw, env, gather_facts(desk, env, raw), desk.config, desk.lookups)
+    offending = pipeline.analyse(raw, env, desk.config, desk.lookups)
+    facts = gather_facts(desk, env, raw, offending)
+    planned = pipeline.plan(raw, env, facts, desk.config, desk.lookups, desk.rules, offending)
+    return env, planned, facts
 
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
     """Plan and apply for a message whose bytes are already stored; failures quarantine it."""
     stage = "plan"
     try:
-        env, plan = _plan_for(desk, raw)
+        env, plan, facts = _plan_for(desk, raw)
         stage = "act"
-        case_id = _apply(desk, plan, env, row_id)
+        case_id = _apply(desk, plan, env, row_id, raw, facts)
     except StoreError:
         raise
     except ProcessingError as exc:
@@ -139,9 +177,7 @@ def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
         qid = desk.store.quarantine(row_id, raw.sha256, stage, f"{type(exc).__name__}: {exc}")
         return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {stage}: {exc}")
     mails = f"{len(plan.mails)} mail(s) queued" if plan.mails else "nothing to send"
-    return Outcome(
-        raw.sha256, "processed", plan.kind.value, case_id, detail=f"{mails}; {plan.classification.reason}"
-    )
+    return Outcome(raw.sha256, "processed", plan.kind.value, case_id, detail=f"{mails}; {plan.classification.reason}")
 
 
 def handle(desk: Desk, raw: RawMessage) -> Outcome:

@@ -120,3 +120,9 @@ def _offending(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX offending_case ON offending(case_id)")
     db.execute("CREATE INDEX offending_from ON offending(from_addr)")
+
+
+@migrations(name="0004_case_route")
+def _case_route(db: Database) -> None:
+    for column, default in (("category", "''"), ("rule", "''"), ("tags", "'[]'"), ("notice", "'approval'")):
+        db.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -132,6 +133,7 @@ class Facts:
 
     replied_case: int | None = None
     acks_last_hour: int = 0
+    offender_cases: tuple[int, ...] = ()  # earlier cases with the same offending sender
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class PlannedMail:
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
     auto_submitted: str = "auto-replied"
+    attach_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class Plan:
     mails: tuple[PlannedMail, ...] = ()
     events: tuple[PlannedEvent, ...] = ()
     offending: tuple[Offending, ...] = ()
+    route: Any = None  # stopit.route.Route, for reports
+    need_headers: bool = False
 
     @property
     def kind(self) -> Kind:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stopit.config import Config
-from stopit.extract import extract
+from stopit.config import Config, Queue
+from stopit.extract import extract, main_text
+from stopit.extract.mime import walk
 from stopit.ingest.classify import classify
 from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
+from stopit.route import Route, route
+from stopit.route.conditions import Subject
+from stopit.route.rules import RuleSet, load_rules
 from stopit.trace import Lookups, TraceSettings, trace
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
@@ -56,12 +60,70 @@ def _offending_events(offending: tuple[Offending, ...]) -> list[PlannedEvent]:
     return [PlannedEvent("offending.found", describe_offending(o)) for o in offending]
 
 
+def route_subject(
+    raw: RawMessage, env: Envelope, offending: tuple[Offending, ...], config: Config, facts: Facts, rules: RuleSet
+) -> Subject:
+    """What the routing rules may look at for this report."""
+    text, attachment_types = report_words(raw)
+    return Subject(
+        report=env,
+        report_text=text,
+        offending=offending,
+        attachment_types=attachment_types,
+        org_domains=tuple(d.lower() for d in config["desk.org_domains"]),
+        offender_cases=len(facts.offender_cases),
+        lexicons=rules.lexicons,
+    )
+
+
+def _ack_for(route: Route, queue: Queue, offending: tuple[Offending, ...]) -> str:
+    """The rule's acknowledgement, else the queue's, else the plain one (asking for headers if missing)."""
+    return route.ack_template or queue.ack_template or ack_template(offending)
+
+
+def office_subject(route: Route, offending: tuple[Offending, ...], env: Envelope, confidential: bool) -> str:
+    urgent = "URGENT: " if route.urgent else ""
+    if confidential:
+        return f"[stopit #{{case}}] {urgent}{route.category}"
+    about = next((o.subject for o in offending if o.subject), env.subject) or "(no subject)"
+    return f"[stopit #{{case}}] {urgent}{route.category}: {about}"
+
+
+def _office_mail(route: Route, queue: Queue, offending: tuple[Offending, ...], env: Envelope) -> PlannedMail | None:
+    if not queue.staff:
+        return None
+    template = "office/new_case_confidential.txt.j2" if queue.confidential else queue.office_template
+    return PlannedMail(
+        audience="office",
+        template=template,
+        to=queue.staff,
+        subject=office_subject(route, offending, env, queue.confidential),
+        auto_submitted="auto-generated",
+        attach_report=not queue.confidential,
+    )
+
+
 def _plan_report(
-    env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...], plan_base: dict
+    env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...], decision: Route, plan_base: dict
 ) -> Plan:
+    queue = config.queues.get(decision.queue) or config.queues[str(config["desk.default_queue"])]
     events = [PlannedEvent("case.opened", f"report {env.sha256[:12]} from {_reporter(env) or '?'}")]
     events.extend(_offending_events(offending))
+    events.append(
+        PlannedEvent(
+            "route.decided",
+            f"queue {queue.name} by rule {decision.rule or 'default'}"
+            f"{' (urgent)' if decision.urgent else ''}: {_hit_reason(decision)}",
+        )
+    )
+    if decision.notice == "never" or queue.notice == "never":
+        events.append(PlannedEvent("notice.blocked", "no notice may go to the sender of this case automatically"))
     mails: list[PlannedMail] = []
+    office = _office_mail(decision, queue, offending, env)
+    if office is None:
+        events.append(PlannedEvent("office.skipped", f"queue {queue.name} has no staff addresses configured"))
+    else:
+        mails.append(office)
     refusal = _ack_refusal(env, facts, config, offending)
     if refusal:
         events.append(PlannedEvent("ack.skipped", refusal))
@@ -69,7 +131,7 @@ def _plan_report(
         mails.append(
             PlannedMail(
                 audience="reporter",
-                template=ack_template(offending),
+                template=_ack_for(decision, queue, offending),
                 to=(_reporter(env),),
                 subject=ack_subject(),
                 in_reply_to=env.message_id,
@@ -82,8 +144,14 @@ def _plan_report(
         mails=tuple(mails),
         events=tuple(events),
         offending=offending,
-        **plan_base,
+        route=decision,
+        need_headers=bool(offending) and not any(o.headers_complete for o in offending),
+        **{**plan_base, "queue": queue.name},
     )
+
+
+def _hit_reason(decision: Route) -> str:
+    return next((t.why for t in decision.tried if t.hit), "no rule matched")
 
 
 def trace_settings(config: Config) -> TraceSettings:
@@ -100,18 +168,30 @@ def traced(offending: tuple[Offending, ...], config: Config, lookups: Lookups) -
     out = []
     for item in offending:
         source = item.raw if item.raw is not None else item.header_bytes
-        if (source is not None and item.headers_complete) or item.source in ("redirect", "self"):
-            item = replace(item, trace=trace(source or b"", settings, lookups).to_json())
+        if source is not None:
+            item = replace(item, trace=trace(source, settings, lookups).to_json())
         out.append(item)
     return tuple(out)
 
 
+def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) -> tuple[Offending, ...]:
+    """Extraction, then tracing: the offending messages of a report or reply, with their origins."""
+    return traced(extract(raw.data, env, config.desk_address), config, lookups)
+
+
 def plan(
-    raw: RawMessage, env: Envelope, facts: Facts, config: Config, lookups: Lookups | None = None
+    raw: RawMessage,
+    env: Envelope,
+    facts: Facts,
+    config: Config,
+    lookups: Lookups | None = None,
+    rules: RuleSet | None = None,
+    offending: tuple[Offending, ...] | None = None,
 ) -> Plan:
     """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`).
 
     The only outside world is `lookups` (DNS for DKIM and SPF), passed in; None means offline.
+    `offending` may be passed when the caller already ran analyse() to gather facts about it.
     """
     lookups = lookups or Lookups()
     classification = classify(env, facts)
@@ -121,14 +201,25 @@ def plan(
         "reporter": "" if classification.kind is not Kind.REPORT else _reporter(env),
         "subject": env.subject,
     }
+    if classification.kind in (Kind.REPORT, Kind.REPLY) and offending is None:
+        offending = analyse(raw, env, config, lookups)
+    offending = offending or ()
     if classification.kind is Kind.REPORT:
-        offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
         if any(o.source == "self" for o in offending):
             base["reporter"] = ""
-        return _plan_report(env, facts, config, offending, base)
+        ruleset = rules or load_rules(list(config["desk.rules_dirs"]), set(config.queues))
+        subject = route_subject(raw, env, offending, config, facts, ruleset)
+        decision = route(subject, ruleset, str(config["desk.default_queue"]))
+        return _plan_report(env, facts, config, offending, decision, base)
     event = PlannedEvent(f"{classification.kind.value}.received", classification.reason)
     if classification.kind is Kind.REPLY:
-        offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
         events = (event, *(_offending_events(offending) if offending else ()))
         return Plan(open_case=False, case_id=facts.replied_case, events=events, offending=offending, **base)
     return Plan(open_case=False, case_id=facts.replied_case, events=(event,), **base)
+
+
+def report_words(raw: RawMessage) -> tuple[str, tuple[str, ...]]:
+    """The report's own text, and the content types of everything attached to it."""
+    parts = list(walk(raw.data))
+    types = tuple(p.content_type for p in parts[1:] if not p.content_type.startswith("multipart/"))
+    return main_text(parts), types

@@ -21,14 +21,12 @@ GENESIS_HASH = "0" * 64
 
 # The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
 # them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
-MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending")
+MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending", "0004_case_route")
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
     try:
-        applied = {
-            r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'stopit'")
-        }
+        applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'stopit'")}
     except sqlite3.OperationalError:
         return False
     return set(MIGRATION_NAMES) <= applied
@@ -202,9 +200,7 @@ class Store:
         """Rows stored but never finished (a crash between storing and committing the plan)."""
         return [
             r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM messages WHERE direction='in' AND state='received' ORDER BY id"
-            )
+            for r in self.conn.execute("SELECT id FROM messages WHERE direction='in' AND state='received' ORDER BY id")
         ]
 
     # --- mailbox positions ------------------------------------------------------------------
@@ -214,9 +210,7 @@ class Store:
         return row[0] if row else None
 
     def record_source(self, key: str, sha256: str) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO sources (key, sha256, at) VALUES (?, ?, ?)", (key, sha256, self.now())
-        )
+        self.conn.execute("INSERT OR IGNORE INTO sources (key, sha256, at) VALUES (?, ?, ?)", (key, sha256, self.now()))
 
     # --- facts for the planner --------------------------------------------------------------
 
@@ -224,8 +218,7 @@ class Store:
         """The case of the newest of our own messages among `ids`; others' threads never join a case."""
         for message_id in reversed(ids):
             row = self._one(
-                "SELECT case_id FROM messages WHERE message_id=? AND direction='out'"
-                " AND case_id IS NOT NULL LIMIT 1",
+                "SELECT case_id FROM messages WHERE message_id=? AND direction='out' AND case_id IS NOT NULL LIMIT 1",
                 (message_id,),
             )
             if row:
@@ -312,6 +305,19 @@ class Store:
             "SELECT fields FROM offending WHERE case_id=? ORDER BY message_row, position", (case_id,)
         )
         return [json.loads(r[0]) for r in rows]
+
+    def cases_for_senders(self, addresses: list[str], exclude: int | None = None) -> tuple[int, ...]:
+        """Earlier cases in which any of these addresses sent an offending message."""
+        wanted = [a.lower() for a in addresses if a]
+        if not wanted:
+            return ()
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT DISTINCT case_id FROM offending WHERE from_addr IN ({marks}) AND case_id IS NOT NULL"
+            " ORDER BY case_id",
+            wanted,
+        )
+        return tuple(r[0] for r in rows if r[0] != exclude)
 
     def offending_bytes(self, sha256: str) -> bytes | None:
         row = self._one("SELECT blob, blob_path FROM offending WHERE sha256=? LIMIT 1", (sha256,))
@@ -429,9 +435,7 @@ class Store:
 
     def quarantined(self, include_released: bool = False) -> list[dict[str, Any]]:
         where = "" if include_released else "WHERE released_at IS NULL"
-        cur = self.conn.execute(
-            f"SELECT id, sha256, stage, error, at, released_at FROM quarantine {where} ORDER BY id"
-        )
+        cur = self.conn.execute(f"SELECT id, sha256, stage, error, at, released_at FROM quarantine {where} ORDER BY id")
         return [dict(zip([c[0] for c in cur.description], r, strict=True)) for r in cur]
 
     def release(self, quarantine_id: int) -> int:
@@ -457,7 +461,7 @@ class Store:
 
     def list_cases(self) -> list[dict[str, Any]]:
         rows = self._dicts(
-            "SELECT id, status, queue, urgent, reporter, subject, created_at FROM cases ORDER BY id"
+            "SELECT id, status, queue, urgent, category, reporter, subject, created_at FROM cases ORDER BY id"
         )
         for row in rows:
             row["urgent"] = bool(row["urgent"])
@@ -469,6 +473,7 @@ class Store:
             return None
         case = cases[0]
         case["urgent"] = bool(case["urgent"])
+        case["tags"] = json.loads(case["tags"])
         case["messages"] = [
             {
                 "direction": m["direction"],
@@ -485,7 +490,5 @@ class Store:
             for m in self._dicts("SELECT * FROM messages WHERE case_id=? ORDER BY id", (case_id,))
         ]
         case["offending"] = self.offending_for_case(case_id)
-        case["events"] = self._dicts(
-            "SELECT at, type, detail FROM events WHERE case_id=? ORDER BY id", (case_id,)
-        )
+        case["events"] = self._dicts("SELECT at, type, detail FROM events WHERE case_id=? ORDER BY id", (case_id,))
         return case

@@ -87,9 +87,7 @@ def test_run_once_acknowledges_reports_and_never_answers_automatic_mail(
     assert dovecot.uids("INBOX") == []
 
 
-def test_changed_uidvalidity_does_not_open_a_second_case(
-    dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path
-) -> None:
+def test_changed_uidvalidity_does_not_open_a_second_case(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path) -> None:
     url = dovecot.url.replace("/INBOX", "/Reports")
     config = write_config(tmp_path, url, smtp_sink.url)
     client = dovecot.client()

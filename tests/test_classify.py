@@ -46,10 +46,7 @@ def test_delivery_status_report_is_a_bounce() -> None:
 
 
 def test_out_of_office_subject_is_automatic() -> None:
-    assert (
-        classify(env(subject="Automatic reply: [stopit #3] We received your report"), Facts()).kind
-        is Kind.AUTO
-    )
+    assert classify(env(subject="Automatic reply: [stopit #3] We received your report"), Facts()).kind is Kind.AUTO
 
 
 def test_a_reply_to_our_mail_is_a_reply_and_a_report_that_quotes_the_word_is_not() -> None:

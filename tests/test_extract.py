@@ -26,9 +26,7 @@ def found_in(data: bytes, desk: str = DESK) -> tuple[Offending, ...]:
     return extract(data, envelope_of(RawMessage(data, "test")), desk)
 
 
-@pytest.mark.parametrize(
-    "case", cases(), ids=lambda c: c["file"].split("/")[-1] + ":" + c["upstream_test"][:12]
-)
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["file"].split("/")[-1] + ":" + c["upstream_test"][:12])
 def test_forwards_jsonl_case(case: dict) -> None:
     errs = problems(case, run(case))
     if case["file"] in KNOWN_MISSES:
@@ -112,9 +110,7 @@ def test_attached_messages_are_found_byte_exact(name: str) -> None:
             assert offending.raw in data, "the attached bytes are not a verbatim slice of the report"
         inner = part.get_payload(0) if part.get_content_type() == "message/rfc822" else None
         if inner is not None:
-            assert (
-                offending.subject.split() == str(inner.get("Subject", "")).split() or inner["Subject"] is None
-            )
+            assert offending.subject.split() == str(inner.get("Subject", "")).split() or inner["Subject"] is None
 
 
 def test_digest_parts_are_messages_by_default_and_folded_boundaries_work() -> None:
@@ -146,9 +142,7 @@ def test_whole_corpus_extracts_without_an_exception() -> None:
 # --- our own reports, one per source --------------------------------------------------------
 
 
-def report(
-    body: str = "", subject: str = "Fwd: you again", html: str | None = None, **headers: str
-) -> EmailMessage:
+def report(body: str = "", subject: str = "Fwd: you again", html: str | None = None, **headers: str) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = "Maria Lopez <maria.lopez@campus.example.edu>"
     msg["To"] = headers.pop("to", DESK)
@@ -174,7 +168,7 @@ OFFENDER = (
     "Date: Mon, 16 Nov 2026 20:52:05 -0500\r\n"
     "Message-ID: <{n}@freemail.example>\r\n"
     "\r\n"
-    "why don't you answer me ({n})\r\n"
+    "you are pathetic and everyone laughs at you ({n})\r\n"
 )
 
 
@@ -196,9 +190,7 @@ def test_message_rfc822_attachment_keeps_exact_bytes_and_full_headers() -> None:
 def test_three_eml_attachments_are_three_offending_messages_in_order() -> None:
     msg = report("Three of them.")
     for n in range(1, 4):
-        msg.add_attachment(
-            offender(n), maintype="application", subtype="octet-stream", filename=f"msg{n}.eml"
-        )
+        msg.add_attachment(offender(n), maintype="application", subtype="octet-stream", filename=f"msg{n}.eml")
     found = found_in(msg.as_bytes())
     assert [f.filename for f in found] == ["msg1.eml", "msg2.eml", "msg3.eml"]
     assert [f.raw for f in found] == [offender(n) for n in range(1, 4)]
@@ -343,9 +335,7 @@ def test_redirect_is_the_offending_message_itself() -> None:
 
 
 def test_mail_sent_to_the_desk_in_cc_is_the_offender_itself() -> None:
-    msg = report(
-        "you will regret ignoring me", subject="last warning", to="maria.lopez@campus.example.edu", Cc=DESK
-    )
+    msg = report("you will regret ignoring me", subject="last warning", to="maria.lopez@campus.example.edu", Cc=DESK)
     (found,) = found_in(msg.as_bytes())
     assert found.source == "self"
 
@@ -355,9 +345,7 @@ def test_report_in_own_words_with_screenshots_has_no_offending_message() -> None
         "Someone made a fake profile with my photos on a chat server. Screenshots attached.",
         subject="fake profile",
     )
-    msg.add_attachment(
-        b"\x89PNG\r\n\x1a\n" + b"0" * 100, maintype="image", subtype="png", filename="shot1.png"
-    )
+    msg.add_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 100, maintype="image", subtype="png", filename="shot1.png")
     assert found_in(msg.as_bytes()) == ()
 
 

@@ -39,17 +39,29 @@ def test_explain_json_contract_for_an_inline_forward() -> None:
     assert item["to"] == [{"address": "maria.lopez@campus.example.edu", "name": "Maria Lopez"}]
     assert item["subject"] == "you again"
     assert item["note"].startswith("Hi, I keep getting messages")
+    # "saw you at the library tonight … I'll keep writing": the words of stalking go to the police.
+    assert out["route"]["queue"] == "police" and out["route"]["urgent"] is True
     assert out["actions"] == [
-        {"type": "send", "to": ["maria.lopez@campus.example.edu"], "template": "reporter/need_headers.txt.j2"}
+        {
+            "type": "send",
+            "audience": "office",
+            "to": ["dispatch@police.campus.example.edu"],
+            "template": "office/new_case.txt.j2",
+        },
+        {
+            "type": "send",
+            "audience": "reporter",
+            "to": ["maria.lopez@campus.example.edu"],
+            "template": "reporter/ack_threat.txt.j2",
+        },
     ]
 
 
 def test_explain_text_names_the_offending_message() -> None:
-    result = stopit(
-        ROOT / "demo/config.toml", "explain", str(ROOT / "demo/reports/02-forward-as-attachment.eml")
-    )
+    result = stopit(ROOT / "demo/config.toml", "explain", str(ROOT / "demo/reports/02-forward-as-attachment.eml"))
     assert "offending: attachment: from throwaway4471@freemail.example" in result.output
-    assert "full headers" in result.output and "reporter/ack.txt.j2" in result.output
+    assert "full headers" in result.output and "reporter/ack_idhr.txt.j2" in result.output
+    assert "HIT  discriminatory-harassment" in result.output
 
 
 def _run(tmp_path: Path, *messages: bytes) -> Path:
@@ -105,9 +117,7 @@ def test_need_headers_acknowledgement_explains_how_to_forward_as_attachment(tmp_
 
 
 def test_offender_mail_in_cc_opens_a_case_but_nothing_goes_back(tmp_path: Path) -> None:
-    direct = report(
-        "you will regret ignoring me", subject="last warning", to="maria.lopez@campus.example.edu", Cc=DESK
-    )
+    direct = report("you will regret ignoring me", subject="last warning", to="maria.lopez@campus.example.edu", Cc=DESK)
     config = _run(tmp_path, direct.as_bytes())
     (case,) = json.loads(stopit(config, "cases", "list", "--json").output)
     detail = json.loads(stopit(config, "cases", "show", str(case["id"]), "--json").output)
@@ -117,9 +127,7 @@ def test_offender_mail_in_cc_opens_a_case_but_nothing_goes_back(tmp_path: Path) 
     assert not (tmp_path / "outbox").exists() or _sent(tmp_path) == []
 
 
-def test_reply_with_the_attachment_joins_the_same_case(
-    dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path
-) -> None:
+def test_reply_with_the_attachment_joins_the_same_case(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path) -> None:
     config = write_config(tmp_path, dovecot.url, smtp_sink.url)
     inline = report(
         "---------- Forwarded message ---------\nFrom: x <nightowl@freemail.example>\n"

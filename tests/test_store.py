@@ -71,8 +71,7 @@ def test_quarantined_message_can_be_released_and_processed(tmp_path: Path) -> No
     from stopit.desk import Desk, handle
 
     cfg = from_text(
-        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\nmax_message_bytes = 10\n'
-        f'[smtp]\nurl = "maildir://{tmp_path}/o"'
+        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\nmax_message_bytes = 10\n[smtp]\nurl = "maildir://{tmp_path}/o"'
     )
     desk = Desk.open(cfg)
     raw = RawMessage(b"From: v@campus.example.edu\nSubject: help\n\nbody\n", "t")

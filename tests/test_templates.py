@@ -18,9 +18,7 @@ from stopit.resources import shipped_dir
 
 def render_ack(**extra: str) -> tuple[str, object]:
     cfg = from_text('[desk]\nemergency_text = "Call 911 or campus police at 617-253-1212."\n')
-    mail = PlannedMail(
-        "reporter", ACK_TEMPLATE, ("v@campus.example.edu",), ack_subject(), "<r@x>", ("<r@x>",)
-    )
+    mail = PlannedMail("reporter", ACK_TEMPLATE, ("v@campus.example.edu",), ack_subject(), "<r@x>", ("<r@x>",))
     out = compose(
         template_environment(cfg),
         cfg,
@@ -46,11 +44,61 @@ def test_acknowledgement_is_kind_plain_and_complete() -> None:
     assert "[stopit #17]" in body
 
 
-def test_every_shipped_template_names_only_defined_variables() -> None:
+FULL_CONTEXT = {
+    "case_id": 17,
+    "reporter_name": "Maria",
+    "report_subject": "Fwd: x",
+    "need_headers": True,
+    "reporter": "maria@campus.example.edu",
+    "queue_name": "Campus Police",
+    "urgent": True,
+    "category": "threat",
+    "rule": "threat",
+    "route_reason": "threats word list: 'kill you'",
+    "notice": "never",
+    "deadline": "Sunday 29 November 2026",
+    "received_at": "2026-11-22 05:00 UTC",
+    "linked_cases": [3, 9],
+    "offending": [
+        {
+            "source": "inline",
+            "headers_complete": False,
+            "from": {"address": "x@y.example", "name": "X"},
+            "date_raw": "today",
+            "subject": "hi",
+            "trace": {"conclusion": "Sent through Example."},
+            "body": "I will kill you",
+            "chain": [],
+        }
+    ],
+}
+
+
+def test_every_shipped_template_renders_and_names_only_defined_variables() -> None:
+    from stopit.act.render import desk_context
+
     cfg = from_text("")
     env = template_environment(cfg)
     names = template_names(shipped_dir("templates"))
-    assert ACK_TEMPLATE in names
+    assert {ACK_TEMPLATE, "reporter/ack_threat.txt.j2", "reporter/ack_idhr.txt.j2", "office/new_case.txt.j2"} <= set(
+        names
+    )
     for name in names:
+        if name.split("/")[-1].startswith("_"):
+            continue  # partials are rendered inside the templates that include them
         with pytest.raises(jinja2.UndefinedError):
             env.get_template(name).render()
+        text = env.get_template(name).render(**desk_context(cfg), **FULL_CONTEXT)
+        assert "17" in text
+
+
+def test_threat_acknowledgement_puts_emergency_help_first() -> None:
+    from stopit.act.render import desk_context
+
+    cfg = from_text('[desk]\nemergency_text = "Call 911 or campus police at 617-253-1212."\n')
+    text = (
+        template_environment(cfg).get_template("reporter/ack_threat.txt.j2").render(**desk_context(cfg), **FULL_CONTEXT)
+    )
+    assert text.startswith("Call 911 or campus police at 617-253-1212.")
+    assert "alerted the campus police desk" in text
+    assert "as an attachment" in " ".join(text.split())  # the headers request still comes when needed

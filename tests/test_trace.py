@@ -80,8 +80,7 @@ RECEIVED = [
     ),
     (
         "courier ipv6-mapped",
-        "from host.example ([::ffff:198.51.100.3]) by courier.example with ESMTP; "
-        "Wed, 01 Nov 2023 10:00:00 +0000",
+        "from host.example ([::ffff:198.51.100.3]) by courier.example with ESMTP; Wed, 01 Nov 2023 10:00:00 +0000",
         {"ip": "198.51.100.3"},
     ),
     (
@@ -226,16 +225,16 @@ def test_own_mx_chain_with_trusted_networks() -> None:
 
 
 def test_forged_line_under_a_trusted_one_is_flagged() -> None:
-    forged = "from localhost (localhost [127.0.0.1]) by mx.google.com with ESMTP id fake; Mon, 16 Nov 2026 20:00:00 -0800"
+    forged = (
+        "from localhost (localhost [127.0.0.1]) by mx.google.com with ESMTP id fake; Mon, 16 Nov 2026 20:00:00 -0800"
+    )
     t = trace(headers(*GMAIL_CHAIN[:2], forged), ORG)
     assert "forged_trusted_hop" in [i.code for i in t.indicators]
 
 
 def test_untrusted_top_means_nothing_can_be_confirmed() -> None:
     t = trace(
-        headers(
-            "from a.example (a.example [198.51.100.1]) by b.example with SMTP; Mon, 16 Nov 2026 20:00:00 -0800"
-        ),
+        headers("from a.example (a.example [198.51.100.1]) by b.example with SMTP; Mon, 16 Nov 2026 20:00:00 -0800"),
         ORG,
     )
     assert t.handoff_ip == "" and "could be forged" in t.conclusion
@@ -248,9 +247,7 @@ def test_origin_from_authenticated_submission_inside_a_trusted_chain() -> None:
         "from laptop (c-203-0-113-5.isp.example [203.0.113.5]) by smtp.gmail.com with ESMTPSA id s; "
         "Mon, 16 Nov 2026 20:52:10 -0800 (PST)",
     )
-    settings = TraceSettings(
-        org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24", "209.85.128.0/17")
-    )
+    settings = TraceSettings(org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24", "209.85.128.0/17"))
     t = trace(headers(*chain, sender="x <x@gmail.com>"), settings)
     assert t.origin_ip == "203.0.113.5" and "ESMTPSA" in t.origin_reason
 
@@ -316,9 +313,7 @@ def _rsa_key() -> tuple[bytes, bytes]:
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
 
 

@@ -41,7 +41,50 @@ def desk_context(config: Config) -> dict[str, Any]:
         "desk_address": config.desk_address,
         "organization": config["desk.organization"],
         "emergency_text": str(config["desk.emergency_text"]).strip(),
+        "idhr_text": str(config["desk.idhr_text"]).strip(),
+        "confidential_text": str(config["desk.confidential_text"]).strip(),
     }
+
+
+def with_exact_attachment(text_message: EmailMessage, raw: bytes, filename: str) -> bytes:
+    """The message as multipart/mixed with `raw` attached as message/rfc822, its bytes untouched.
+
+    The stdlib would re-serialise an attached message; evidence must reach staff exactly as it came.
+    """
+    boundary = f"stopit-{secrets.token_hex(12)}"
+    while boundary.encode() in raw:
+        boundary = f"stopit-{secrets.token_hex(12)}"
+    head = EmailMessage(policy=SMTP)
+    for name, value in text_message.items():
+        if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
+            head[name] = value
+    head["MIME-Version"] = "1.0"
+    head["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
+    text_part = EmailMessage(policy=SMTP)
+    text_part.set_content(text_message.get_content(), cte="quoted-printable")
+    encoding = "7bit" if raw.isascii() else "8bit"
+    return b"".join(
+        [
+            head.as_bytes().rstrip(b"\r\n"),
+            b"\r\n\r\n",
+            b"--",
+            boundary.encode(),
+            b"\r\n",
+            text_part.as_bytes(),
+            b"\r\n",
+            b"--",
+            boundary.encode(),
+            b"\r\n",
+            b"Content-Type: message/rfc822\r\n",
+            f'Content-Disposition: attachment; filename="{filename}"\r\n'.encode(),
+            f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode(),
+            raw,
+            b"" if raw.endswith(b"\n") else b"\r\n",
+            b"--",
+            boundary.encode(),
+            b"--\r\n",
+        ]
+    )
 
 
 def compose(
@@ -51,6 +94,7 @@ def compose(
     case_id: int | None,
     context: dict[str, Any],
     now: Any,
+    attachment: bytes | None = None,
 ) -> OutgoingMail:
     """Render `mail` for case `case_id`; `context` adds the audience-specific variables."""
     variables = {**desk_context(config), "case_id": case_id, **context}
@@ -72,11 +116,14 @@ def compose(
     msg["X-Auto-Response-Suppress"] = "All"
     msg["X-Stopit-Case"] = str(case_id)
     msg.set_content(body, cte="quoted-printable")
+    data = msg.as_bytes()
+    if attachment is not None:
+        data = with_exact_attachment(msg, attachment, f"report-{case_id}.eml")
     return OutgoingMail(
         message_id=message_id,
         mail_from=config.desk_address,
         rcpt_to=mail.to,
-        data=msg.as_bytes(),
+        data=data,
         subject=subject,
         audience=mail.audience,
         template=mail.template,

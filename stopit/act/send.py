@@ -103,9 +103,7 @@ class SmtpTransport:
     async def send(self, delivery: Delivery) -> str:
         try:
             client = await self._connect()
-            errors, response = await client.sendmail(
-                delivery.mail_from, list(delivery.rcpt_to), delivery.data
-            )
+            errors, response = await client.sendmail(delivery.mail_from, list(delivery.rcpt_to), delivery.data)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             failure = _classify_smtp_error(exc)
             if not isinstance(exc, aiosmtplib.SMTPRecipientsRefused):

@@ -40,9 +40,7 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
     found: list[Offending] = []
     if env.has_header("Resent-From") or env.has_header("Resent-Sender"):
         found.append(
-            _from_message(
-                data, "redirect", "", depth, "redirected (Resent-From: " + env.header("Resent-From") + ")"
-            )
+            _from_message(data, "redirect", "", depth, "redirected (Resent-From: " + env.header("Resent-From") + ")")
         )
     for part in parts:
         if part is root and root.content_type not in _MESSAGE_TYPES:
@@ -59,9 +57,7 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
         if inline is not None:
             found.append(_from_inline(inline, env.subject))
     if not found and _sent_to_us_directly(env, desk_address, root):
-        found.append(
-            _from_message(data, "self", "", depth, "the desk received this message directly (Cc or Bcc)")
-        )
+        found.append(_from_message(data, "self", "", depth, "the desk received this message directly (Cc or Bcc)"))
     return tuple(found)
 
 

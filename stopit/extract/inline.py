@@ -22,9 +22,7 @@ _DASHED = re.compile(r"^\s*[-=]{2,}\s*(?P<text>[^-=\s][^\n]*?)\s*[-=]{2,}\s*$")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _INTRO = re.compile(r"^\s*(?P<text>[^:\n]{3,60}?)\s?[:：]\s*$")
 _ANGLE = re.compile(r"<\s*(?:mailto:)?(?P<addr>[^<>\s@,;]+@[^<>\s,;]+?)\s*>")
-_BARE = re.compile(
-    r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)"
-)
+_BARE = re.compile(r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)")
 _MAILTO_SUFFIX = re.compile(r"<mailto:[^<>]*>|\[mailto:(?P<addr>[^\]]+)\]")
 _NAME_TRIM = " \t\"'“”„«»‘’`,;:()[]"
 
@@ -315,9 +313,7 @@ def _find_wrote_line(lines: list[str]) -> tuple[int, int, re.Match[str]] | None:
     return None
 
 
-def find_inline_forward(
-    text: str, subject: str = "", depth: int = 0, to_desk: bool = True
-) -> InlineForward | None:
+def find_inline_forward(text: str, subject: str = "", depth: int = 0, to_desk: bool = True) -> InlineForward | None:
     """The outermost forwarded message in `text`, with any forwards nested in its body.
 
     A header block under a reply's subject is a quote, not a forward, unless a forward separator
@@ -361,9 +357,7 @@ def _date_and_who(date: str, who: str) -> tuple[str, str]:
     else:
         extra, _, name = before.rpartition(",") if "," in before else ("", "", before)
         words = name.split()
-        while words and (
-            any(c.isdigit() for c in words[0]) or words[0].casefold() in labels.WROTE_CONNECTORS
-        ):
+        while words and (any(c.isdigit() for c in words[0]) or words[0].casefold() in labels.WROTE_CONNECTORS):
             extra += " " + words.pop(0)
         name = " ".join(words)
     extra_words = [w for w in extra.replace(",", " ").split() if w.casefold() not in labels.WROTE_CONNECTORS]

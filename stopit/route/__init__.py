@@ -62,9 +62,5 @@ def route(subject: Subject, ruleset: RuleSet, default_queue: str) -> Route:
         category = category or rule.category
         if rule.continue_:
             continue
-        return Route(
-            rule.queue, urgent, category, rule.name, rule.notice, tuple(tags), rule.ack_template, tuple(tried)
-        )
-    return Route(
-        default_queue, urgent, category or "harassment", "", "approval", tuple(tags), "", tuple(tried)
-    )
+        return Route(rule.queue, urgent, category, rule.name, rule.notice, tuple(tags), rule.ack_template, tuple(tried))
+    return Route(default_queue, urgent, category or "harassment", "", "approval", tuple(tags), "", tuple(tried))

@@ -209,9 +209,7 @@ class Offender(Condition):
 @dataclass(frozen=True)
 class Source(Condition):
     key: ClassVar[str] = "source"
-    help: ClassVar[str] = (
-        "an offending message was found this way (attachment, inline, pasted, redirect, self, none)"
-    )
+    help: ClassVar[str] = "an offending message was found this way (attachment, inline, pasted, redirect, self, none)"
     sources: tuple[str, ...]
 
     def check(self, subject: Subject) -> str | None:
@@ -252,9 +250,7 @@ class Verdict(Condition):
 @dataclass(frozen=True)
 class Spf(Verdict):
     key: ClassVar[str] = "spf"
-    help: ClassVar[str] = (
-        "an offending message's SPF result starts with one of these (pass, fail, softfail …)"
-    )
+    help: ClassVar[str] = "an offending message's SPF result starts with one of these (pass, fail, softfail …)"
 
     def results(self, trace: dict) -> list[str]:
         return [trace["auth"]["spf"]]
@@ -406,12 +402,8 @@ BUILDERS: dict[str, Callable[..., Condition]] = {
     "indicator": lambda k, v, _: IndicatorCondition(_strings(k, v)),
     "attachment_type": lambda k, v, _: AttachmentType(tuple(g.lower() for g in _strings(k, v))),
     "repeat_offender": lambda k, v, _: RepeatOffender(_int(k, v)),
-    "all": lambda k, v, lex: All(
-        tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))
-    ),
-    "any": lambda k, v, lex: Any_(
-        tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))
-    ),
+    "all": lambda k, v, lex: All(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
+    "any": lambda k, v, lex: Any_(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
     "not": lambda k, v, lex: Not(build(v, lex, k) if isinstance(v, dict) else _not_table(k)),
 }
 
@@ -426,8 +418,6 @@ def build(table: dict, lexicons: dict, where: str = "match") -> Condition:
     for key, value in table.items():
         builder = BUILDERS.get(key)
         if builder is None:
-            raise RuleError(
-                f"{where}.{key}", f"unknown condition (expected one of {', '.join(sorted(BUILDERS))})"
-            )
+            raise RuleError(f"{where}.{key}", f"unknown condition (expected one of {', '.join(sorted(BUILDERS))})")
         parts.append(builder(f"{where}.{key}", value, lexicons))
     return parts[0] if len(parts) == 1 else All(tuple(parts))  # an empty table always holds

@@ -104,9 +104,7 @@ def _lexicon_patterns(path: Path, data: dict, text: str, problems: Problems) -> 
         elif _LANGUAGE.match(key):
             patterns.extend(phrase_pattern(p) for p in value if p.strip())
         else:
-            problems.add(
-                path, text, key, "unknown key (expected description, regex, or a language code like en)"
-            )
+            problems.add(path, text, key, "unknown key (expected description, regex, or a language code like en)")
     return tuple(patterns)
 
 
@@ -121,9 +119,7 @@ def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, tuple[re.Pa
     return lexicons
 
 
-def _rule(
-    path: Path, data: dict, text: str, lexicons: dict, queues: set[str], problems: Problems
-) -> Rule | None:
+def _rule(path: Path, data: dict, text: str, lexicons: dict, queues: set[str], problems: Problems) -> Rule | None:
     before = len(problems.items)
     for key in data:
         if key not in RULE_KEYS:
@@ -135,9 +131,7 @@ def _rule(
     if not isinstance(queue, str):
         problems.add(path, text, "queue", "missing (expected the name of a queue)")
     elif queues and queue not in queues:
-        problems.add(
-            path, text, "queue", f'unknown queue "{queue}" (configured: {", ".join(sorted(queues))})'
-        )
+        problems.add(path, text, "queue", f'unknown queue "{queue}" (configured: {", ".join(sorted(queues))})')
     notice = data.get("notice", "approval")
     if notice not in NOTICE_POLICIES:
         problems.add(path, text, "notice", f'"{notice}" is not one of approval, never')
@@ -198,9 +192,7 @@ def read_rules(dirs: list[Path], queues: set[str]) -> tuple[RuleSet, list[str]]:
             if rule is None:
                 continue
             if rule.name in seen_here:
-                problems.add(
-                    path, text, "name", f'duplicate rule name "{rule.name}" (also in {seen_here[rule.name]})'
-                )
+                problems.add(path, text, "name", f'duplicate rule name "{rule.name}" (also in {seen_here[rule.name]})')
                 continue
             seen_here[rule.name] = path
             if rule.name not in by_name:

@@ -464,9 +464,7 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
     provider = provider_for_host(handoff_host, providers) or next(
         (p for d in dkim_pass if (p := provider_for_domain(d, providers))), None
     )
-    provider_domain = organizational_domain(handoff_host) or (
-        organizational_domain(dkim_pass[0]) if dkim_pass else ""
-    )
+    provider_domain = organizational_domain(handoff_host) or (organizational_domain(dkim_pass[0]) if dkim_pass else "")
     receiver = next((p for p in providers if p.key == vouch), None)
     receiver_name = receiver.name if receiver else ("our own mail servers" if vouch == "org" else "")
     trusted_ids = {i for p in providers if p.key == vouch for i in p.authserv_ids}

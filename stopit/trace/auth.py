@@ -57,9 +57,7 @@ def dkim_signatures(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_tag(v, "d").lower(), _tag(v, "s")) for k, v in headers if k.lower() == "dkim-signature"]
 
 
-def verify_dkim(
-    data: bytes, headers: list[tuple[str, str]], resolver: Resolver | None
-) -> tuple[Signature, ...]:
+def verify_dkim(data: bytes, headers: list[tuple[str, str]], resolver: Resolver | None) -> tuple[Signature, ...]:
     """Verify each signature on its own; a message forwarded with its bytes intact often still passes."""
     found = dkim_signatures(headers)
     if resolver is None:

@@ -203,9 +203,7 @@ def parse_received(value: str) -> Hop:
         "for_": for_match.group(1) if for_match else "",
         "envfrom": env_match.group(1) if env_match else "",
         "ident": ident.group(1) if ident else "",
-        "auth": with_
-        if with_ and _AUTH_WITH.match(with_)
-        else (auth_text.group(0).strip("() ") if auth_text else ""),
+        "auth": with_ if with_ and _AUTH_WITH.match(with_) else (auth_text.group(0).strip("() ") if auth_text else ""),
         "timestamp": _timestamp(date),
     }
     if not (lowered.startswith("from ") or lowered.startswith("(from ")):
