@@ -54,19 +54,20 @@ def with_exact_attachment(text_message: EmailMessage, raw: bytes, filename: str)
     boundary = f"stopit-{secrets.token_hex(12)}"
     while boundary.encode() in raw:
         boundary = f"stopit-{secrets.token_hex(12)}"
-    head = EmailMessage(policy=SMTP)
-    for name, value in text_message.items():
-        if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
-            head[name] = value
-    head["MIME-Version"] = "1.0"
-    head["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
+    fields = [
+        (n, v)
+        for n, v in text_message.items()
+        if n.lower() not in ("content-type", "content-transfer-encoding", "mime-version")
+    ]
+    fields += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/mixed; boundary="{boundary}"')]
+    head = b"".join(SMTP.fold_binary(name, value) for name, value in fields)
     text_part = EmailMessage(policy=SMTP)
     text_part.set_content(text_message.get_content(), cte="quoted-printable")
     encoding = "7bit" if raw.isascii() else "8bit"
     return b"".join(
         [
-            head.as_bytes().rstrip(b"\r\n"),
-            b"\r\n\r\n",
+            head,
+            b"\r\n",
             b"--",
             boundary.encode(),
             b"\r\n",

@@ -210,5 +210,5 @@ def load_rules(site_dirs: list[str], queues: set[str]) -> RuleSet:
     """The rule set the desk runs with; any mistake stops it with every problem listed."""
     ruleset, problems = read_rules(rule_dirs(site_dirs), queues)
     if problems:
-        raise ConfigError("rules are invalid:\n  " + "\n  ".join(problems))
+        raise ConfigError("rules are invalid: " + "; ".join(problems))
     return ruleset
