@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from stopit.config import Config, Queue
-from stopit.extract import extract, main_text
-from stopit.extract.mime import walk
+from stopit.extract import extract, parts_of, text_of
 from stopit.ingest.classify import classify
 from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
 from stopit.route import Route, route
@@ -220,6 +219,6 @@ def plan(
 
 def report_words(raw: RawMessage) -> tuple[str, tuple[str, ...]]:
     """The report's own text, and the content types of everything attached to it."""
-    parts = list(walk(raw.data))
+    parts = parts_of(raw.data)
     types = tuple(p.content_type for p in parts[1:] if not p.content_type.startswith("multipart/"))
-    return main_text(parts), types
+    return text_of(raw.data), types

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import warnings
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from stopit.extract.html import html_to_text
 from stopit.extract.inline import InlineForward, find_inline_forward, strip_prefixes, subject_says
@@ -35,7 +36,7 @@ _CONTINUATION = re.compile(r"^[ \t]+\S")
 
 def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tuple[Offending, ...]:
     """Every offending message in the report `data` (whose header facts are `env`)."""
-    parts = list(walk(data))
+    parts = parts_of(data)
     root = parts[0]
     found: list[Offending] = []
     if env.has_header("Resent-From") or env.has_header("Resent-Sender"):
@@ -48,7 +49,7 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
         attached = _attached(part, depth)
         if attached is not None:
             found.append(attached)
-    text = main_text(parts)
+    text = text_of(data)
     pasted = find_pasted(text)
     if pasted is not None:
         found.append(_from_headers_text(pasted, depth))
@@ -64,9 +65,21 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
 # --- the report's own text ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
+def parts_of(data: bytes) -> list[RawPart]:
+    """The MIME parts of `data`, kept for the stages after extraction that look at the same report."""
+    return list(walk(data))
+
+
 def _is_attachment(part: RawPart) -> bool:
     disposition = str(part.headers.get("Content-Disposition", "")).lower()
     return disposition.startswith("attachment") or bool(part.filename)
+
+
+@lru_cache(maxsize=4)
+def text_of(data: bytes) -> str:
+    """The report's own words (see main_text), kept for the stages after extraction."""
+    return main_text(parts_of(data))
 
 
 def main_text(parts: list[RawPart]) -> str:

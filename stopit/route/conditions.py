@@ -11,9 +11,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from stopit.models import Envelope, Offending
+
+# Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
+# message, and a hostile one must not make routing slow.
+MAX_TEXT = 50_000
 
 
 class RuleError(ValueError):
@@ -34,7 +39,7 @@ class Subject:
     attachment_types: tuple[str, ...]
     org_domains: tuple[str, ...]
     offender_cases: int = 0
-    lexicons: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    lexicons: dict[str, PhraseSet] = field(default_factory=dict)
 
     def all_offending(self) -> list[Offending]:
         out = []
@@ -43,12 +48,24 @@ class Subject:
             out.extend(item.chain)
         return out
 
-    def texts(self) -> list[str]:
-        """The words to search: the reporter's own, and every offending subject and body."""
+    @cached_property
+    def words(self) -> tuple[list[str], ...]:
+        return tuple(words_of(text) for text in self.normalised)
+
+    @cached_property
+    def vocabularies(self) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset(w) for w in self.words)
+
+    @cached_property
+    def normalised(self) -> tuple[str, ...]:
         parts = [self.report.subject, self.report_text]
         for item in self.all_offending():
             parts.extend([item.subject, item.body, item.note])
-        return [normalise(p) for p in parts if p]
+        return tuple(normalise(p[:MAX_TEXT]) for p in parts if p)
+
+    def texts(self) -> tuple[str, ...]:
+        """The words to search: the reporter's own, and every offending subject and body."""
+        return self.normalised
 
 
 def normalise(text: str) -> str:
@@ -56,9 +73,50 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in normalise(phrase).split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def words_of(text: str) -> list[str]:
+    return [w.replace("’", "'") for w in _WORD.findall(text)]
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    """Whole-word phrases, indexed by their longest word: the rarest cheap key to find them by.
+
+    A text's vocabulary is intersected with the keys first (set arithmetic in C); only where a key
+    occurs is the phrase around it compared word by word.
+    """
+
+    by_key: dict[str, tuple[tuple[int, tuple[str, ...]], ...]]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, phrases: list[str], patterns: tuple[re.Pattern[str], ...] = ()) -> PhraseSet:
+        index: dict[str, set[tuple[int, tuple[str, ...]]]] = {}
+        for phrase in phrases:
+            words = tuple(words_of(normalise(phrase)))
+            if words:
+                key = max(words, key=len)
+                index.setdefault(key, set()).add((words.index(key), words))
+        by_key = {k: tuple(sorted(v, key=lambda p: -len(p[1]))) for k, v in index.items()}
+        return cls(by_key, patterns, frozenset(by_key))
+
+    def search(self, text: str, words: list[str], vocabulary: frozenset[str]) -> str | None:
+        present = vocabulary & self.keys
+        if present:
+            for i, word in enumerate(words):
+                if word in present:
+                    for offset, phrase in self.by_key[word]:
+                        start = i - offset
+                        if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
+                            return " ".join(phrase)
+        for pattern in self.patterns:
+            found = pattern.search(text)
+            if found:
+                return found.group(0)
+        return None
 
 
 def _domain(address: str) -> str:
@@ -94,13 +152,14 @@ class Lexicon(Condition):
     names: tuple[str, ...]
 
     def check(self, subject: Subject) -> str | None:
-        texts = subject.texts()
         for name in self.names:
-            for pattern in subject.lexicons.get(name, ()):
-                for text in texts:
-                    found = pattern.search(text)
-                    if found:
-                        return f"{name} word list: {found.group(0)!r}"
+            lexicon = subject.lexicons.get(name)
+            if lexicon is None:
+                continue
+            for text, words, vocabulary in zip(subject.texts(), subject.words, subject.vocabularies, strict=True):
+                found = lexicon.search(text, words, vocabulary)
+                if found:
+                    return f"{name} word list: {found!r}"
         return None
 
 
@@ -108,6 +167,20 @@ class Lexicon(Condition):
 class Words(Condition):
     key: ClassVar[str] = "words"
     help: ClassVar[str] = "any of these words or phrases appears (any case, any spacing)"
+    phrases: PhraseSet
+
+    def check(self, subject: Subject) -> str | None:
+        for text, words, vocabulary in zip(subject.texts(), subject.words, subject.vocabularies, strict=True):
+            found = self.phrases.search(text, words, vocabulary)
+            if found:
+                return f"contains {found!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class Regex(Condition):
+    key: ClassVar[str] = "regex"
+    help: ClassVar[str] = "any of these regular expressions matches the normalised text"
     patterns: tuple[re.Pattern[str], ...]
 
     def check(self, subject: Subject) -> str | None:
@@ -115,14 +188,8 @@ class Words(Condition):
             for pattern in self.patterns:
                 found = pattern.search(text)
                 if found:
-                    return f"contains {found.group(0)!r}"
+                    return f"matches {found.group(0)!r}"
         return None
-
-
-@dataclass(frozen=True)
-class Regex(Words):
-    key: ClassVar[str] = "regex"
-    help: ClassVar[str] = "any of these regular expressions matches the normalised text"
 
 
 @dataclass(frozen=True)
@@ -387,7 +454,7 @@ def _lexicon(key: str, value: Any, lexicons: dict) -> Condition:
 
 
 BUILDERS: dict[str, Callable[..., Condition]] = {
-    "words": lambda k, v, _: Words(tuple(phrase_pattern(w) for w in _strings(k, v))),
+    "words": lambda k, v, _: Words(PhraseSet.of(list(_strings(k, v)))),
     "regex": lambda k, v, _: Regex(tuple(_compile(k, r) for r in _strings(k, v))),
     "lexicon": _lexicon,
     "header": lambda k, v, _: _header(k, v),

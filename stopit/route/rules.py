@@ -14,7 +14,7 @@ from typing import Any
 
 from stopit.errors import ConfigError
 from stopit.resources import shipped_dir
-from stopit.route.conditions import Condition, RuleError, build, phrase_pattern
+from stopit.route.conditions import Condition, PhraseSet, RuleError, build
 
 RULE_KEYS = {
     "name",
@@ -50,7 +50,7 @@ class Rule:
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    lexicons: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    lexicons: dict[str, PhraseSet] = field(default_factory=dict)
     files: tuple[str, ...] = ()
 
 
@@ -87,8 +87,9 @@ def _read_toml(path: Path, problems: Problems) -> tuple[dict[str, Any], str] | N
         return None
 
 
-def _lexicon_patterns(path: Path, data: dict, text: str, problems: Problems) -> tuple[re.Pattern[str], ...]:
+def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet:
     patterns: list[re.Pattern[str]] = []
+    phrases: list[str] = []
     for key, value in data.items():
         if key == "description":
             continue
@@ -102,20 +103,20 @@ def _lexicon_patterns(path: Path, data: dict, text: str, problems: Problems) -> 
                 except re.error as exc:
                     problems.add(path, text, key, f"bad regular expression {pattern!r}: {exc}")
         elif _LANGUAGE.match(key):
-            patterns.extend(phrase_pattern(p) for p in value if p.strip())
+            phrases.extend(p for p in value if p.strip())
         else:
             problems.add(path, text, key, "unknown key (expected description, regex, or a language code like en)")
-    return tuple(patterns)
+    return PhraseSet.of(phrases, tuple(patterns))
 
 
-def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, tuple[re.Pattern[str], ...]]:
+def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, PhraseSet]:
     """Word lists by name; a later directory's list replaces an earlier one of the same name."""
-    lexicons: dict[str, tuple[re.Pattern[str], ...]] = {}
+    lexicons: dict[str, PhraseSet] = {}
     for directory in dirs:
         for path in sorted((directory / "lexicons").glob("*.toml")):
             read = _read_toml(path, problems)
             if read is not None:
-                lexicons[path.stem] = _lexicon_patterns(path, read[0], read[1], problems)
+                lexicons[path.stem] = _lexicon(path, read[0], read[1], problems)
     return lexicons
 
 

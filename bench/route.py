@@ -1,0 +1,67 @@
+"""Routing cost: its share of the whole pipeline per message, and `stopit explain` time per message.
+
+Run: .venv/bin/python -m bench.route [N]   (about N corpus messages, every k-th file; default 1000)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ROOT, describe
+from stopit.config import from_text
+from stopit.desk import Desk, handle
+from stopit.ingest.parse import envelope_of
+from stopit.models import Facts, RawMessage
+from stopit.pipeline import analyse, route_subject
+from stopit.route import route
+from tests.corpus import corpus_files
+
+
+def main(count: int = 1000) -> None:
+    work = Path(tempfile.mkdtemp(prefix="stopit-route-"))
+    config = from_text(
+        f'[desk]\norg_domains = ["campus.example.edu"]\noffline = true\nack_limit_per_hour = 100000\n'
+        f'database = "{work}/s.db"\n[smtp]\nurl = "maildir://{work}/out"\n'
+    )
+    desk = Desk.open(config)
+    files = corpus_files()
+    sample = files[:: max(1, len(files) // count)]
+    datas = [item.path.read_bytes() for item in sample]
+    reports, pipeline_s = [], 0.0
+    for data in datas:
+        begin = time.perf_counter()
+        outcome = handle(desk, RawMessage(data, "bench"))
+        if outcome.kind == "report":  # only reports are routed; auto-replies and bounces are not
+            pipeline_s += time.perf_counter() - begin
+            reports.append(data)
+    route_s = 0.0
+    for data in reports:
+        raw = RawMessage(data, "bench")
+        env = envelope_of(raw)
+        offending = analyse(raw, env, config, desk.lookups)
+        begin = time.perf_counter()
+        route(route_subject(raw, env, offending, config, Facts(), desk.rules), desk.rules, "stopit")
+        route_s += time.perf_counter() - begin
+    print(
+        f"{len(reports)} reports among {len(datas)} corpus messages, whole pipeline (store, extract, trace, "
+        f"route, plan, render, commit): {pipeline_s:.2f} s; routing {route_s:.2f} s = "
+        f"{100 * route_s / pipeline_s:.1f}% of it"
+    )
+    explain = []
+    for item in sample[:: max(1, len(sample) // 20)]:
+        begin = time.perf_counter()
+        subprocess.run(
+            [str(ROOT / ".venv/bin/stopit"), "explain", "--offline", "--json", str(item.path)],
+            capture_output=True,
+            check=True,
+        )
+        explain.append(time.perf_counter() - begin)
+    print(describe("stopit explain, whole command incl. interpreter start-up", explain))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
