@@ -156,6 +156,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("desk.templates_dir", "", "A site directory of templates that override the shipped ones by name."),
     Setting("desk.offline", False, "Never make DNS or RDAP lookups.", "bool"),
     Setting(
+        "desk.rdap_cache_days",
+        30,
+        "How long an RDAP answer (the abuse contact of a network) is reused.",
+        "int",
+        _positive,
+    ),
+    Setting(
         "mailbox.url",
         "maildir:///var/lib/stopit/inbox",
         "imap://user@host:port/FOLDER, imaps://, imap+starttls://, or maildir:///path.",

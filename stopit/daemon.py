@@ -135,6 +135,18 @@ class Daemon:
         log.info("reloaded %s: %d rules", path, len(self.desk.rules.rules))
         sd_notify("STATUS=config and rules reloaded")
 
+    async def backfill_rdap(self) -> None:
+        """Who runs the networks mail came from: looked up off the intake path, with time limits."""
+        from stopit.desk import backfill_rdap
+        from stopit.trace.rdap import abuse_contact
+
+        async def fetch(ip: str) -> dict:
+            return await asyncio.to_thread(abuse_contact, ip, 5.0)
+
+        found = await backfill_rdap(self.desk, fetch)
+        if found:
+            log.info("RDAP: abuse contacts noted on %d case(s)", found)
+
     def request_poll(self) -> None:
         self.poll_requested = True
 
@@ -247,6 +259,8 @@ class Daemon:
             self.request_poll, "interval", seconds=int(self.config["mailbox.poll_seconds"]), id="poll-mailbox"
         )
         scheduler.add_job(self.outbox_wakeup.set, "interval", seconds=OUTBOX_SWEEP_SECONDS, id="outbox-due")
+        if not self.config["desk.offline"]:
+            scheduler.add_job(self.backfill_rdap, "interval", minutes=10, id="rdap-backfill")
         return scheduler
 
     async def run_forever(self) -> RunStats:

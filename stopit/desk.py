@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,22 +58,51 @@ class Desk:
     def open(cls, config: Config, store: Store | None = None) -> Desk:
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         store = store or Store(config.database)
-        return cls(config, store, template_environment(config), network_lookups(config), rules)
+        return cls(config, store, template_environment(config), network_lookups(config, store), rules)
 
     def reload(self, config: Config) -> None:
         """Take a new config and rule set, both checked first; on any mistake keep the old ones."""
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         templates = template_environment(config)
-        self.config, self.rules, self.templates, self.lookups = config, rules, templates, network_lookups(config)
+        lookups = network_lookups(config, self.store)
+        self.config, self.rules, self.templates, self.lookups = config, rules, templates, lookups
 
 
-def network_lookups(config: Config) -> Lookups:
-    """DNS for DKIM and SPF, with hard time limits; nothing at all when the desk is offline."""
+def network_lookups(config: Config, store: Store | None = None) -> Lookups:
+    """DNS for DKIM and SPF with hard time limits, and RDAP answers from the cache only (the daemon
+    fetches missing ones in the background, so intake never waits for RDAP); nothing when offline."""
     if config["desk.offline"]:
         return Lookups()
     from stopit.trace.auth import dns_resolver, spf_checker
 
-    return Lookups(resolver=dns_resolver(), spf=spf_checker())
+    rdap = None
+    if store is not None:
+        max_age = timedelta(days=int(config["desk.rdap_cache_days"]))
+        rdap = lambda ip: store.rdap_cached(ip, max_age)  # noqa: E731 - a one-line closure over the store
+    return Lookups(resolver=dns_resolver(), spf=spf_checker(), rdap=rdap)
+
+
+async def backfill_rdap(desk: Desk, fetch: Callable[[str], Awaitable[dict[str, Any]]], days: int = 7) -> int:
+    """Look up, and cache, the networks of recent handoff addresses; note each contact on its case.
+
+    Only `fetch` leaves the event loop's thread (the database stays on it), so intake keeps going.
+    """
+    store = desk.store
+    max_age = timedelta(days=int(desk.config["desk.rdap_cache_days"]))
+    done = 0
+    for case_id, ip in store.handoffs_without_rdap(store.clock() - timedelta(days=days), max_age):
+        if store.rdap_cached(ip, max_age) is None:
+            try:
+                store.rdap_save(ip, await fetch(ip))
+            except Exception as exc:
+                log.info("RDAP lookup for %s failed: %s", ip, exc)
+                continue
+        answer = store.rdap_cached(ip, max_age) or {}
+        emails = ", ".join(answer.get("abuse_emails", [])) or "none listed"
+        with store.transaction():
+            store.add_event(case_id, "trace.rdap", f"{ip}: network {answer.get('network') or '?'}, abuse {emails}")
+        done += 1
+    return done
 
 
 def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Offending, ...] = ()) -> Facts:

@@ -126,3 +126,8 @@ def _offending(db: Database) -> None:
 def _case_route(db: Database) -> None:
     for column, default in (("category", "''"), ("rule", "''"), ("tags", "'[]'"), ("notice", "'approval'")):
         db.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+
+
+@migrations(name="0005_rdap_cache")
+def _rdap_cache(db: Database) -> None:
+    db.execute("CREATE TABLE rdap_cache (ip TEXT PRIMARY KEY, data TEXT NOT NULL, fetched_at TEXT NOT NULL)")

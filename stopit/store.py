@@ -21,7 +21,7 @@ GENESIS_HASH = "0" * 64
 
 # The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
 # them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
-MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending", "0004_case_route")
+MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending", "0004_case_route", "0005_rdap_cache")
 
 
 def _schema_is_current(conn: sqlite3.Connection) -> bool:
@@ -324,6 +324,34 @@ class Store:
         if row is None:
             return None
         return bytes(row[0]) if row[0] is not None else (self.path.parent / row[1]).read_bytes()
+
+    # --- RDAP answers -------------------------------------------------------------------------
+
+    def rdap_cached(self, ip: str, max_age: timedelta) -> dict[str, Any] | None:
+        row = self._one("SELECT data, fetched_at FROM rdap_cache WHERE ip=?", (ip,))
+        if row is None or datetime.fromisoformat(row[1]) < self.clock() - max_age:
+            return None
+        return json.loads(row[0])
+
+    def rdap_save(self, ip: str, data: dict[str, Any]) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO rdap_cache (ip, data, fetched_at) VALUES (?, ?, ?)",
+                (ip, json.dumps(data), self.now()),
+            )
+
+    def handoffs_without_rdap(self, since: datetime, max_age: timedelta) -> list[tuple[int, str]]:
+        """(case, handoff address) of recent offending messages whose network is not yet looked up."""
+        out = []
+        rows = self.conn.execute(
+            "SELECT o.case_id, o.fields FROM offending o JOIN cases c ON c.id = o.case_id WHERE c.created_at >= ?",
+            (iso(since),),
+        )
+        for case_id, fields in rows:
+            ip = (json.loads(fields).get("trace") or {}).get("handoff_ip")
+            if ip and self.rdap_cached(ip, max_age) is None and (case_id, ip) not in out:
+                out.append((case_id, ip))
+        return out
 
     # --- outbox -----------------------------------------------------------------------------
 

@@ -423,3 +423,107 @@ def test_trace_cli_over_the_whole_corpus_raises_nothing() -> None:
     assert len(lines) > 7600
     assert not [x for x in lines if "error" in x]
     assert sum(1 for x in lines if x["hops"]) > 6000
+
+
+# --- SPF and RDAP, through injected lookups --------------------------------------------------
+
+
+def test_spf_of_the_handoff_address_for_the_envelope_sender() -> None:
+    asked = []
+
+    def spf(i: str, s: str, h: str) -> tuple:
+        asked.append((i, s, h))
+        return ("fail", "SPF fail - not authorized")
+
+    data = headers(*GMAIL_CHAIN, extra="Return-Path: <nightowl@freemail.example>\r\n")
+    t = trace(data, ORG, Lookups(spf=spf))
+    assert asked == [("198.51.100.23", "nightowl@freemail.example", "smtp.freemail.example")]
+    assert t.auth.spf == "fail (SPF fail - not authorized)"
+    assert trace(data, ORG).auth.spf == "not checked (offline)"
+
+
+RDAP_ANSWER = {
+    "objectClassName": "ip network",
+    "handle": "NET-74-6-0-0-1",
+    "startAddress": "74.6.0.0",
+    "endAddress": "74.6.255.255",
+    "ipVersion": "v4",
+    "name": "A-YAHOO-US9",
+    "type": "DIRECT ALLOCATION",
+    "country": "US",
+    "cidr0_cidrs": [{"v4prefix": "74.6.0.0", "length": 16}],
+    "events": [{"eventAction": "registration", "eventDate": "2007-01-01T00:00:00Z"}],
+    "entities": [
+        {
+            "objectClassName": "entity",
+            "handle": "NETWO857-ARIN",
+            "roles": ["abuse"],
+            "vcardArray": [
+                "vcard",
+                [
+                    ["version", {}, "text", "4.0"],
+                    ["fn", {}, "text", "Network Abuse"],
+                    ["kind", {}, "text", "group"],
+                    ["email", {}, "text", "network-abuse@yahooinc.com"],
+                ],
+            ],
+        }
+    ],
+}
+
+
+def test_rdap_answer_gives_the_networks_abuse_address() -> None:
+    from stopit.trace.rdap import abuse_contact
+
+    info = abuse_contact("74.6.129.41", response=RDAP_ANSWER)
+    assert info["abuse_emails"] == ["network-abuse@yahooinc.com"] and info["network"] == "A-YAHOO-US9"
+    assert abuse_contact("10.1.2.3")["abuse_emails"] == []
+
+
+def test_trace_adds_the_cached_rdap_contact_of_the_handoff() -> None:
+    chain = (
+        "from a.example (a.example [74.6.129.41]) by mx1.campus.example.edu (Postfix) with ESMTPS id y; "
+        "Mon, 16 Nov 2026 21:14:09 -0500",
+    )
+    answer = {"ip": "74.6.129.41", "network": "A-YAHOO-US9", "abuse_emails": ["network-abuse@yahooinc.com"]}
+    t = trace(headers(*chain), ORG, Lookups(rdap=lambda ip: answer if ip == "74.6.129.41" else None))
+    assert {
+        "contact": "network-abuse@yahooinc.com",
+        "for": "A-YAHOO-US9",
+        "basis": "RDAP abuse contact of the network of 74.6.129.41",
+    } in t.abuse_contacts
+
+
+def test_rdap_backfill_caches_and_notes_the_contact_on_the_case(tmp_path) -> None:
+    import asyncio
+
+    from stopit.config import from_text as config_text
+    from stopit.desk import Desk, backfill_rdap, handle
+
+    config = config_text(
+        f'[desk]\norg_domains = ["campus.example.edu"]\ntrusted_networks = ["18.9.28.0/24"]\n'
+        f'offline = true\ndatabase = "{tmp_path}/s.db"\n[smtp]\nurl = "maildir://{tmp_path}/o"'
+    )
+    desk = Desk.open(config)
+    inner = headers(
+        "from a.example (a.example [74.6.129.41]) by mx1.campus.example.edu (Postfix) with ESMTPS id y; "
+        "Mon, 16 Nov 2026 21:14:09 -0500"
+    )
+    report = EmailMessage(policy=SMTP)
+    report["From"] = "m@campus.example.edu"
+    report["To"] = "stopit@campus.example.edu"
+    report["Subject"] = "Fwd: hi"
+    report.set_content("attached")
+    report.add_attachment(inner, maintype="message", subtype="rfc822")
+    outcome = handle(desk, RawMessage(report.as_bytes(), "t"))
+    calls = []
+
+    async def fetch(ip: str) -> dict:
+        calls.append(ip)
+        return {"ip": ip, "network": "A-YAHOO-US9", "abuse_emails": ["network-abuse@yahooinc.com"]}
+
+    assert asyncio.run(backfill_rdap(desk, fetch)) == 1
+    assert asyncio.run(backfill_rdap(desk, fetch)) == 0  # cached now: nothing to do, nothing fetched again
+    assert calls == ["74.6.129.41"]
+    events = desk.store.case_detail(outcome.case_id)["events"]
+    assert any(e["type"] == "trace.rdap" and "network-abuse@yahooinc.com" in e["detail"] for e in events)

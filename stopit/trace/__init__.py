@@ -80,6 +80,7 @@ class Lookups:
 
     resolver: Resolver | None = None
     spf: Callable[..., tuple] | None = None
+    rdap: Callable[[str], dict | None] | None = None  # cached RDAP answers; never a network call at intake
 
 
 @dataclass(frozen=True)
@@ -377,18 +378,28 @@ def date_signs(headers: list[tuple[str, str]], hops: list[Hop], handoff: int | N
 # --- putting it together --------------------------------------------------------------------
 
 
-def _abuse_contacts(provider: Provider | None, provider_domain: str) -> tuple[dict, ...]:
+def _abuse_contacts(provider: Provider | None, provider_domain: str, rdap: dict | None) -> tuple[dict, ...]:
+    contacts = []
     if provider is not None and provider.abuse:
-        return ({"contact": provider.abuse, "for": provider.name, "basis": "provider table"},)
-    if provider_domain:
-        return (
+        contacts.append({"contact": provider.abuse, "for": provider.name, "basis": "provider table"})
+    elif provider_domain:
+        contacts.append(
             {
                 "contact": f"abuse@{provider_domain}",
                 "for": provider_domain,
                 "basis": "RFC 2142 role address of the sending organization",
-            },
+            }
         )
-    return ()
+    for email in (rdap or {}).get("abuse_emails", []):
+        if all(c["contact"] != email for c in contacts):
+            contacts.append(
+                {
+                    "contact": email,
+                    "for": rdap.get("network") or rdap["ip"],
+                    "basis": f"RDAP abuse contact of the network of {rdap['ip']}",
+                }
+            )
+    return tuple(contacts)
 
 
 def _conclusion(t: dict) -> str:
@@ -489,7 +500,8 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
         *date_signs(headers, hops, handoff),
         *spoofing_signs(headers, settings.org_domains),
     ]
-    abuse = _abuse_contacts(provider, provider_domain)
+    rdap = lookups.rdap(handoff_hop.ip) if lookups.rdap and handoff_hop and handoff_hop.ip else None
+    abuse = _abuse_contacts(provider, provider_domain, rdap)
     conclusion = _conclusion(
         {
             "provider": provider,
