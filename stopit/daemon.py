@@ -213,7 +213,10 @@ class Daemon:
                 backoff = 1.0
                 while not self.stopping:
                     self.poll_requested = False
-                    await self.sweep()
+                    # Sweep until a SEARCH finds nothing: a message that arrived during our own
+                    # FETCH or MOVE was announced in that command's reply, and IDLE will not repeat it.
+                    while await self.sweep() and not self.stopping:
+                        pass
                     await asyncio.to_thread(self.mailbox.wait, poll, self._interrupted)
             except MailboxError as exc:
                 self.stats.mailbox_errors += 1

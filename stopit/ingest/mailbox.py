@@ -210,6 +210,8 @@ class ImapMailbox:
                 self._sleep(seconds, stopping)
                 client.noop()
                 return
+            if self._announced_since_last_command(client):
+                return
             client.idle()
             try:
                 deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
@@ -222,6 +224,18 @@ class ImapMailbox:
                 client.idle_done()
         except NETWORK_ERRORS as exc:
             raise MailboxError(f"{self.describe()}: waiting for mail failed: {exc}") from exc
+
+    @staticmethod
+    def _announced_since_last_command(client: imapclient.IMAPClient) -> bool:
+        """Whether mail arrived that the server already announced, in reply to one of our own
+        commands (FETCH, MOVE): IDLE would not announce it again, so sweep before idling."""
+        # imaplib keeps the untagged responses that came with other commands' replies; imapclient
+        # reads only the ones it asked for, so an EXISTS sent with a SEARCH or MOVE waits here.
+        earlier = client._imap.untagged_responses.pop("EXISTS", [])
+        _, responses = client.noop()
+        counts = [int(c) for c in earlier if str(c).isdigit() or (isinstance(c, bytes) and c.isdigit())]
+        counts += [r[0] for r in responses if isinstance(r, tuple) and len(r) > 1 and r[1] == b"EXISTS"]
+        return bool(counts) and counts[-1] > 0
 
     @staticmethod
     def _sleep(seconds: float, stopping: Callable[[], bool]) -> None:
