@@ -527,3 +527,14 @@ def test_rdap_backfill_caches_and_notes_the_contact_on_the_case(tmp_path) -> Non
     assert calls == ["74.6.129.41"]
     events = desk.store.case_detail(outcome.case_id)["events"]
     assert any(e["type"] == "trace.rdap" and "network-abuse@yahooinc.com" in e["detail"] for e in events)
+
+
+def test_dmarc_style_alignment(signed: tuple[bytes, dict]) -> None:
+    message, dns = signed
+    aligned = trace(message, ORG, _lookups(dns)).auth.alignment
+    assert aligned == {"from_domain": "freemail.example", "dkim_aligned": True, "spf_aligned": None}
+    spoofed = message.replace(b"From: Night Owl <nightowl@freemail.example>", b"From: Dean <dean@campus.example.edu>")
+    t = trace(spoofed, ORG, _lookups(dns))
+    # The signature covered From, so it now fails too; either way nothing vouches for campus.example.edu.
+    assert t.auth.alignment["dkim_aligned"] is False
+    assert "not_aligned" in {i.code for i in t.indicators}

@@ -22,6 +22,7 @@ from stopit.ingest.parse import decode_header_value, parse_addresses
 from stopit.trace.auth import (
     Authentication,
     Resolver,
+    alignment,
     check_spf,
     parse_authentication_results,
     verify_arc,
@@ -483,19 +484,28 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
     envfrom = next((v.strip("<> ") for k, v in headers if k.lower() == "return-path"), "") or (
         handoff_hop.envfrom if handoff_hop else ""
     )
+    spf = check_spf(
+        handoff_hop.ip if handoff_hop else "", envfrom, handoff_hop.helo if handoff_hop else "", lookups.spf
+    )
+    from_domain = next(
+        (a.address.rpartition("@")[2].lower() for a in parse_addresses([v for k, v in headers if k.lower() == "from"])),
+        "",
+    )
     auth = Authentication(
+        alignment=alignment(from_domain, signatures, spf, envfrom, organizational_domain),
         dkim=signatures,
         arc=verify_arc(data, headers, lookups.resolver),
-        spf=check_spf(
-            handoff_hop.ip if handoff_hop else "",
-            envfrom,
-            handoff_hop.helo if handoff_hop else "",
-            lookups.spf,
-        ),
+        spf=spf,
         authentication_results=parse_authentication_results(headers, trusted_ids),
     )
     origin_ip, origin_reason = _origin(hops, handoff, headers, provider)
+    not_aligned = (
+        [Indicator("not_aligned", f"no verified signature or SPF pass matches the From domain {from_domain}")]
+        if auth.alignment.get("dkim_aligned") is False and not auth.alignment.get("spf_aligned")
+        else []
+    )
     indicators = [
+        *not_aligned,
         *chain_signs(hops, handoff, settings),
         *date_signs(headers, hops, handoff),
         *spoofing_signs(headers, settings.org_domains),

@@ -34,9 +34,11 @@ class Authentication:
     arc: str = "none"
     spf: str = "not checked"
     authentication_results: tuple[dict, ...] = field(default=())
+    alignment: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
+            "alignment": self.alignment,
             "dkim": [s.to_json() for s in self.dkim],
             "arc": self.arc,
             "spf": self.spf,
@@ -50,6 +52,24 @@ class Authentication:
 def _tag(value: str, name: str) -> str:
     match = re.search(rf"(?:^|;)\s*{name}\s*=\s*([^;]+)", value)
     return re.sub(r"\s+", "", match.group(1)) if match else ""
+
+
+def alignment(
+    from_domain: str, dkim: tuple[Signature, ...], spf: str, envfrom: str, org_of: Callable[[str], str]
+) -> dict:
+    """DMARC-style relaxed alignment: does a verified DKIM d= or an SPF-passing envelope domain share
+    the From address's organizational domain? None where it could not be checked."""
+    sender_org = org_of(from_domain)
+    passing = [s.domain for s in dkim if s.result == "pass"]
+    checked = [s for s in dkim if not s.result.startswith("not checked")]
+    dkim_aligned = any(org_of(d) == sender_org for d in passing) if checked else None
+    spf_domain = envfrom.rpartition("@")[2].lower()
+    spf_aligned = None
+    if spf.startswith("pass"):
+        spf_aligned = org_of(spf_domain) == sender_org
+    elif spf.split(" ", 1)[0] in ("fail", "softfail", "neutral", "none") and envfrom:
+        spf_aligned = False
+    return {"from_domain": from_domain, "dkim_aligned": dkim_aligned, "spf_aligned": spf_aligned}
 
 
 def dkim_signatures(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
