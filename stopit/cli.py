@@ -394,9 +394,9 @@ def trace_command(
     from dataclasses import replace
 
     from stopit.desk import network_lookups
-    from stopit.extract.mime import parse_headers, split_head
+    from stopit.extract.mime import split_head
     from stopit.pipeline import trace_settings
-    from stopit.trace import Lookups, originating_ips, sa_untrusted, trace
+    from stopit.trace import Lookups, header_fields, originating_ips, sa_untrusted, trace
 
     cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
     try:
@@ -417,7 +417,7 @@ def trace_command(
             click.echo(f"{path}: {result.conclusion}")
             continue
         # SpamAssassin's view of the same relays, for side-by-side comparison with sa_relays.
-        pairs = [(str(k), str(v)) for k, v in parse_headers(split_head(data)[0]).items()]
+        pairs = header_fields(split_head(data)[0])
         originating = [ip for _, ip in originating_ips(pairs)]
         untrusted = sa_untrusted(list(result.hops), originating, settings.trusted_networks)
         click.echo(

@@ -17,7 +17,7 @@ from stopit.act.render import compose, template_environment
 from stopit.config import Config
 from stopit.errors import ProcessingError, StoreError
 from stopit.ingest.parse import envelope_of, parse_message
-from stopit.models import Envelope, Facts, Kind, Offending, Plan, RawMessage
+from stopit.models import Envelope, Facts, Offending, Plan, RawMessage
 from stopit.route.rules import RuleSet, load_rules
 from stopit.store import Store
 from stopit.trace import Lookups
@@ -229,7 +229,3 @@ def resume_unfinished(desk: Desk) -> list[Outcome]:
         log.info("%s (resumed)", outcome.log_line())
         outcomes.append(outcome)
     return outcomes
-
-
-def is_report(outcome: Outcome) -> bool:
-    return outcome.kind == Kind.REPORT.value

@@ -205,10 +205,6 @@ class Store:
 
     # --- mailbox positions ------------------------------------------------------------------
 
-    def source_seen(self, key: str) -> str | None:
-        row = self._one("SELECT sha256 FROM sources WHERE key=?", (key,))
-        return row[0] if row else None
-
     def record_source(self, key: str, sha256: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO sources (key, sha256, at) VALUES (?, ?, ?)", (key, sha256, self.now()))
 

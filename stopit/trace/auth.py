@@ -45,9 +45,6 @@ class Authentication:
             "authentication_results": list(self.authentication_results),
         }
 
-    def verified_domains(self) -> tuple[str, ...]:
-        return tuple(s.domain for s in self.dkim if s.result == "pass")
-
 
 def _tag(value: str, name: str) -> str:
     match = re.search(rf"(?:^|;)\s*{name}\s*=\s*([^;]+)", value)
