@@ -47,6 +47,11 @@ class Dovecot:
     proc: subprocess.Popen
     user: str = "stopit"
     password: str = "desk-pw"
+    imaps_port: int = 0
+
+    @property
+    def certificate(self) -> Path:
+        return self.root / "cert.pem"
 
     @property
     def url(self) -> str:
@@ -92,11 +97,48 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_dovecot(extra: str = "") -> Dovecot:
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1, as the recipe verified."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    os.chmod(key, 0o644)
+    return cert, key
+
+
+def start_dovecot(extra: str = "", tls: bool = False) -> Dovecot:
     root = Path(tempfile.mkdtemp(prefix="stopit-dovecot-"))
     os.chmod(root, 0o755)
     user, group = _mail_user()
     port = free_port()
+    imaps_port = free_port() if tls else 0
+    ssl_lines = "ssl = no"
+    if tls:
+        cert, key = make_certificate(root)
+        ssl_lines = (
+            f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\nssl_dh = </usr/share/dovecot/dh.pem\n"
+            "ssl_min_protocol = TLSv1.2"
+        )
     (root / "mail").mkdir()
     shutil.chown(root / "mail", user, group)
     users = root / "users"
@@ -131,7 +173,7 @@ userdb {{
 }}
 mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
-ssl = no
+{ssl_lines}
 service anvil {{
   chroot =
 }}
@@ -142,7 +184,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
   }}
 }}
 protocol imap {{
@@ -165,7 +209,9 @@ protocol imap {{
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 if s.recv(64).startswith(b"* OK"):
-                    return Dovecot(root, port, proc)
+                    server = Dovecot(root, port, proc)
+                    server.imaps_port = imaps_port
+                    return server
         except OSError:
             time.sleep(0.02)
     proc.kill()

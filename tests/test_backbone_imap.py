@@ -262,3 +262,27 @@ def test_systemd_notify_ready_watchdog_and_stopping(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         server.close()
+
+
+@pytest.mark.parametrize("scheme", ["imaps", "imap+starttls"])
+def test_tls_to_the_mailbox_verified_against_its_certificate(scheme: str, smtp_sink: SmtpSink, tmp_path: Path) -> None:
+    from tests.servers import start_dovecot
+
+    server = start_dovecot(tls=True)
+    try:
+        port = server.imaps_port if scheme == "imaps" else server.port
+        url = f"{scheme}://stopit@localhost:{port}/INBOX"
+        config = write_config(tmp_path, url, smtp_sink.url)
+        config.write_text(
+            config.read_text().replace("poll_seconds = 5", f'poll_seconds = 5\ntls_ca_file = "{server.certificate}"')
+        )
+        server.append(report(1))
+        assert stopit(config, "run", "--once").exit_code == 0
+        assert len(smtp_sink.wait_for(1)) == 1
+        assert server.uids("INBOX") == []
+        # Without the CA the certificate cannot be verified, and the desk says so instead of going on.
+        config.write_text(config.read_text().replace(f'tls_ca_file = "{server.certificate}"', ""))
+        result = stopit(config, "check-config")
+        assert result.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in result.output
+    finally:
+        server.stop()
