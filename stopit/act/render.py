@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -99,7 +100,8 @@ def compose(
 ) -> OutgoingMail:
     """Render `mail` for case `case_id`; `context` adds the audience-specific variables."""
     variables = {**desk_context(config), "case_id": case_id, **context}
-    body = env.get_template(mail.template).render(**variables)
+    # Optional blocks leave blank lines behind; more than one in a row reads as a gap in the letter.
+    body = re.sub(r"\n{3,}", "\n\n", env.get_template(mail.template).render(**variables))
     subject = mail.subject.replace("{case}", str(case_id))
     msg = EmailMessage(policy=SMTP)
     msg["From"] = formataddr((str(config["desk.name"]), config.desk_address))
