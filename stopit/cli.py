@@ -17,6 +17,7 @@ from stopit.models import RawMessage
 
 if TYPE_CHECKING:
     from stopit.desk import Desk
+    from stopit.store import Store
 
 # Heavy modules (asyncio, aiosmtplib, imapclient) are imported inside the commands that use them:
 # `stopit ingest` runs once per piped message, and its start-up time is the reporter's wait.
@@ -112,20 +113,39 @@ def ingest(ctx: click.Context, file: str | None) -> None:
 
     Example (Postfix aliases): stopit: "|/opt/stopit/bin/stopit ingest"
     """
-    from stopit.desk import Desk, handle
+    from stopit.store import Store
     from stopit.wake import poke
 
     data = sys.stdin.buffer.read() if file in (None, "-") else Path(file).read_bytes()
+    raw = RawMessage(data, "pipe")
     try:
         cfg = config_mod.load(ctx.obj["config_path"])
-        desk = Desk.open(cfg)
-        outcome = handle(desk, RawMessage(data, "pipe"))
+        store = Store(cfg.database)
+        stored = store.store_incoming(raw)
     except (ConfigError, StoreError, OSError) as exc:
         click.echo(f"stopit ingest: cannot store the message now: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
-    click.echo(outcome.log_line(), err=True)
-    if outcome.duplicate or poke(desk.config.state_dir):
+    if not stored.is_new and stored.state != "received":
+        click.echo(f"stopit ingest: already stored (sha256={raw.sha256[:12]}, {stored.state})", err=True)
         return
+    # The bytes are safe now. A running daemon processes them (it has everything loaded already);
+    # only without one does this short-lived process do the work itself.
+    if poke(cfg.state_dir):
+        click.echo(f"stopit ingest: stored sha256={raw.sha256[:12]}; the daemon takes it from here", err=True)
+        return
+    _process_here(cfg, store, stored.row_id, raw)
+
+
+def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> None:
+    from stopit.desk import Desk, process_stored
+
+    try:
+        desk = Desk.open(cfg, store)
+    except ConfigError as exc:
+        click.echo(f"stopit ingest: stored; processing waits for a valid config: {exc}", err=True)
+        return
+    outcome = process_stored(desk, row_id, raw)
+    click.echo(outcome.log_line(), err=True)
     try:
         _drain_now(desk)
     except StopitError as exc:

@@ -106,6 +106,7 @@ class Daemon:
         self.stopping = False
         self.poll_requested = False
         self.outbox_wakeup = asyncio.Event()
+        self.stored_wakeup = asyncio.Event()
         self.stop_event = asyncio.Event()
 
     # --- control ----------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class Daemon:
         self.stopping = True
         self.stop_event.set()
         self.outbox_wakeup.set()
+        self.stored_wakeup.set()
 
     def reload(self) -> None:
         """SIGHUP: re-read config and rules; if either is wrong, say why and keep the old ones."""
@@ -244,6 +246,22 @@ class Daemon:
                 await asyncio.wait_for(self.outbox_wakeup.wait(), timeout=timeout)
         await self.transport.close()
 
+    def poked(self) -> None:
+        """`stopit ingest` stored a message (or queued mail): process and send without waiting."""
+        self.stored_wakeup.set()
+        self.outbox_wakeup.set()
+
+    async def stored_loop(self) -> None:
+        """Process messages that `stopit ingest` stored, in this process, on the loop's thread."""
+        while not self.stopping:
+            await self.stored_wakeup.wait()
+            self.stored_wakeup.clear()
+            if self.stopping:
+                break
+            for outcome in resume_unfinished(self.desk):
+                self.stats.count(outcome)
+            self.outbox_wakeup.set()
+
     async def watchdog_loop(self) -> None:
         usec = os.environ.get("WATCHDOG_USEC")
         pid = os.environ.get("WATCHDOG_PID")
@@ -275,9 +293,9 @@ class Daemon:
             self.stats.count(outcome)
         scheduler = self._scheduler()
         scheduler.start()
-        waker = await listen_for_pokes(self.config.state_dir, self.outbox_wakeup.set)
+        waker = await listen_for_pokes(self.config.state_dir, self.poked)
         try:
-            await asyncio.gather(self.intake_loop(), self.outbox_loop(), self.watchdog_loop())
+            await asyncio.gather(self.intake_loop(), self.outbox_loop(), self.stored_loop(), self.watchdog_loop())
         finally:
             scheduler.shutdown(wait=False)
             if waker is not None:

@@ -20,15 +20,15 @@ def socket_path(state_dir: Path) -> Path:
     return state_dir / SOCKET_NAME
 
 
-def poke(state_dir: Path) -> bool:
-    """Tell a daemon listening beside the database that the outbox has work; False if none listens."""
+def poke(state_dir: Path, what: bytes = b"stored") -> bool:
+    """Tell a daemon listening beside the database that work is waiting; False if none listens."""
     path = socket_path(state_dir)
     if len(str(path)) > MAX_PATH or not path.exists():
         return False
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
             sock.connect(str(path))
-            sock.send(b"outbox")
+            sock.send(what)
     except OSError:
         return False
     return True
