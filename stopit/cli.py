@@ -464,9 +464,14 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
     env = envelope_of(raw)
     from stopit.desk import network_lookups
+    from stopit.route.rules import load_rules
     from stopit.trace import Lookups
 
-    planned = make_plan(raw, env, Facts(), cfg, Lookups() if offline else network_lookups(cfg))
+    try:
+        rules = load_rules(list(cfg["desk.rules_dirs"]), set(cfg.queues))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    planned = make_plan(raw, env, Facts(), cfg, Lookups() if offline else network_lookups(cfg), rules)
     result = {
         "kind": planned.kind.value,
         "reason": planned.classification.reason,

@@ -10,10 +10,12 @@ from stopit.ingest.classify import classify
 from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
 from stopit.route import Route, route
 from stopit.route.conditions import Subject
-from stopit.route.rules import RuleSet, load_rules
+from stopit.route.rules import RuleSet
 from stopit.trace import Lookups, TraceSettings, trace
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
+# No rules at all: every report stays in the default queue. The desk and the CLI pass the loaded rules.
+EMPTY_RULES = RuleSet(())
 NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
 
 
@@ -184,7 +186,7 @@ def plan(
     facts: Facts,
     config: Config,
     lookups: Lookups | None = None,
-    rules: RuleSet | None = None,
+    rules: RuleSet = EMPTY_RULES,
     offending: tuple[Offending, ...] | None = None,
 ) -> Plan:
     """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`).
@@ -206,7 +208,7 @@ def plan(
     if classification.kind is Kind.REPORT:
         if any(o.source == "self" for o in offending):
             base["reporter"] = ""
-        ruleset = rules or load_rules(list(config["desk.rules_dirs"]), set(config.queues))
+        ruleset = rules
         subject = route_subject(raw, env, offending, config, facts, ruleset)
         decision = route(subject, ruleset, str(config["desk.default_queue"]))
         return _plan_report(env, facts, config, offending, decision, base)

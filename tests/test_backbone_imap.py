@@ -209,8 +209,9 @@ def test_daemon_acknowledges_over_idle_and_stops_on_sigterm(
         assert len(acks) == 1
         assert acks[0].message["Subject"] == "[stopit #1] We received your report"
         # A piped message is stored by `stopit ingest` and processed by the running daemon.
-        piped = subprocess.run([*STOPIT, "--config", str(config), "ingest"], input=report(2), cwd=ROOT,
-                               capture_output=True, timeout=60)
+        piped = subprocess.run(
+            [*STOPIT, "--config", str(config), "ingest"], input=report(2), cwd=ROOT, capture_output=True, timeout=60
+        )
         assert piped.returncode == 0 and b"the daemon takes it from here" in piped.stderr
         acks = smtp_sink.wait_for(2, timeout=10)
         assert [a.message["Subject"] for a in acks][1] == "[stopit #2] We received your report"

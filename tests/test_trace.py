@@ -381,7 +381,10 @@ def test_signed_message_forwarded_as_attachment_verifies_in_the_pipeline(signed:
     report.add_attachment(message, maintype="message", subtype="rfc822")
     data = report.as_bytes()
     config = from_text('[desk]\norg_domains = ["campus.example.edu"]\n')
-    planned = plan(RawMessage(data, "t"), envelope_of(RawMessage(data, "t")), Facts(), config, _lookups(dns))
+    from stopit.route.rules import load_rules
+
+    rules = load_rules([], set(config.queues))
+    planned = plan(RawMessage(data, "t"), envelope_of(RawMessage(data, "t")), Facts(), config, _lookups(dns), rules)
     (item,) = planned.offending
     assert [d["result"] for d in item.trace["auth"]["dkim"]] == ["pass", "pass"]
     assert item.trace["handoff_ip"] == "198.51.100.23"
