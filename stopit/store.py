@@ -302,7 +302,7 @@ class Store:
         )
         return [json.loads(r[0]) for r in rows]
 
-    def cases_for_senders(self, addresses: list[str], exclude: int | None = None) -> tuple[int, ...]:
+    def cases_for_senders(self, addresses: list[str]) -> tuple[int, ...]:
         """Earlier cases in which any of these addresses sent an offending message."""
         wanted = [a.lower() for a in addresses if a]
         if not wanted:
@@ -313,7 +313,7 @@ class Store:
             " ORDER BY case_id",
             wanted,
         )
-        return tuple(r[0] for r in rows if r[0] != exclude)
+        return tuple(r[0] for r in rows)
 
     def offending_bytes(self, sha256: str) -> bytes | None:
         row = self._one("SELECT blob, blob_path FROM offending WHERE sha256=? LIMIT 1", (sha256,))

@@ -348,6 +348,17 @@ def signed() -> tuple[bytes, dict[bytes, bytes]]:
     return message, dns
 
 
+def attached_report(message: bytes) -> bytes:
+    """A report to the desk with `message` forwarded as an attachment."""
+    report = EmailMessage(policy=SMTP)
+    report["From"] = "Maria <maria.lopez@campus.example.edu>"
+    report["To"] = "stopit@campus.example.edu"
+    report["Subject"] = "Fwd: hi"
+    report.set_content("Attached.")
+    report.add_attachment(message, maintype="message", subtype="rfc822")
+    return report.as_bytes()
+
+
 def _lookups(dns: dict[bytes, bytes]) -> Lookups:
     return Lookups(resolver=lambda name, timeout=5: dns.get(name, dns.get(name + b".", b"")))
 
@@ -373,13 +384,7 @@ def test_offline_says_not_checked(signed: tuple[bytes, dict]) -> None:
 
 def test_signed_message_forwarded_as_attachment_verifies_in_the_pipeline(signed: tuple[bytes, dict]) -> None:
     message, dns = signed
-    report = EmailMessage(policy=SMTP)
-    report["From"] = "Maria <maria.lopez@campus.example.edu>"
-    report["To"] = "stopit@campus.example.edu"
-    report["Subject"] = "Fwd: hi"
-    report.set_content("Attached.")
-    report.add_attachment(message, maintype="message", subtype="rfc822")
-    data = report.as_bytes()
+    data = attached_report(message)
     config = from_text('[desk]\norg_domains = ["campus.example.edu"]\n')
     from stopit.route.rules import load_rules
 
@@ -512,13 +517,7 @@ def test_rdap_backfill_caches_and_notes_the_contact_on_the_case(tmp_path) -> Non
         "from a.example (a.example [74.6.129.41]) by mx1.campus.example.edu (Postfix) with ESMTPS id y; "
         "Mon, 16 Nov 2026 21:14:09 -0500"
     )
-    report = EmailMessage(policy=SMTP)
-    report["From"] = "m@campus.example.edu"
-    report["To"] = "stopit@campus.example.edu"
-    report["Subject"] = "Fwd: hi"
-    report.set_content("attached")
-    report.add_attachment(inner, maintype="message", subtype="rfc822")
-    outcome = handle(desk, RawMessage(report.as_bytes(), "t"))
+    outcome = handle(desk, RawMessage(attached_report(inner), "t"))
     calls = []
 
     async def fetch(ip: str) -> dict:
