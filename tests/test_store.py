@@ -91,3 +91,16 @@ def test_migration_names_known_to_the_store_match_the_migrations() -> None:
     from stopit.store import MIGRATION_NAMES
 
     assert tuple(m.name for m in migrations._migrations) == MIGRATION_NAMES
+
+
+def test_helpers_that_need_the_callers_transaction_refuse_to_run_without_one(tmp_path: Path) -> None:
+    from stopit.errors import StoreError
+
+    store = Store(tmp_path / "s.db")
+    with pytest.raises(StoreError, match="inside the caller's"):
+        store.add_event(None, "note", "outside")
+    with pytest.raises(StoreError, match="inside the caller's"):
+        store.open_case("stopit", "a@b.c", "s", "0" * 64)
+    with store.transaction(), pytest.raises(StoreError, match="nested"), store.transaction():
+        pass
+    assert store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0

@@ -1,0 +1,46 @@
+"""Owns the SQLite database: raw messages byte-exact, cases, hash-chained events, outbox, quarantine.
+
+One module per part, composed into `Store`:
+
+    db          connection, migrations, `transaction()` and `_require_tx()`
+    blobs       raw bytes inline or as private files named by SHA-256
+    events      the append-only hash-chained event log
+    messages    incoming messages: idempotent intake, states, mailbox positions, threads
+    cases       cases, offending messages, the case read side
+    outbox      queued mail and its delivery outcomes
+    quarantine  messages a stage could not process
+    caches      RDAP answers
+
+Methods that open their own transaction say "Own transaction." in their docstring; those that
+write as part of a larger change say "Caller's transaction." and refuse to run without one.
+"""
+
+from __future__ import annotations
+
+from stopit.store.blobs import INLINE_BLOB_LIMIT
+from stopit.store.caches import Caches
+from stopit.store.cases import Cases
+from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
+from stopit.store.events import GENESIS_HASH, ChainCheck, event_hash
+from stopit.store.messages import Stored
+from stopit.store.outbox import Outbox
+from stopit.store.quarantine import Quarantine, QuarantineEntry
+
+__all__ = [
+    "GENESIS_HASH",
+    "INLINE_BLOB_LIMIT",
+    "MIGRATION_NAMES",
+    "ChainCheck",
+    "QuarantineEntry",
+    "Store",
+    "Stored",
+    "create_private",
+    "event_hash",
+    "iso",
+    "migrate",
+    "utcnow",
+]
+
+
+class Store(Outbox, Quarantine, Cases, Caches):
+    """One SQLite database. Writes happen inside `transaction()`, which takes the write lock at once."""

@@ -1,0 +1,121 @@
+"""Owns the SQLite connection: opening it privately, named migrations, and who holds the transaction.
+
+Transaction ownership is explicit. A method that opens its own transaction says so in its docstring
+("Own transaction."); a helper that writes as part of a larger change calls `_require_tx()` first,
+so that calling it outside the caller's `transaction()` is a bug that shows at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stopit.errors import StoreError
+
+# The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
+# them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
+MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending", "0004_case_route", "0005_rdap_cache")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _schema_is_current(conn: sqlite3.Connection) -> bool:
+    try:
+        applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'stopit'")}
+    except sqlite3.OperationalError:
+        return False
+    return set(MIGRATION_NAMES) <= applied
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply any pending named migrations (sqlite-utils' Migrations)."""
+    if _schema_is_current(conn):
+        return
+    from sqlite_utils import Database
+
+    from stopit.migrations import migrations
+
+    migrations.apply(Database(conn))
+
+
+def create_private(path: Path) -> None:
+    """Create `path` (and its directory) readable by its owner only, whatever the umask."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class Database:
+    """One SQLite connection. Writes happen inside `transaction()`, which takes the write lock at once."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = utcnow) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.blob_dir = self.path.parent / "blobs"
+        try:
+            if str(path) != ":memory:":
+                create_private(self.path)
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open database: {exc}") from exc
+        self.conn = conn
+        migrate(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """All-or-nothing; BEGIN IMMEDIATE so a second process (stopit ingest) waits its turn.
+
+        Not reentrant: opening one inside another is a bug in the caller, reported as such.
+        """
+        if self.conn.in_transaction:
+            raise StoreError(f"{self.path}: a transaction is already open (nested transaction)")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: database is busy: {exc}") from exc
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: commit failed: {exc}") from exc
+
+    def _require_tx(self) -> None:
+        """Writers that are part of a larger change run inside the caller's transaction, never alone."""
+        if not self.conn.in_transaction:
+            raise StoreError("this store method must run inside the caller's store.transaction()")
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self.conn.execute(sql, params).fetchone()
+
+    def _dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
