@@ -1,4 +1,4 @@
-"""Every odd, hostile and ordinary message of the shared corpus goes through intake without loss."""
+"""Every odd, hostile and ordinary message of the third-party corpus goes through intake without loss."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stopit.store import Store
 from tests.conftest import stopit
-from tests.corpus import ci_sample
+from tests.corpus import DATA, ci_sample, manifest
 from tests.servers import write_config
 
 
@@ -45,3 +45,14 @@ def test_corpus_sample_is_stored_byte_exact_and_each_is_processed_or_quarantined
     )
     assert len(moved) == len(sample)
     assert store.verify_chain().ok
+
+
+def test_kept_fixtures_are_the_upstream_bytes_with_their_licence() -> None:
+    files = manifest(DATA)
+    assert len(files) > 250
+    for item in files:
+        data = item.path.read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (item.size, item.sha256), item.path
+    for source in {f.source for f in files}:
+        licences = [p for p in (DATA / source).rglob("*") if p.name.startswith("UPSTREAM-") or "LICENSE" in p.name]
+        assert licences, f"{source} has no licence file"

@@ -1,4 +1,4 @@
-"""Extraction: the offending message inside every kind of report, on the shared corpus and our own reports."""
+"""Extraction: the offending message inside every kind of report, on third-party fixtures and our own reports."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from email.policy import SMTP, compat32
 import pytest
 
 from stopit.extract import extract
+from stopit.extract.inline import strip_prefixes, subject_says
 from stopit.ingest.parse import envelope_of
 from stopit.models import Offending, RawMessage
-from tests.corpus import CORPUS, corpus_files
+from tests.corpus import DATA, corpus_files
 from tests.forwards import DESK, cases, problems, run
 
 # Cases we get wrong, with the reason; the test fails if one starts passing, so the list stays true.
-KNOWN_MISSES = {
-    "crisp-email-forward-parser/yahoo_pl_body.txt": "Yahoo's Polish template writes the Cc label as 'Dw' with no colon, run together with the "
-    "To value; no label table can tell it from a name without fitting this one fixture",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def found_in(data: bytes, desk: str = DESK) -> tuple[Offending, ...]:
@@ -41,9 +39,18 @@ def test_forwards_jsonl_score_meets_the_target() -> None:
     assert right / len(all_cases) >= 0.98, f"{right}/{len(all_cases)}"
 
 
+@pytest.mark.parametrize(
+    "subject", sorted({c["report_subject"].strip() for c in cases() if c.get("report_subject")}), ids=str
+)
+def test_upstream_subject_prefixes_say_forward_or_reply(subject: str) -> None:
+    # The cases are wrapped with a neutral subject; crisp's own subject files still test the prefixes.
+    assert subject_says(subject) == ("reply" if subject.startswith("Re:") else "forward")
+    assert strip_prefixes(subject) == "Integer consequat non purus"
+
+
 def _talon_messages() -> list[tuple[str, bytes]]:
     out = []
-    for path in sorted((CORPUS / "talon").rglob("*")):
+    for path in sorted((DATA / "talon").rglob("*")):
         if path.is_dir() or path.name.startswith("UPSTREAM"):
             continue
         data = path.read_bytes()
@@ -99,7 +106,7 @@ def _stdlib_attached(msg: email.message.Message) -> list[email.message.Message]:
 
 @pytest.mark.parametrize("name", ATTACHED)
 def test_attached_messages_are_found_byte_exact(name: str) -> None:
-    data = (CORPUS / name).read_bytes()
+    data = (DATA / name).read_bytes()
     found = [f for f in found_in(data, desk="") if f.source == "attachment"]
     expected = _stdlib_attached(email.message_from_bytes(data, policy=compat32))
     assert len(found) == len(expected) > 0
@@ -115,7 +122,7 @@ def test_attached_messages_are_found_byte_exact(name: str) -> None:
 
 def test_digest_parts_are_messages_by_default_and_folded_boundaries_work() -> None:
     # The stdlib finds no parts here: the boundary parameter is folded over two lines.
-    data = (CORPUS / "mime4j/mimetools-testmsgs/multi-digest.msg").read_bytes()
+    data = (DATA / "mime4j/mimetools-testmsgs/multi-digest.msg").read_bytes()
     found = found_in(data, desk="")
     assert [(f.source, f.subject) for f in found] == [
         ("attachment", "embedded message 1"),
@@ -125,7 +132,7 @@ def test_digest_parts_are_messages_by_default_and_folded_boundaries_work() -> No
 
 
 def test_arf_report_yields_the_reported_message_with_its_headers() -> None:
-    data = (CORPUS / "stalwart-mail-auth/arf/001.eml").read_bytes()
+    data = (DATA / "stalwart-mail-auth/arf/001.eml").read_bytes()
     found = [f for f in found_in(data, desk="") if f.source == "attachment"]
     assert found and found[0].from_ is not None
 
@@ -351,7 +358,7 @@ def test_report_in_own_words_with_screenshots_has_no_offending_message() -> None
 
 def test_outlook_msg_attachment() -> None:
     msg = report("Outlook file attached")
-    data = (CORPUS / "spamscope-mail-parser/mail_outlook_1").read_bytes()
+    data = (DATA / "spamscope-mail-parser/mail_outlook_1").read_bytes()
     msg.add_attachment(data, maintype="application", subtype="vnd.ms-outlook", filename="message.msg")
     (found,) = found_in(msg.as_bytes())
     assert found.raw == data and found.headers_complete

@@ -20,7 +20,7 @@ from stopit.models import Facts, RawMessage
 from stopit.pipeline import plan
 from stopit.trace import Lookups, TraceSettings, lookalike_of, trace
 from stopit.trace.received import parse_received
-from tests.corpus import CORPUS
+from tests.corpus import DATA, corpus
 
 ORG = TraceSettings(org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24",))
 
@@ -405,7 +405,7 @@ def _dns_from_preamble(text: bytes) -> tuple[bytes, dict[bytes, bytes]]:
 
 
 def test_arc_chain_of_a_real_gmail_message_verifies() -> None:
-    message, dns = _dns_from_preamble((CORPUS / "stalwart-mail-auth/arc/001.txt").read_bytes())
+    message, dns = _dns_from_preamble((DATA / "stalwart-mail-auth/arc/001.txt").read_bytes())
     assert trace(message, ORG, _lookups(dns)).auth.arc == "pass"
 
 
@@ -425,7 +425,7 @@ def test_authentication_results_are_believed_only_from_trusted_receivers() -> No
 
 
 def test_trace_cli_over_the_whole_corpus_raises_nothing() -> None:
-    result = CliRunner().invoke(main, ["trace", "--json", "--offline", str(CORPUS)], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["trace", "--json", "--offline", str(corpus())], catch_exceptions=False)
     assert result.exit_code == 0
     lines = [json.loads(x) for x in result.output.splitlines()]
     assert len(lines) > 7600

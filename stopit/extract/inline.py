@@ -58,6 +58,14 @@ def _inline_label_pattern() -> re.Pattern[str]:
 
 
 @cache
+def _glued_label_pattern() -> re.Pattern[str]:
+    """A label as the table spells it (capitalised), glued to what comes before, colon or not."""
+    names = sorted({lab for labs in labels.HEADER_LABELS.values() for lab in labs if lab[:1].isupper()}, key=len)
+    alternation = "|".join(re.escape(n) for n in reversed(names))
+    return re.compile(rf"(?:{alternation})(?:\s?[:：]| (?=\S))")
+
+
+@cache
 def _field_of() -> dict[str, str]:
     return {lab.casefold(): name for name, labs in labels.HEADER_LABELS.items() for lab in labs}
 
@@ -190,18 +198,44 @@ def _expand_run_together(lines: list[str]) -> list[str]:
             continue
         depth, content = split_quote(line)
         hits = list(pattern.finditer(content))
-        fields = {_field_of().get(h.group(0).rstrip(":：").strip().casefold()) for h in hits}
+        fields = {_label_field(h) for h in hits}
         if len(fields - {None}) < 3 or "from" not in fields:
             out.append(line)
             continue
+        hits = _with_glued_labels(content, hits)
         prefix = ">" * depth + " " if depth else ""
-        cuts = [h.start() for h in hits]
-        head = content[: cuts[0]]
+        head = content[: hits[0].start()]
         if head.strip():
             out.append(prefix + head.rstrip())
-        for start, end in zip(cuts, [*cuts[1:], len(content)], strict=True):
-            out.append(prefix + content[start:end].strip())
+        for hit, end in zip(hits, [*(h.start() for h in hits[1:]), len(content)], strict=True):
+            # Every label gets its colon back, so the block reads like any other header block.
+            label = hit.group(0).rstrip().rstrip(":：").rstrip()
+            out.append(f"{prefix}{label}: {content[hit.end() : end].strip()}")
     return out
+
+
+def _label_field(hit: re.Match[str]) -> str | None:
+    return _field_of().get(hit.group(0).rstrip(":：").strip().casefold())
+
+
+def _with_glued_labels(content: str, hits: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Add the labels Yahoo runs into the value before: '… 09:26:50 MEZBetreff: …', '…>Dw Walter …'.
+
+    Only in a line already known to be a run-together block, and only where no space could have
+    separated them: right after '>' or after a capital letter (a zone name like CET). Yahoo drops the
+    colon after some labels (Polish 'Dw', Portuguese 'Assunto'), so a following space also counts.
+    """
+    taken = [(h.start(), h.end()) for h in hits]
+    extra = []
+    for hit in _glued_label_pattern().finditer(content):
+        before = content[hit.start() - 1] if hit.start() else ""
+        if not (before == ">" or before.isupper()) or _label_field(hit) is None:
+            continue
+        if any(s < hit.end() and hit.start() < e for s, e in taken):
+            continue
+        extra.append(hit)
+        taken.append((hit.start(), hit.end()))
+    return sorted([*hits, *extra], key=lambda h: h.start())
 
 
 def _is_continuation(content: str, last_field: str, last_value: str) -> bool:
