@@ -12,17 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stopit.cli import main
-from tests.corpus import MISSING, corpus_root, must_fail_when_missing
 from tests.servers import Dovecot, SmtpSink, start_dovecot, start_smtp_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 STOPIT = [sys.executable, "-m", "stopit"]
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line, not one per test, when the third-party corpus is absent (tests/corpus.py)."""
-    if corpus_root() is None and not must_fail_when_missing():
-        terminalreporter.write_line(f"NOTE: {MISSING}", yellow=True)
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 `DATA` holds the files tests name (see tests/data/SOURCES.md), so a fresh clone passes its own tests.
 The larger corpus that some tests walk end to end is found through `$STOPIT_CORPUS`, else
-`../shared/corpus` beside the checkout. Without it those tests skip (one summary line, see
-conftest.py), except under `CI=true`, where a missing corpus fails them: CI must never go green
-by quietly testing less.
+`../shared/corpus` beside the checkout. Without it those tests skip, all from one place with one
+reason, so pytest's summary (-ra) shows them as one line; under `CI=true` a missing corpus fails
+them instead: CI must never go green by quietly testing less.
 """
 
 from __future__ import annotations
