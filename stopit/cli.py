@@ -479,7 +479,7 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
         "offending": [o.to_json() for o in planned.offending],
         "route": planned.route.to_json() if planned.route else None,
         "actions": [
-            {"type": "send", "audience": m.audience, "to": list(m.to), "template": m.template} for m in planned.mails
+            {"type": "send", "audience": m.audience, "to": [str(a) for a in m.to], "template": m.template} for m in planned.mails
         ],
         "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
     }

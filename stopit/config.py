@@ -113,9 +113,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "desk.ack_limit_per_hour",
         5,
-        "At most this many acknowledgements to one reporter address per hour.",
+        "At most this many acknowledgements to one reporter mailbox per hour (case and +tag ignored).",
         "int",
         _non_negative,
+    ),
+    Setting(
+        "desk.office_limit_per_hour",
+        30,
+        "At most this many case notifications per office queue per hour; later ones go out as one digest.",
+        "int",
+        _positive,
+    ),
+    Setting(
+        "desk.supervisors",
+        [],
+        "Supervisors' addresses: told at once when an urgent office notification fails; staff everywhere.",
+        "list",
+        lambda value: next(filter(None, map(_email_check, value)), None),
     ),
     Setting(
         "desk.max_message_bytes",

@@ -6,21 +6,24 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 import jinja2
 
 from stopit import pipeline
+from stopit.act.headers import UnsafeMail
 from stopit.act.render import compose, template_environment
 from stopit.config import Config
 from stopit.errors import ProcessingError, StoreError
+from stopit.ingest.classify import not_a_message
 from stopit.ingest.parse import envelope_of, parse_message
-from stopit.models import Envelope, Facts, Offending, Plan, RawMessage
+from stopit.models import Envelope, Facts, Offending, OutgoingMail, Plan, PlannedMail, RawMessage
 from stopit.route.rules import RuleSet, load_rules
-from stopit.store import Store
+from stopit.store import AlreadyClaimed, Store
 from stopit.trace import Lookups
+from stopit.values import AutoSubmitted, clean_text, greeting_name
 
 log = logging.getLogger("stopit.desk")
 
@@ -116,6 +119,7 @@ def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Of
     return Facts(
         replied_case=desk.store.case_for_message_ids(ids),
         acks_last_hour=desk.store.acks_since(reporter, since) if reporter else 0,
+        office_last_hour=tuple(sorted(desk.store.office_mails_since(since).items())),
         offender_cases=desk.store.cases_for_senders(senders),
     )
 
@@ -127,8 +131,10 @@ def _mail_context(desk: Desk, plan: Plan, env: Envelope, case_id: int | None, fa
     now = desk.store.clock()
     days = int(desk.config["desk.offender_deadline_days"])
     return {
-        "reporter_name": env.from_.name if env.from_ else "",
-        "report_subject": env.subject,
+        # Only something that looks like a name: a display name is the sender's to choose, and spammers
+        # choose "WIN 1000 USD NOW at http://…" to have it echoed in mail from the university.
+        "reporter_name": greeting_name(env.from_.name) if env.from_ else "",
+        "report_subject": clean_text(env.subject),
         "need_headers": plan.need_headers,
         "reporter": plan.reporter,
         "queue_name": queue.display_name if queue else plan.queue,
@@ -147,6 +153,8 @@ def _mail_context(desk: Desk, plan: Plan, env: Envelope, case_id: int | None, fa
 def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage, facts: Facts) -> int | None:
     store = desk.store
     with store.transaction():
+        # Compare-and-set first: if another processor applied this message meanwhile, nothing below runs.
+        store.claim_incoming(row_id)
         case_id = plan.case_id
         if plan.open_case:
             case_id = store.open_case(plan.queue, plan.reporter, plan.subject, env.sha256)
@@ -166,18 +174,52 @@ def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage, 
         for position, item in enumerate(plan.offending):
             store.add_offending(case_id, row_id, position, item)
         context = _mail_context(desk, plan, env, case_id, facts)
+        if plan.hold_office and case_id is not None:
+            store.hold_office(case_id, plan.queue)
         for mail in plan.mails:
             attachment = raw.data if mail.attach_report else None
-            outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attachment)
+            try:
+                outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attachment)
+            except jinja2.TemplateError as exc:
+                outgoing = _shipped_instead(desk, mail, case_id, context, attachment, exc)
+            except UnsafeMail as exc:
+                # The case stands; this one mail is not sent, and the case log says why.
+                log.warning("case %s: %s not composed: %s", case_id, mail.template, exc)
+                store.add_event(case_id, "mail.refused", f"{mail.template}: {exc}")
+                continue
+            if mail.audience == "office":
+                outgoing = replace(outgoing, queue=plan.queue)
             store.add_outgoing(outgoing, case_id)
-            store.add_event(case_id, "mail.queued", f"{mail.template} to {', '.join(mail.to)} {outgoing.message_id}")
+            recipients = ", ".join(m.address for m in mail.to)
+            store.add_event(case_id, "mail.queued", f"{mail.template} to {recipients} {outgoing.message_id}")
             if mail.audience == "reporter" and case_id is not None and plan.open_case:
                 store.update_case(case_id, ack_message_id=outgoing.message_id)
     return case_id
 
 
+def _shipped_instead(
+    desk: Desk, mail: PlannedMail, case_id: int | None, context: dict[str, Any], attachment: bytes | None, exc: Any
+) -> OutgoingMail:
+    """A (site) template failed at send time: the case stands, the shipped template goes out instead,
+    and the desk's staff are told. If the shipped one fails too, the message is quarantined."""
+    store, error = desk.store, f"{type(exc).__name__}: {exc}"
+    log.error("case %s: template %s failed (%s); sending the shipped one instead", case_id, mail.template, error)
+    store.add_event(case_id, "template.failed", f"{mail.template}: {error}; the shipped template was used")
+    shipped = template_environment(replace(desk.config, values={**desk.config.values, "desk.templates_dir": ""}))
+    staff = pipeline.staff_mailboxes(desk.config.queues[desk.config["desk.default_queue"]].staff)
+    if staff:
+        subject = f"Template {mail.template} failed"
+        note = PlannedMail("office", "office/template_failed.txt.j2", staff, subject, None, (), AutoSubmitted.GENERATED)
+        details = {**context, "failed_template": mail.template, "error": error}
+        store.add_outgoing(compose(shipped, desk.config, note, case_id, details, store.clock()), case_id)
+    return compose(shipped, desk.config, mail, case_id, context, store.clock(), attachment)
+
+
 def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan, Facts]:
     limit = int(desk.config["desk.max_message_bytes"])
+    reason = not_a_message(raw.data)
+    if reason:
+        raise ProcessingError("intake", reason)
     if raw.size > limit:
         raise ProcessingError("intake", f"{raw.size} bytes is over desk.max_message_bytes ({limit})")
     try:
@@ -192,6 +234,13 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan, Facts]:
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
     """Plan and apply for a message whose bytes are already stored; failures quarantine it."""
+    try:
+        return _process_stored(desk, row_id, raw)
+    except AlreadyClaimed as exc:
+        return Outcome(raw.sha256, exc.found, duplicate=True, detail=str(exc))
+
+
+def _process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
     stage = "plan"
     try:
         env, plan, facts = _plan_for(desk, raw)

@@ -131,3 +131,33 @@ def _case_route(db: Database) -> None:
 @migrations(name="0005_rdap_cache")
 def _rdap_cache(db: Database) -> None:
     db.execute("CREATE TABLE rdap_cache (ip TEXT PRIMARY KEY, data TEXT NOT NULL, fetched_at TEXT NOT NULL)")
+
+
+@migrations(name="0006_outbox_limits")
+def _outbox_limits(db: Database) -> None:
+    # Limits count one person's mailbox (case-folded, +subaddress removed) and one office queue per hour.
+    db.execute("ALTER TABLE outbox ADD COLUMN rcpt_key TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE outbox ADD COLUMN queue TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX outbox_rcpt_key ON outbox(audience, rcpt_key, created_at)")
+    db.execute("CREATE INDEX outbox_queue ON outbox(audience, queue, created_at)")
+    # Office notifications held back by the per-queue hourly limit, until one digest names them.
+    db.execute("""
+        CREATE TABLE office_held (
+            case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+            queue TEXT NOT NULL,
+            held_at TEXT NOT NULL,
+            digest_row INTEGER
+        )""")
+    db.execute("CREATE INDEX office_held_queue ON office_held(queue, digest_row)")
+
+
+@migrations(name="0007_audit_keyed")
+def _audit_keyed(db: Database) -> None:
+    # Events from now on are HMAC-keyed; those before stay checkable the old way, and only those.
+    db.execute("ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute(
+        "INSERT INTO audit_meta (name, value) VALUES"
+        " ('legacy_events_until', (SELECT COALESCE(MAX(id), 0) FROM events)),"
+        " ('legacy_cases_until', (SELECT COALESCE(MAX(id), 0) FROM cases))"
+    )

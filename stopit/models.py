@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from stopit.values import AutoSubmitted, Mailbox, MsgId
+
 
 class Kind(StrEnum):
     """What an incoming message is, as far as the desk is concerned."""
@@ -132,21 +134,26 @@ class Facts:
     """What the database knows that the pure planner needs; gathered at the edge, passed in."""
 
     replied_case: int | None = None
-    acks_last_hour: int = 0
+    acks_last_hour: int = 0  # acknowledgements to the reporter's normalised mailbox
+    office_last_hour: tuple[tuple[str, int], ...] = ()  # office notifications per queue
     offender_cases: tuple[int, ...] = ()  # earlier cases with the same offending sender
 
 
 @dataclass(frozen=True)
 class PlannedMail:
-    """One message the desk means to send, before it is rendered."""
+    """One message the desk means to send, before it is rendered.
+
+    Every value is typed (stopit.values): recipients were parsed once, msg-ids checked, and the subject is
+    our text plus clean, bounded words from the report. compose() puts "[stopit #N]" in front.
+    """
 
     audience: str
     template: str
-    to: tuple[str, ...]
+    to: tuple[Mailbox, ...]
     subject: str
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()
-    auto_submitted: str = "auto-replied"
+    in_reply_to: MsgId | None = None
+    references: tuple[MsgId, ...] = ()
+    auto_submitted: AutoSubmitted = AutoSubmitted.REPLIED
     attach_report: bool = False
 
 
@@ -171,6 +178,7 @@ class Plan:
     offending: tuple[Offending, ...] = ()
     route: Any = None  # stopit.route.Route, for reports
     need_headers: bool = False
+    hold_office: bool = False  # the queue's hourly limit is reached: the office mail waits for the digest
 
     @property
     def kind(self) -> Kind:
@@ -188,6 +196,7 @@ class OutgoingMail:
     subject: str
     audience: str
     template: str
+    queue: str = ""  # the office queue, for office mail
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from stopit.route import Route, route
 from stopit.route.conditions import Subject
 from stopit.route.rules import RuleSet
 from stopit.trace import Lookups, TraceSettings, trace
+from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_text, mailbox_key, msg_ids
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
 # No rules at all: every report stays in the default queue. The desk and the CLI pass the loaded rules.
@@ -19,26 +20,37 @@ EMPTY_RULES = RuleSet(())
 NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
 
 
-def ack_subject(case_placeholder: str = "{case}") -> str:
-    return f"[stopit #{case_placeholder}] We received your report"
+ACK_SUBJECT = "We received your report"
 
 
 def _reporter(env: Envelope) -> str:
     return env.from_.address if env.from_ else ""
 
 
+def reporter_mailbox(env: Envelope) -> Mailbox | None:
+    """The reporter's address, parsed once: one plain addr-spec, or None (nothing is sent back then)."""
+    return Mailbox.parse(env.from_.address) if env.from_ else None
+
+
+def desk_keys(config: Config) -> frozenset[str]:
+    """Mailboxes of the desk itself (any +subaddress, any case) and of its staff: never acknowledged."""
+    addresses = [config.desk_address, *config["desk.supervisors"]]
+    addresses += [a for queue in config.queues.values() for a in queue.staff]
+    return frozenset(k for k in (mailbox_key(a) for a in addresses) if k)
+
+
 def _ack_refusal(env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...]) -> str | None:
     """Why no acknowledgement may go out for this report, or None."""
-    reporter = _reporter(env)
     if any(o.source == "self" for o in offending):
         return "the desk received this message from its own sender, who is not a reporter"
-    if not reporter:
+    reporter = reporter_mailbox(env)
+    if reporter is None:
         return "the report has no usable From address"
-    if reporter.lower() == config.desk_address.lower():
-        return "the report claims to come from the desk itself"
+    if reporter.key in desk_keys(config):
+        return "the report comes from an address of the desk or its staff"
     limit = int(config["desk.ack_limit_per_hour"])
     if facts.acks_last_hour >= limit:
-        return f"{reporter} already got {facts.acks_last_hour} acknowledgements this hour (limit {limit})"
+        return f"this mailbox already got {facts.acks_last_hour} acknowledgements this hour (limit {limit})"
     return None
 
 
@@ -83,23 +95,29 @@ def _ack_for(route: Route, queue: Queue, offending: tuple[Offending, ...]) -> st
 
 
 def office_subject(route: Route, offending: tuple[Offending, ...], env: Envelope, confidential: bool) -> str:
+    """Our words, then the offending subject as clean, bounded text ("[stopit #N]" is put in front later)."""
     urgent = "URGENT: " if route.urgent else ""
     if confidential:
-        return f"[stopit #{{case}}] {urgent}{route.category}"
+        return f"{urgent}{route.category}"
     about = next((o.subject for o in offending if o.subject), env.subject) or "(no subject)"
-    return f"[stopit #{{case}}] {urgent}{route.category}: {about}"
+    return f"{urgent}{route.category}: {clean_text(about, 120)}"
+
+
+def staff_mailboxes(addresses: tuple[str, ...]) -> tuple[Mailbox, ...]:
+    return tuple(m for m in (Mailbox.parse(a) for a in addresses) if m is not None)
 
 
 def _office_mail(route: Route, queue: Queue, offending: tuple[Offending, ...], env: Envelope) -> PlannedMail | None:
-    if not queue.staff:
+    staff = staff_mailboxes(queue.staff)
+    if not staff:
         return None
     template = "office/new_case_confidential.txt.j2" if queue.confidential else queue.office_template
     return PlannedMail(
         audience="office",
         template=template,
-        to=queue.staff,
+        to=staff,
         subject=office_subject(route, offending, env, queue.confidential),
-        auto_submitted="auto-generated",
+        auto_submitted=AutoSubmitted.GENERATED,
         attach_report=not queue.confidential,
     )
 
@@ -121,22 +139,30 @@ def _plan_report(
         events.append(PlannedEvent("notice.blocked", "no notice may go to the sender of this case automatically"))
     mails: list[PlannedMail] = []
     office = _office_mail(decision, queue, offending, env)
+    office_limit = int(config["desk.office_limit_per_hour"])
+    hold_office = False
     if office is None:
         events.append(PlannedEvent("office.skipped", f"queue {queue.name} has no staff addresses configured"))
+    elif dict(facts.office_last_hour).get(queue.name, 0) >= office_limit:
+        hold_office = True
+        events.append(
+            PlannedEvent("office.held", f"queue {queue.name} had {office_limit} notifications this hour: next digest")
+        )
     else:
         mails.append(office)
     refusal = _ack_refusal(env, facts, config, offending)
-    if refusal:
-        events.append(PlannedEvent("ack.skipped", refusal))
+    reporter = reporter_mailbox(env)
+    if refusal or reporter is None:
+        events.append(PlannedEvent("ack.skipped", refusal or "no reporter address"))
     else:
         mails.append(
             PlannedMail(
                 audience="reporter",
                 template=_ack_for(decision, queue, offending),
-                to=(_reporter(env),),
-                subject=ack_subject(),
-                in_reply_to=env.message_id,
-                references=(*env.references, env.message_id) if env.message_id else env.references,
+                to=(reporter,),
+                subject=ACK_SUBJECT,
+                in_reply_to=MsgId.parse(env.message_id),
+                references=msg_ids((*env.references, env.message_id)),
             )
         )
     return Plan(
@@ -147,6 +173,7 @@ def _plan_report(
         offending=offending,
         route=decision,
         need_headers=bool(offending) and not any(o.headers_complete for o in offending),
+        hold_office=hold_office,
         **{**plan_base, "queue": queue.name},
     )
 

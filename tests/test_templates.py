@@ -12,13 +12,21 @@ import pytest
 from stopit.act.render import compose, template_environment, template_names
 from stopit.config import from_text
 from stopit.models import PlannedMail
-from stopit.pipeline import ACK_TEMPLATE, ack_subject
+from stopit.pipeline import ACK_SUBJECT, ACK_TEMPLATE
 from stopit.resources import shipped_dir
+from stopit.values import Mailbox, MsgId, msg_ids
 
 
 def render_ack(**extra: str) -> tuple[str, object]:
     cfg = from_text('[desk]\nemergency_text = "Call 911 or campus police at 617-253-1212."\n')
-    mail = PlannedMail("reporter", ACK_TEMPLATE, ("v@campus.example.edu",), ack_subject(), "<r@x>", ("<r@x>",))
+    mail = PlannedMail(
+        "reporter",
+        ACK_TEMPLATE,
+        (Mailbox("v@campus.example.edu"),),
+        ACK_SUBJECT,
+        MsgId.parse("<r@x>"),
+        msg_ids(["<r@x>"]),
+    )
     out = compose(
         template_environment(cfg),
         cfg,

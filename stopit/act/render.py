@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import secrets
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from stopit.act.headers import Headers, UnsafeMail, verify_outgoing
 from stopit.config import Config
 from stopit.models import OutgoingMail, PlannedMail
 from stopit.resources import shipped_dir
+from stopit.values import MAX_SUBJECT, Mailbox, MsgId, clean_context, clean_text
 
 
 def template_environment(config: Config) -> jinja2.Environment:
@@ -31,9 +33,19 @@ def template_environment(config: Config) -> jinja2.Environment:
     )
 
 
-def new_message_id(config: Config, case_id: int | None) -> str:
+def new_message_id(config: Config, case_id: int | None) -> MsgId:
     domain = config.desk_address.rpartition("@")[2]
-    return f"<stopit.{case_id or 0}.{secrets.token_hex(8)}@{domain}>"
+    made = MsgId.parse(f"<stopit.{case_id or 0}.{secrets.token_hex(8)}@{domain}>")
+    if made is None:
+        raise UnsafeMail(f"the desk address {config.desk_address!r} gives no valid Message-ID domain")
+    return made
+
+
+def desk_mailbox(config: Config) -> Mailbox:
+    box = Mailbox.parse(config.desk_address)
+    if box is None:
+        raise UnsafeMail(f"desk.address {config.desk_address!r} is not a plain address")
+    return box
 
 
 def desk_context(config: Config) -> dict[str, Any]:
@@ -47,46 +59,66 @@ def desk_context(config: Config) -> dict[str, Any]:
     }
 
 
-def with_exact_attachment(text_message: EmailMessage, raw: bytes, filename: str) -> bytes:
-    """The message as multipart/mixed with `raw` attached as message/rfc822, its bytes untouched.
+TEXT_PART = (
+    ("Content-Type", 'text/plain; charset="utf-8"'),
+    ("Content-Transfer-Encoding", "quoted-printable"),
+)
+
+
+def text_body(text: str) -> bytes:
+    """The letter as quoted-printable UTF-8 with CRLF lines: no line is long, whatever the text holds."""
+    plain = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(plain, istext=True).replace(b"\n", b"\r\n")
+
+
+def _fields(fields: tuple[tuple[str, str], ...]) -> bytes:
+    return b"".join(f"{name}: {value}\r\n".encode("ascii") for name, value in fields)
+
+
+def _attachment_encoding(raw: bytes) -> str:
+    """7bit when every line already fits RFC 5322 and the bytes are ASCII; else base64, so any relay takes it.
+
+    The stored original stays byte-exact either way; base64 only wraps it for the journey.
+    """
+    if raw.isascii() and all(len(line) <= 998 for line in raw.split(b"\n")) and b"\x00" not in raw:
+        return "7bit"
+    return "base64"
+
+
+def with_exact_attachment(headers: Headers, body: bytes, raw: bytes, filename: str) -> tuple[bytes, list[str]]:
+    """A multipart/mixed message: our letter, then `raw` as message/rfc822 with its bytes untouched.
 
     The stdlib would re-serialise an attached message; evidence must reach staff exactly as it came.
+    Returns the bytes and the MIME field names of the top level (for the final check).
     """
     boundary = f"stopit-{secrets.token_hex(12)}"
     while boundary.encode() in raw:
         boundary = f"stopit-{secrets.token_hex(12)}"
-    fields = [
-        (n, v)
-        for n, v in text_message.items()
-        if n.lower() not in ("content-type", "content-transfer-encoding", "mime-version")
-    ]
-    fields += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/mixed; boundary="{boundary}"')]
-    head = b"".join(SMTP.fold_binary(name, value) for name, value in fields)
-    text_part = EmailMessage(policy=SMTP)
-    text_part.set_content(text_message.get_content(), cte="quoted-printable")
-    encoding = "7bit" if raw.isascii() else "8bit"
-    return b"".join(
+    mime = (("MIME-Version", "1.0"), ("Content-Type", f'multipart/mixed; boundary="{boundary}"'))
+    encoding = _attachment_encoding(raw)
+    payload = base64.encodebytes(raw).replace(b"\n", b"\r\n") if encoding == "base64" else raw
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:64]
+    attachment_fields = (
+        ("Content-Type", "message/rfc822"),
+        ("Content-Disposition", f'attachment; filename="{safe_name}"'),
+        ("Content-Transfer-Encoding", encoding),
+    )
+    data = b"".join(
         [
-            head,
+            headers.to_bytes(mime),
+            b"\r\n--" + boundary.encode() + b"\r\n",
+            _fields(TEXT_PART),
             b"\r\n",
-            b"--",
-            boundary.encode(),
+            body,
+            b"\r\n--" + boundary.encode() + b"\r\n",
+            _fields(attachment_fields),
             b"\r\n",
-            text_part.as_bytes(),
-            b"\r\n",
-            b"--",
-            boundary.encode(),
-            b"\r\n",
-            b"Content-Type: message/rfc822\r\n",
-            f'Content-Disposition: attachment; filename="{filename}"\r\n'.encode(),
-            f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode(),
-            raw,
-            b"" if raw.endswith(b"\n") else b"\r\n",
-            b"--",
-            boundary.encode(),
-            b"--\r\n",
+            payload,
+            b"" if payload.endswith(b"\n") else b"\r\n",
+            b"--" + boundary.encode() + b"--\r\n",
         ]
     )
+    return data, [name for name, _ in mime]
 
 
 def compose(
@@ -95,37 +127,43 @@ def compose(
     mail: PlannedMail,
     case_id: int | None,
     context: dict[str, Any],
-    now: Any,
+    now: datetime,
     attachment: bytes | None = None,
 ) -> OutgoingMail:
-    """Render `mail` for case `case_id`; `context` adds the audience-specific variables."""
-    variables = {**desk_context(config), "case_id": case_id, **context}
+    """Render `mail` for case `case_id`; `context` adds the audience-specific variables.
+
+    Every string of the context is cleaned of control characters first; the header section is built
+    from typed values only (stopit.act.headers) and the finished bytes are parsed back and checked.
+    """
+    variables = {**desk_context(config), **clean_context(context), "case_id": case_id}
     # Optional blocks leave blank lines behind; more than one in a row reads as a gap in the letter.
-    body = re.sub(r"\n{3,}", "\n\n", env.get_template(mail.template).render(**variables))
-    subject = mail.subject.replace("{case}", str(case_id))
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((str(config["desk.name"]), config.desk_address))
-    msg["To"] = ", ".join(mail.to)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(now)
-    message_id = new_message_id(config, case_id)
-    msg["Message-ID"] = message_id
-    if mail.in_reply_to:
-        msg["In-Reply-To"] = mail.in_reply_to
-    if mail.references:
-        msg["References"] = " ".join(mail.references)
-    msg["Auto-Submitted"] = mail.auto_submitted
-    # Outlook and Exchange honour this and send no out-of-office reply to our automatic mail.
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Stopit-Case"] = str(case_id)
-    msg.set_content(body, cte="quoted-printable")
-    data = msg.as_bytes()
+    letter = re.sub(r"\n{3,}", "\n\n", env.get_template(mail.template).render(**variables))
+    tag = f"[stopit #{case_id}]" if case_id is not None else "[stopit]"
+    subject = clean_text(f"{tag} {mail.subject}", MAX_SUBJECT)
+    headers = Headers(
+        from_=desk_mailbox(config),
+        from_name=str(config["desk.name"]),
+        to=mail.to,
+        subject=subject,
+        date=now,
+        message_id=new_message_id(config, case_id),
+        auto_submitted=mail.auto_submitted,
+        case_id=case_id,
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
+    )
+    body = text_body(letter)
     if attachment is not None:
-        data = with_exact_attachment(msg, attachment, f"report-{case_id}.eml")
+        data, mime_names = with_exact_attachment(headers, body, attachment, f"report-{case_id}.eml")
+    else:
+        mime = (("MIME-Version", "1.0"), *TEXT_PART)
+        data = headers.to_bytes(mime) + b"\r\n" + body
+        mime_names = [name for name, _ in mime]
+    verify_outgoing(data, headers, mime_names)
     return OutgoingMail(
-        message_id=message_id,
+        message_id=str(headers.message_id),
         mail_from=config.desk_address,
-        rcpt_to=mail.to,
+        rcpt_to=tuple(m.address for m in mail.to),
         data=data,
         subject=subject,
         audience=mail.audience,

@@ -38,16 +38,63 @@ def decode_header_value(value: object) -> str:
     return " ".join(decoded.split())
 
 
+_ADDR_SPEC = re.compile(r"^[^\s@<>()\[\]\\,;:\"]+@[^\s@<>()\[\]\\,;:\"]+$")
+
+
+def _elements(value: str) -> list[tuple[str, str]]:
+    """(display part, address part) of each mailbox in one address header, split outside quotes,
+    comments and angle brackets; a group's name (text before a top-level colon) is dropped."""
+    out: list[tuple[str, str]] = []
+    name: list[str] = []
+    angle: list[str] = []
+    quoted = False
+    depth = 0
+    in_angle = False
+    escaped = False
+    for char in value:
+        if escaped:
+            (angle if in_angle else name).append(char)
+            escaped = False
+        elif char == "\\" and (quoted or depth):
+            escaped = True
+        elif quoted:
+            name.append(char)
+            quoted = char != '"'
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        elif in_angle:
+            if char == ">":
+                in_angle = False
+            else:
+                angle.append(char)
+        elif char == '"':
+            quoted = True
+            name.append(char)
+        elif char == "(":
+            depth = 1
+        elif char == "<":
+            in_angle, angle = True, []
+        elif char in ",;":
+            out.append(("".join(name), "".join(angle)))
+            name, angle = [], []
+        elif char == ":" and not angle:
+            name = []
+        else:
+            name.append(char)
+    out.append(("".join(name), "".join(angle)))
+    return out
+
+
 def parse_addresses(values: list[str]) -> tuple[Address, ...]:
+    """The mailboxes of address headers, parsed on the raw value before any RFC 2047 decoding, so that an
+    encoded word cannot add an address; an angle address wins over anything around it; names decoded last."""
     found = []
-    try:
-        pairs = email.utils.getaddresses([v[:_MAX_HEADER_CHARS] for v in values])
-    except (ValueError, IndexError, TypeError, RecursionError):
-        return ()
-    for name, addr in pairs:
-        addr = addr.strip()
-        if "@" in addr:
-            found.append(Address(addr, decode_header_value(name)))
+    for value in values:
+        for display, angled in _elements(value[:_MAX_HEADER_CHARS]):
+            addr = (angled or display).strip()
+            if not _ADDR_SPEC.match(addr):
+                continue
+            found.append(Address(addr, decode_header_value(display.strip().strip('"')) if angled else ""))
     return tuple(found)
 
 

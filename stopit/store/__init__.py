@@ -21,16 +21,19 @@ from stopit.store.blobs import INLINE_BLOB_LIMIT
 from stopit.store.caches import Caches
 from stopit.store.cases import Cases
 from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
-from stopit.store.events import GENESIS_HASH, ChainCheck, event_hash
-from stopit.store.messages import Stored
-from stopit.store.outbox import Outbox
+from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash
+from stopit.store.messages import AlreadyClaimed, Stored
+from stopit.store.outbox import Outbox, OutboxClaimLost
 from stopit.store.quarantine import Quarantine, QuarantineEntry
 
 __all__ = [
     "GENESIS_HASH",
     "INLINE_BLOB_LIMIT",
     "MIGRATION_NAMES",
+    "AlreadyClaimed",
+    "Anchor",
     "ChainCheck",
+    "OutboxClaimLost",
     "QuarantineEntry",
     "Store",
     "Stored",

@@ -21,7 +21,9 @@ class Cases(Events, Blobs):
             " VALUES (?, ?, ?, ?, ?, ?)",
             (queue, reporter, subject, now, now, report_sha256),
         )
-        return int(cur.lastrowid or 0)
+        case_id = int(cur.lastrowid or 0)
+        self._touch_case(case_id)
+        return case_id
 
     def update_case(self, case_id: int, **fields: Any) -> None:
         """Caller's transaction."""
@@ -29,6 +31,7 @@ class Cases(Events, Blobs):
         fields["updated_at"] = self.now()
         assignments = ", ".join(f"{name}=?" for name in fields)
         self.conn.execute(f"UPDATE cases SET {assignments} WHERE id=?", (*fields.values(), case_id))
+        self._touch_case(case_id)
 
     # --- offending messages -----------------------------------------------------------------
 
@@ -38,6 +41,7 @@ class Cases(Events, Blobs):
         Caller's transaction.
         """
         self._require_tx()
+        self._touch_case(case_id)
         blob, blob_path, sha256 = None, None, None
         if item.raw is not None:
             sha256 = hashlib.sha256(item.raw).hexdigest()

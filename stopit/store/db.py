@@ -16,10 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from stopit.errors import StoreError
+from stopit.lock import migration_lock
 
 # The names of the migrations in stopit/migrations.py, in order (a test keeps the two equal). Knowing
 # them here lets a short-lived `stopit ingest` skip importing sqlite-utils when the schema is current.
-MIGRATION_NAMES = ("0001_initial", "0002_outbox_reporter_index", "0003_offending", "0004_case_route", "0005_rdap_cache")
+MIGRATION_NAMES = (
+    "0001_initial",
+    "0002_outbox_reporter_index",
+    "0003_offending",
+    "0004_case_route",
+    "0005_rdap_cache",
+    "0006_outbox_limits",
+    "0007_audit_keyed",
+)
 
 
 def utcnow() -> datetime:
@@ -60,6 +69,9 @@ def create_private(path: Path) -> None:
 class Database:
     """One SQLite connection. Writes happen inside `transaction()`, which takes the write lock at once."""
 
+    # How long a write waits for another process's transaction before giving up with StoreError.
+    busy_timeout: float = 30.0
+
     def __init__(self, path: Path, clock: Callable[[], datetime] = utcnow) -> None:
         self.path = Path(path)
         self.clock = clock
@@ -67,15 +79,21 @@ class Database:
         try:
             if str(path) != ":memory:":
                 create_private(self.path)
-            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+            conn = sqlite3.connect(str(path), timeout=self.busy_timeout, check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from exc
         self.conn = conn
-        migrate(conn)
+        # Concurrent first starts (eight piped ingests on a fresh database) take turns to migrate.
+        try:
+            with migration_lock(self.path):
+                migrate(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{path}: cannot migrate the database: {exc}") from exc
 
     def close(self) -> None:
         self.conn.close()
@@ -97,15 +115,28 @@ class Database:
             raise StoreError(f"{self.path}: database is busy: {exc}") from exc
         try:
             yield self
+            self._before_commit()
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: commit failed: {exc}") from exc
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(f"{self.path}: commit failed: {exc}") from exc
+        self._after_transaction(committed=True)
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (disk full, I/O error): then there is nothing to undo.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        self._after_transaction(committed=False)
+
+    def _before_commit(self) -> None:
+        """Hook: last writes of a transaction (the audit trail seals what changed)."""
+
+    def _after_transaction(self, committed: bool) -> None:
+        """Hook: after COMMIT or ROLLBACK (the audit trail moves its anchor)."""
 
     def _require_tx(self) -> None:
         """Writers that are part of a larger change run inside the caller's transaction, never alone."""

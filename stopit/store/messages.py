@@ -11,6 +11,14 @@ from stopit.store.blobs import Blobs
 from stopit.store.events import Events
 
 
+class AlreadyClaimed(StoreError):
+    """Another processor changed this row first (compare-and-set lost): this one must not act on it."""
+
+    def __init__(self, row_id: int, expected: str, found: str) -> None:
+        super().__init__(f"message row {row_id} is {found!r}, not {expected!r}: another processor took it")
+        self.row_id, self.expected, self.found = row_id, expected, found
+
+
 @dataclass(frozen=True)
 class Stored:
     """The row an incoming message got, and whether this call created it."""
@@ -68,9 +76,24 @@ class Messages(Events, Blobs):
             ),
         )
 
+    def claim_incoming(self, row_id: int, state: str = "processed", expected: str = "received") -> None:
+        """Compare-and-set the row from `expected` to `state`, or raise AlreadyClaimed.
+
+        Caller's transaction: the claim commits together with everything the plan wrote, so a
+        message is acted on once even by two processes racing (each plans; only one applies).
+        """
+        self._require_tx()
+        cur = self.conn.execute(
+            "UPDATE messages SET state=? WHERE id=? AND direction='in' AND state=?", (state, row_id, expected)
+        )
+        if cur.rowcount != 1:
+            found = self._one("SELECT state FROM messages WHERE id=?", (row_id,))
+            raise AlreadyClaimed(row_id, expected, found[0] if found else "missing")
+
     def set_state(self, row_id: int, state: str, case_id: int | None = None) -> None:
         """Caller's transaction."""
         self._require_tx()
+        self._touch_case(case_id)
         self.conn.execute(
             "UPDATE messages SET state=?, case_id=COALESCE(?, case_id) WHERE id=?",
             (state, case_id, row_id),

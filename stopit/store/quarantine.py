@@ -21,9 +21,9 @@ class QuarantineEntry:
 
 class Quarantine(Messages):
     def quarantine(self, row_id: int, sha256: str, stage: str, error: str) -> int:
-        """Own transaction."""
+        """Own transaction; AlreadyClaimed when another processor finished the message meanwhile."""
         with self.transaction():
-            self.set_state(row_id, "quarantined")
+            self.claim_incoming(row_id, "quarantined")
             cur = self.conn.execute(
                 "INSERT INTO quarantine (sha256, stage, error, at) VALUES (?, ?, ?, ?)",
                 (sha256, stage, error[:2000], self.now()),
@@ -52,6 +52,6 @@ class Quarantine(Messages):
             if message_row is None:
                 raise StoreError(f"quarantine entry {quarantine_id}: message {row[0]} is missing")
             self.conn.execute("UPDATE quarantine SET released_at=? WHERE id=?", (self.now(), quarantine_id))
-            self.set_state(message_row, "received")
+            self.claim_incoming(message_row, "received", expected="quarantined")
             self.add_event(None, "message.released", f"{row[0]} from quarantine {quarantine_id}")
             return message_row
