@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mailbox
+import os
 import ssl
 from datetime import timedelta
 from pathlib import Path
@@ -27,14 +29,31 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
+def maildir_key(delivery: Delivery) -> str:
+    """A stable file name for one outbox row: its id, and a digest of its Message-ID (which never changes)."""
+    digest = hashlib.sha256(delivery.message_id.encode("utf-8", "replace")).hexdigest()[:16]
+    return f"stopit-outbox-{delivery.outbox_id}-{digest}"
+
+
 class MaildirTransport:
     """Writes each outgoing message into a Maildir: the embedded default, and a dry run you can read."""
 
     def __init__(self, path: Path) -> None:
         self.box = mailbox.Maildir(str(path), create=True)
+        self.path = Path(path)
 
     async def send(self, delivery: Delivery) -> str:
-        key = self.box.add(delivery.data)
+        """Idempotent: the file is named by the outbox row, so a resend after a crash finds it there."""
+        key = maildir_key(delivery)
+        if (self.path / "new" / key).exists() or any((self.path / "cur").glob(f"{key}:*")):
+            return f"already in the Maildir as {key}"
+        tmp = self.path / "tmp" / key
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(delivery.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / "new" / key)
         return f"written to Maildir as {key}"
 
     async def close(self) -> None:
@@ -170,4 +189,6 @@ async def drain(store: Store, transport: Transport, config: Config) -> dict[str,
         if not batch:
             return counts
         for item in batch:
-            counts[await deliver_one(store, transport, config, item)] += 1
+            # Compare-and-set 'queued' → 'sending': even two senders on one database never send a row twice.
+            if store.claim_delivery(item.outbox_id):
+                counts[await deliver_one(store, transport, config, item)] += 1
