@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import email
 import os
+import re
 from email.message import EmailMessage
 from email.policy import SMTP, compat32
 
 import pytest
 
-from stopit.extract import extract
+from stopit.extract import extract, parse_date
 from stopit.extract.inline import strip_prefixes, subject_says
 from stopit.ingest.parse import envelope_of
-from stopit.models import Offending, RawMessage
+from stopit.models import Address, Offending, RawMessage
 from tests.corpus import DATA, corpus_files
 from tests.forwards import DESK, cases, problems, run
 
@@ -311,6 +312,153 @@ def test_localised_forwards_from_other_clients(separator: str, labels: tuple[str
     assert found.from_.address == "nightowl@freemail.example"
     assert found.subject == "du schon wieder" and found.body == "te estoy mirando"
     assert found.date_raw == "16.11.2026 20:52"
+
+
+THUNDERBIRD_ROW = '<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">{label}: </th><td>{value}</td></tr>'
+
+
+@pytest.mark.parametrize(
+    ("separator", "labels"),
+    [
+        ("-------- Forwarded Message --------", ("Subject", "Date", "From", "To")),
+        ("-------- Weitergeleitete Nachricht --------", ("Betreff", "Datum", "Von", "An")),
+        ("-------- Пересылаемое сообщение --------", ("Тема", "Дата", "От", "Кому")),
+    ],
+)
+def test_thunderbird_html_header_table(separator: str, labels: tuple[str, ...]) -> None:
+    values = (
+        "du schon wieder",
+        "16.11.2026 23:58",
+        'night owl <a class="moz-txt-link-rfc2396E" href="mailto:nightowl@freemail.example">'
+        "&lt;nightowl@freemail.example&gt;</a>",
+        '<a class="moz-txt-link-abbreviated" href="mailto:maria.lopez@campus.example.edu">'
+        "maria.lopez@campus.example.edu</a>",
+    )
+    rows = "\n".join(THUNDERBIRD_ROW.format(label=lab, value=val) for lab, val in zip(labels, values, strict=True))
+    html = (
+        '<html><body><p>He wrote to me again.<br></p>\n<div class="moz-forward-container"><br>\n<br>\n'
+        f"      {separator}\n"
+        '<table class="moz-email-headers-table" border="0" cellspacing="0" cellpadding="0">\n<tbody>\n'
+        f"{rows}\n</tbody>\n</table>\n<br>\n<br>\n<div>saw you at the library tonight.</div>\n"
+        "<div><br></div><div>answer me.</div></div></body></html>"
+    )
+    (found,) = found_in(report(html=html, subject="Fwd: see below").as_bytes())
+    assert found.source == "inline" and found.note == "He wrote to me again."
+    assert found.from_ == Address("nightowl@freemail.example", "night owl")
+    assert found.to == (Address("maria.lopez@campus.example.edu"),)
+    assert (found.subject, found.date) == ("du schon wieder", "2026-11-16T23:58:00")
+    assert found.body == "saw you at the library tonight.\n\nanswer me."
+
+
+def test_mail_ru_forward_with_its_own_labels() -> None:
+    body = (
+        "Вот что он прислал.\n\n\n-------- Пересылаемое сообщение --------\n"
+        "От кого: Ночной Филин <nightowl@mail.ru>\nКому: maria.lopez@campus.example.edu\n"
+        "Копия: Sam Chen <sam.chen@campus.example.edu>\nДата: Понедельник, 16 ноября 2026, 23:58 +03:00\n"
+        "Тема: ты опять\n\nЯ знаю, где ты живёшь.\n"
+        "-------- Конец пересылаемого сообщения --------\n\nПомогите, пожалуйста.\n"
+    )
+    (found,) = found_in(report(body, subject="Fwd: see below").as_bytes())
+    assert found.from_ == Address("nightowl@mail.ru", "Ночной Филин")
+    assert found.cc == (Address("sam.chen@campus.example.edu", "Sam Chen"),)
+    assert (found.subject, found.date) == ("ты опять", "2026-11-16T23:58:00+03:00")
+    assert found.body == "Я знаю, где ты живёшь." and found.note == "Вот что он прислал."
+
+
+def test_yandex_forward_is_a_date_and_sender_line_under_its_separator() -> None:
+    body = (
+        "Посмотрите, пожалуйста.\n\n-------- Пересылаемое сообщение --------\n"
+        '16.11.2026, 23:58, "Ночной Филин" <nightowl@yandex.ru>:\n\nЯ знаю, где ты живёшь.\n\n'
+        "-------- Конец пересылаемого сообщения --------\n"
+    )
+    # No "Fwd:" in the subject: the separator alone says it is a forward.
+    (found,) = found_in(report(body, subject="помогите").as_bytes())
+    assert found.from_ == Address("nightowl@yandex.ru", "Ночной Филин")
+    assert (found.date, found.body) == ("2026-11-16T23:58:00", "Я знаю, где ты живёшь.")
+    assert found.note == "Посмотрите, пожалуйста."
+
+
+@pytest.mark.parametrize(
+    ("separator", "labels"),
+    [
+        ("---------- Προωθημένο μήνυμα ---------", ("Από", "Ημερομηνία", "Θέμα", "Προς")),  # Gmail el
+        ("---------- הודעה שהועברה ----------", ("מאת", "תאריך", "נושא", "אל")),  # Gmail he
+        ("---------- Thư đã chuyển tiếp ---------", ("Từ", "Ngày", "Chủ đề", "Tới")),  # Gmail vi
+        ("---------- Pesan terusan ---------", ("Dari", "Tanggal", "Subjek", "Kepada")),  # Gmail id
+        ("---------- Препратено съобщение ----------", ("От", "Дата", "Тема", "До")),  # Gmail bg
+        ("---------- 轉寄的郵件 ----------", ("寄件者", "日期", "主旨", "收件者")),  # Gmail zh-TW
+        ("---------- 전달된 메일 ---------", ("보낸사람", "Date", "Subject", "받는사람")),  # Gmail ko
+        ("", ("De", "Enviado el", "Asunto", "Para")),  # Outlook es
+        ("", ("Od", "Wysłane", "Temat", "Do")),  # Outlook pl
+        ("", ("От", "Изпратено", "Относно", "До")),  # Outlook bg
+        ("", ("Από", "Στάλθηκε", "Θέμα", "Προς")),  # Outlook el
+    ],
+)
+def test_header_blocks_in_more_languages(separator: str, labels: tuple[str, ...]) -> None:
+    from_, date, subject, to = labels
+    rule = separator or "________________________________"
+    body = (
+        f"{rule}\n{from_}: night owl <nightowl@freemail.example>\n{date}: 16/11/2026 11:58 PM\n"
+        f"{subject}: you again\n{to}: maria.lopez@campus.example.edu\n\nanswer me.\n"
+    )
+    (found,) = found_in(report(body, subject="Fwd: see below").as_bytes())
+    assert found.from_.address == "nightowl@freemail.example"
+    assert (found.subject, found.body) == ("you again", "answer me.")
+    assert found.to == (Address("maria.lopez@campus.example.edu"),)
+    assert found.date == "2026-11-16T23:58:00"
+
+
+# Every date format a client in the label table writes, with AM/PM, 24-hour clocks and zones.
+CLIENT_DATES = [
+    ("Monday, November 16, 2026 11:58 PM", "2026-11-16T23:58:00"),  # Outlook desktop en-US
+    ("Monday, November 16, 2026 11:58 AM", "2026-11-16T11:58:00"),
+    ("Monday, 16 November 2026 23:58", "2026-11-16T23:58:00"),  # Outlook en-GB
+    ("Mon, Nov 16, 2026 at 11:58 PM", "2026-11-16T23:58:00"),  # Gmail en
+    ("Mon, Nov 16, 2026 at 12:05 AM", "2026-11-16T00:05:00"),
+    ("November 16, 2026 at 11:58:05 PM EST", "2026-11-16T23:58:05-05:00"),  # Apple Mail
+    ("Tuesday, November 2, 2021, 09:26:50 PM GMT+1", "2021-11-02T21:26:50+01:00"),  # Yahoo en
+    ("Mon, 16 Nov 2026 23:58:05 -0500", "2026-11-16T23:58:05-05:00"),  # Thunderbird (RFC 5322)
+    ("Mon 11/16/2026 11:58 PM", "2026-11-16T23:58:00"),  # Outlook Web
+    ("16/11/2026 11:58 p.m.", "2026-11-16T23:58:00"),
+    ("Dienstag, 2. November 2021, 09:26:50 MEZ", "2021-11-02T09:26:50+01:00"),  # Yahoo de
+    ("Montag, 16. November 2026 23:58", "2026-11-16T23:58:00"),  # Outlook de
+    ("lun. 16 nov. 2026 à 23:58", "2026-11-16T23:58:00"),  # Gmail fr
+    ("mardi 2 novembre 2021, 09:26:50 UTC+1", "2021-11-02T09:26:50+01:00"),  # Yahoo fr
+    ("lunes, 16 de noviembre de 2026 23:58", "2026-11-16T23:58:00"),  # Outlook es
+    ("16 de noviembre de 2026, 11:58 p. m.", "2026-11-16T23:58:00"),  # Apple es
+    ("mié, 27 oct 2021 a las 9:31", "2021-10-27T09:31:00"),  # Gmail es
+    ("gio 28 ott 2021 alle ore 12:46", "2021-10-28T12:46:00"),  # Gmail it: "gio" is not giugno
+    ("2021. okt. 27., Sze, 9:31", "2021-10-27T09:31:00"),  # Gmail hu: "Sze" is not szeptember
+    ("tiistaina 2. marraskuuta 2021 klo 09.26.50 UTC+1", "2021-11-02T09:26:50+01:00"),  # Yahoo fi
+    ("tirsdag den 2. november 2021 09.26.50 CET", "2021-11-02T09:26:50+01:00"),  # Yahoo da
+    ("28/10/2021 12.46", "2021-10-28T12:46:00"),  # Outlook da/fi
+    ("úterý 2. listopadu 2021 09:26:50 SEČ", "2021-11-02T09:26:50+01:00"),  # Yahoo cs
+    ("wtorek, 2 listopada 2021, 09:26:50 CET", "2021-11-02T09:26:50+01:00"),  # Yahoo pl
+    ("Понедельник, 16 ноября 2026, 23:58 +03:00", "2026-11-16T23:58:00+03:00"),  # Mail.ru
+    ("вторник, 2 ноября 2021 г., 09:26:50 GMT+1", "2021-11-02T09:26:50+01:00"),  # Yahoo ru
+    ("2 Kasım 2021 Salı 09:26:50 GMT+1", "2021-11-02T09:26:50+01:00"),  # Yahoo tr
+    ("2026年11月16日(月) 午後11:58", "2026-11-16T23:58:00"),  # Gmail ja
+    ("2026년 11월 16일 월요일 오후 11:58", "2026-11-16T23:58:00"),  # Outlook ko
+    ("16.11.2026 kl. 23.58", "2026-11-16T23:58:00"),  # Apple da/no
+]
+
+
+@pytest.mark.parametrize(("raw", "iso"), CLIENT_DATES)
+def test_client_dates_keep_their_half_of_the_day_and_their_zone(raw: str, iso: str) -> None:
+    assert parse_date(raw) == iso
+
+
+def test_an_unreadable_date_is_left_empty_rather_than_guessed() -> None:
+    assert parse_date("mar 16 2026 11:58") == ""  # mar: March, marzo, or Finnish marraskuu (November)?
+    assert parse_date("last Tuesday, I think") == ""
+
+
+def test_every_crisp_forward_date_is_read_and_pm_stays_pm() -> None:
+    found = [f for c in cases() if c["expected"]["forwarded"] for f in run(c) if f.source == "inline"]
+    assert len(found) > 190
+    assert [f.date_raw for f in found if f.date[:4] not in ("2021", "2022", "2023")] == []
+    pm = [f for f in found if re.search(r"\d PM\b", f.date_raw)]
+    assert len(pm) >= 9 and [f.date_raw for f in pm if int(f.date[11:13]) < 12] == []
 
 
 def test_iphone_quoted_header_block() -> None:

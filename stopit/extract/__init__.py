@@ -8,10 +8,9 @@ order they were attached, then a pasted header block, then an inline forward.
 from __future__ import annotations
 
 import re
-import warnings
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
+from stopit.extract.dates import parse_date
 from stopit.extract.html import html_to_text
 from stopit.extract.inline import InlineForward, find_inline_forward, strip_prefixes, subject_says
 from stopit.extract.mime import RawPart, parse_headers, split_head, walk
@@ -138,27 +137,6 @@ def headers_complete(headers: list[tuple[str, str]]) -> bool:
     """A real header block: at least one Received line, and From and Date."""
     names = {k.lower() for k, _ in headers}
     return {"received", "from", "date"} <= names
-
-
-def parse_date(raw: str) -> str:
-    """ISO 8601 for a date a mail client wrote, or '' when it cannot be read (localised dates)."""
-    raw = raw.strip()
-    if not raw:
-        return ""
-    try:
-        return parsedate_to_datetime(raw).isoformat()
-    except (TypeError, ValueError, IndexError):
-        pass
-    from dateutil import parser as date_parser
-
-    cleaned = re.sub(r"\b(at|um|à|a las|alle|om|kl\.?)\b", " ", raw, flags=re.IGNORECASE)
-    with warnings.catch_warnings():
-        # Zone names such as CEST are ambiguous; the time is still right, only its zone is unknown.
-        warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)
-        try:
-            return date_parser.parse(cleaned, fuzzy=False).isoformat()
-        except (ValueError, OverflowError, TypeError, LookupError):
-            return ""
 
 
 def _from_message(data: bytes, source: str, filename: str, depth: int, detail: str) -> Offending:

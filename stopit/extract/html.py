@@ -43,7 +43,13 @@ class _TextMaker(HTMLParser):
         self.skip = 0
 
     def _newline(self) -> None:
-        if self.lines[-1].strip(">").strip() or not self.lines[-1]:
+        """Start a fresh line at a block boundary; never a blank one, as a browser shows nested divs.
+
+        Clients write one block per line (Gmail's divs, Outlook's MsoNormal paragraphs, Thunderbird's
+        header-table rows); their blank lines are blocks holding only a non-breaking space or a <br>,
+        which count as content here.
+        """
+        if self.lines[-1].replace(">", "").strip(" \t"):
             self.lines.append("")
         self.lines[-1] = "> " * self.quote if self.quote else ""
 
@@ -71,8 +77,8 @@ class _TextMaker(HTMLParser):
         if self.skip:
             return
         text = re.sub(r"[ \t\r\n]+", " ", data)
-        if not self.lines[-1].strip(">").strip():
-            text = text.lstrip()
+        if not self.lines[-1].replace(">", "").strip(" \t"):
+            text = text.lstrip(" ")  # not a lone &nbsp;: that is how a blank line is written
         self.lines[-1] += text
 
 

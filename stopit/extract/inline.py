@@ -298,9 +298,12 @@ def _separator_above(lines: list[str], start: int) -> tuple[str, int]:
 
 
 def _body_after(lines: list[str], start: int, depth: int) -> str:
+    """The forwarded body: to the end, or to a closing line ('--- End of forwarded message ---')."""
     out = []
     for line in lines[start:]:
         line_depth, content = split_quote(line)
+        if _DASHED.match(content) and _has_words(content, labels.END_WORDS):
+            break
         out.append(content if line_depth >= depth else line)
     return _dedent("\n".join(out)).strip("\n").strip()
 
@@ -400,14 +403,20 @@ def _date_and_who(date: str, who: str) -> tuple[str, str]:
 
 
 def _wrote_forward(lines: list[str], intent: str) -> InlineForward | None:
-    if intent != "forward":
-        return None
+    """A '<date>, <who> wrote:' line is a forward when the subject says so (Outlook 2019) or a
+    forward separator stands right above it (Yandex: '--- Пересылаемое сообщение ---', then
+    '16.11.2026, 20:52, "Name" <a@b>:')."""
     wrote = _find_wrote_line(lines)
     if wrote is None:
         return None
     start, end, match = wrote
+    separator, note_end = _separator_above(lines, start)
+    if _separator_kind(separator) != "forward":
+        if intent != "forward":
+            return None
+        separator, note_end = "", start
     date, who = _date_and_who(match.group("date"), match.group("who"))
     fields = {"from": who, "date": date}
     body_depth = min((split_quote(x)[0] for x in lines[end:] if x.strip()), default=0)
-    note = "\n".join(lines[:start]).strip()
-    return InlineForward(note, "", fields, _body_after(lines, end, body_depth), "wrote-line")
+    note = "\n".join(lines[:note_end]).strip()
+    return InlineForward(note, separator, fields, _body_after(lines, end, body_depth), "wrote-line")
