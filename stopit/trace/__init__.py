@@ -28,6 +28,9 @@ from stopit.trace.auth import (
     verify_arc,
     verify_dkim,
 )
+from stopit.trace.origin import ORIGINATING_HEADERS as ORIGINATING_HEADERS  # re-exported
+from stopit.trace.origin import Origin, find_origin
+from stopit.trace.origin import originating_ips as originating_ips  # re-exported
 from stopit.trace.profiles import (
     DISPOSABLE,
     FREEMAIL,
@@ -37,24 +40,13 @@ from stopit.trace.profiles import (
     provider_for_domain,
     provider_for_host,
 )
-from stopit.trace.received import Hop, is_private, normalise_ip, parse_received
+from stopit.trace.received import Hop, in_networks, is_private, normalise_ip, parse_received
+from stopit.trace.sa import sa_untrusted as sa_untrusted  # re-exported: the CLI compares with sa_relays
 
-# Headers in which a provider records the address its user connected from.
-ORIGINATING_HEADERS = (
-    "X-Originating-IP",
-    "X-Yahoo-Post-IP",
-    "X-AOL-IP",
-    "X-Sender-IP",
-    "X-SenderIP",
-    "X-Apparently-From",
-    "X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp",
-    "X-MS-Exchange-Organization-OriginalClientIPAddress",
-)
 CLOCK_TOLERANCE = timedelta(minutes=15)
 # Only the headers whose words are read (names in From, Reply-To) need RFC 2047 decoding.
 _DECODED = frozenset({"from", "reply-to", "return-path", "date", "to", "cc", "subject"})
 DATE_SKEW = timedelta(hours=24)
-_IP_IN_TEXT = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
 _LOOKALIKES = str.maketrans(
     {
         "0": "o",
@@ -120,6 +112,7 @@ class Trace:
     abuse_contacts: tuple[dict, ...]
     conclusion: str
     unparsed: int
+    origin: Origin = field(default_factory=Origin)
 
     def to_json(self) -> dict:
         return {
@@ -129,6 +122,10 @@ class Trace:
             "receiver": self.receiver or None,
             "origin_ip": self.origin_ip or None,
             "origin_reason": self.origin_reason,
+            "origin_confidence": self.origin.confidence or None,
+            "origin_basis": self.origin.basis,
+            "origin_recorded_by": self.origin.recorded_by or None,
+            "origin_account": self.origin.account or None,
             "provider_domain": self.provider_domain or None,
             "provider": self.provider or None,
             "auth": self.auth.to_json(),
@@ -142,14 +139,6 @@ class Trace:
 # --- trust ----------------------------------------------------------------------------------
 
 
-def _in(ip: str, networks: list) -> bool:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address.version == n.version and address in n for n in networks)
-
-
 def _org_host(host: str, settings: TraceSettings) -> bool:
     host = host.lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in settings.org_domains)
@@ -158,14 +147,16 @@ def _org_host(host: str, settings: TraceSettings) -> bool:
 def receiver_of(hop: Hop, settings: TraceSettings, networks: list) -> str:
     """Who we trust to have written this line: a provider's key, 'org', 'internal', or ''."""
     by = hop.by.strip("[]")
-    if _org_host(by, settings) or (normalise_ip(by) and _in(normalise_ip(by), networks)):
+    if _org_host(by, settings) or (normalise_ip(by) and in_networks(normalise_ip(by), networks)):
         return "org"
     provider = provider_for_host(by, settings.providers)
     if provider is not None:
         return provider.key
     ip = normalise_ip(by)
-    if ip and (is_private(ip) or _in(ip, _INTERNAL_BY)):
+    if ip and (is_private(ip) or in_networks(ip, _INTERNAL_BY)):
         return "internal"
+    if by.lower() in ("localhost", "localhost.localdomain"):
+        return "internal"  # a filter or store on the machine that wrote the line above
     return ""
 
 
@@ -173,7 +164,7 @@ def _sender_is_inside(hop: Hop, vouch: str, settings: TraceSettings, networks: l
     """Whether the host that handed this hop over belongs to whoever wrote it (an internal hop)."""
     if not hop.ip:
         return True
-    if _in(hop.ip, networks) or is_private(hop.ip) or _in(hop.ip, _INTERNAL_BY):
+    if in_networks(hop.ip, networks) or is_private(hop.ip) or in_networks(hop.ip, _INTERNAL_BY):
         return True
     if vouch == "org":
         return bool(hop.rdns) and _org_host(hop.rdns, settings)
@@ -211,51 +202,7 @@ def mark_trust(hops: list[Hop], settings: TraceSettings) -> tuple[list[Hop], int
     return marked, handoff, vouch
 
 
-def sa_untrusted(hops: list[Hop], originating: list[str], trusted_networks: tuple[str, ...]) -> list[str]:
-    """SpamAssassin's untrusted relay addresses, for comparing with sa_relays (same trust rules)."""
-    networks = [ipaddress.ip_network(n, strict=False) for n in trusted_networks]
-    relays = [(h.ip, bool(h.auth)) for h in hops if h.is_relay] + [(ip, False) for ip in originating]
-    untrusted, trusting = [], True
-    for ip, auth in relays:
-        if trusting and not auth:
-            trusting = _in(ip, networks) if networks else is_private(ip)
-        if not trusting:
-            untrusted.append(ip)
-    return untrusted
-
-
 # --- origin ---------------------------------------------------------------------------------
-
-
-def originating_ips(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(header, address) for each provider header that records the client's own address."""
-    found = []
-    wanted = {h.lower() for h in ORIGINATING_HEADERS}
-    for name, value in headers:
-        if name.lower() in wanted:
-            match = _IP_IN_TEXT.search(value)
-            ip = normalise_ip(match.group(0)) if match else ""
-            if ip:
-                found.append((name, ip))
-    return found
-
-
-def _origin(
-    hops: list[Hop], handoff: int | None, headers: list[tuple[str, str]], provider: Provider | None
-) -> tuple[str, str]:
-    trusted_auth = [h for h in hops if h.trusted and h.auth and h.ip and not is_private(h.ip)]
-    if trusted_auth:
-        hop = trusted_auth[-1]
-        return hop.ip, f"recorded by {hop.by} when the sender logged in to send ({hop.auth})"
-    recorded = [(n, ip) for n, ip in originating_ips(headers) if not is_private(ip)]
-    if recorded:
-        name, ip = recorded[0]
-        return ip, f"from the {name} header written by the sending provider"
-    if provider is not None and provider.webmail_ip:
-        return "", provider.webmail_ip
-    if handoff is None:
-        return "", "no server we trust recorded where the message came from"
-    return "", "the sending server did not record its user's own address"
 
 
 # --- signs of spoofing and forgery ----------------------------------------------------------
@@ -430,10 +377,16 @@ def _conclusion(t: dict) -> str:
             "No server we trust wrote any of its Received lines, so where it came from cannot "
             "be confirmed: every line could be forged."
         )
-    if t["origin_ip"]:
-        parts.append(f"The sender's own address was {t['origin_ip']} ({t['origin_reason']}).")
-    elif t["origin_reason"]:
-        parts.append(_capital(t["origin_reason"]) + ".")
+    origin = t["origin"]
+    if origin.basis == "inferred":
+        parts.append(
+            f"The sender's own address was probably {origin.ip} ({origin.reason}; confidence {origin.confidence})."
+        )
+    elif origin.ip:
+        parts.append(f"The sender's own address was {origin.ip} ({origin.reason}; confidence {origin.confidence}).")
+    elif origin.reason and (t["handoff_ip"] or t["trusted_count"]):
+        # With no trusted line at all the sentence above already says nothing was recorded.
+        parts.append(_capital(origin.reason) + ".")
     for sign in t["indicators"]:
         parts.append(f"Warning: {sign.detail}.")
     for contact in t["abuse"]:
@@ -498,7 +451,7 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
         spf=spf,
         authentication_results=parse_authentication_results(headers, trusted_ids),
     )
-    origin_ip, origin_reason = _origin(hops, handoff, headers, provider)
+    origin = find_origin(hops, handoff, headers, provider)
     not_aligned = (
         [Indicator("not_aligned", f"no verified signature or SPF pass matches the From domain {from_domain}")]
         if auth.alignment.get("dkim_aligned") is False and not auth.alignment.get("spf_aligned")
@@ -522,8 +475,7 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
             "handoff_rdns": handoff_hop.rdns if handoff_hop else "",
             "receiver_name": receiver_name or "A server we trust",
             "trusted_count": sum(h.trusted for h in hops),
-            "origin_ip": origin_ip,
-            "origin_reason": origin_reason,
+            "origin": origin,
             "indicators": indicators,
             "abuse": abuse,
         }
@@ -533,8 +485,8 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
         handoff_ip=handoff_hop.ip if handoff_hop else "",
         handoff_by=handoff_hop.by if handoff_hop else "",
         receiver=receiver_name,
-        origin_ip=origin_ip,
-        origin_reason=origin_reason,
+        origin_ip=origin.ip,
+        origin_reason=origin.reason,
         provider_domain=provider_domain,
         provider=provider.name if provider else "",
         auth=auth,
@@ -542,4 +494,5 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
         abuse_contacts=abuse,
         conclusion=conclusion,
         unparsed=sum(1 for h in hops if not h.parsed),
+        origin=origin,
     )

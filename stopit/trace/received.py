@@ -17,9 +17,24 @@ from functools import lru_cache
 _IPV4 = r"(?:\d{1,3}\.){3}\d{1,3}"
 _IPV6 = r"(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{0,4}|" + _IPV4 + r")"
 _IP = rf"(?:{_IPV4}|{_IPV6})"
+# An address anywhere in a header value (X-Originating-IP: [192.0.2.1], "Ip=[…]" …).
+IP_IN_TEXT = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
 _BRACKETED_IP = re.compile(rf"\[(?:IPv6:)?({_IP})(?:%[\w.~-]*)?\]", re.IGNORECASE)
-_PAREN_IP = re.compile(rf"\((?:[^()\s]*\s)?(?:[^()\s@]+@)?(?:IPv6:)?({_IP})(?:\s[^()]*)?\)", re.IGNORECASE)
-_HELO_BEFORE = re.compile(r"(?:helo=|helo |ehlo=|ehlo )$", re.IGNORECASE)
+# "(ip)", "(rdns ip)", "(ident@ip)" and qmail's "(account@domain@ip)": the last '@' ends the account.
+# A comment that starts with HELO/EHLO only repeats what the client said, so it is never the peer.
+_PAREN_IP = re.compile(
+    rf"\((?!(?:HELO|EHLO|HELLO)\s)(?:[^()\s]*\s)?(?:[^()\s]+@)?(?:IPv6:)?({_IP})(?:\s[^()]*)?\)", re.IGNORECASE
+)
+_HELO_BEFORE = re.compile(r"(?:helo=|helo |ehlo=|ehlo |hello )$", re.IGNORECASE)
+# "from [ip] (HELO x)", "from [ip] (account name HELO x)": the literal is the peer the server saw.
+_LITERAL_THEN_HELO = re.compile(rf"^\[(?:IPv6:)?({_IP})\]\s+\((?:account \S+ )?(?:HELO|EHLO|HELLO)\s", re.IGNORECASE)
+# The account a server says its client logged in as: Postfix/Sendmail comments, qpsmtpd, Courier,
+# and qmail's "(account@domain@ip)", where a name@host before the client's address is the login.
+_ACCOUNT = re.compile(
+    r"\(authenticated sender: ([^)\s]+)\)|\bsmtp-auth username ([^,)\s]+)|\(AUTH: \w+ ([^)\s]+)\)"
+    rf"|\(([^()\s@]+@[^()\s@]+)@\[?(?:IPv6:)?{_IP}\]?\)",
+    re.IGNORECASE,
+)
 _BARE_IP = re.compile(rf"^(?:IPv6:)?({_IP})(?![\w.:])", re.IGNORECASE)
 # " by " between clauses; some servers write ")by" with no space.
 _BY = re.compile(r"(?:(?<=\))|\s)by\s", re.IGNORECASE)
@@ -54,6 +69,7 @@ class Hop:
     envfrom: str = ""
     ident: str = ""
     auth: str = ""
+    account: str = ""  # the login the receiving server says its client used, when it names one
     timestamp: str = ""
     parsed: bool = False
     trusted: bool = False
@@ -75,6 +91,7 @@ class Hop:
             "for": self.for_ or None,
             "envfrom": self.envfrom or None,
             "auth": self.auth or None,
+            "account": self.account or None,
             "timestamp": self.timestamp or None,
             "trusted": self.trusted,
             "parsed": self.parsed,
@@ -138,6 +155,9 @@ def _address_in(clause: str) -> tuple[str, str]:
     before the comment is only what the client said in HELO, so the comment is read first; an
     address marked helo= is never the connecting one.
     """
+    literal = _LITERAL_THEN_HELO.match(clause)
+    if literal and normalise_ip(literal.group(1)):
+        return normalise_ip(literal.group(1)), ""
     comment_start = clause.find("(")
     searches = [(_BRACKETED_IP, comment_start), (_PAREN_IP, comment_start)] if comment_start > 0 else []
     for pattern, start in searches:
@@ -170,6 +190,7 @@ def _rdns_and_helo(from_clause: str, before_ip: str) -> tuple[str, str]:
     rdns = rdns.strip("[]()").rstrip(".")
     if rdns.lower() in ("unknown", "may", "") or normalise_ip(rdns) or "=" in rdns:
         rdns = ""
+    helo = helo.strip('"')  # vger's '"EHLO name"' comment
     return rdns, helo.strip("[]()") if not normalise_ip(helo) else helo.strip("[]")
 
 
@@ -195,6 +216,7 @@ def parse_received(value: str) -> Hop:
     env_match = _search(_ENVFROM, line, "envelope-from", lowered)
     ident = _search(_IDENT, from_clause + " ", "ident=", lowered)
     auth_text = _search(_AUTH_TEXT, line, "auth", lowered)
+    account = _ACCOUNT.search(line) if ("@" in lowered or "auth" in lowered) else None
     common = {
         "raw": line,
         "by": by,
@@ -204,6 +226,7 @@ def parse_received(value: str) -> Hop:
         "envfrom": env_match.group(1) if env_match else "",
         "ident": ident.group(1) if ident else "",
         "auth": with_ if with_ and _AUTH_WITH.match(with_) else (auth_text.group(0).strip("() ") if auth_text else ""),
+        "account": next((g for g in account.groups() if g), "") if account else "",
         "timestamp": _timestamp(date),
     }
     if not (lowered.startswith("from ") or lowered.startswith("(from ")):
@@ -218,6 +241,15 @@ def parse_received(value: str) -> Hop:
         note = "local handover" if local else "no address recorded"
         return Hop(helo=helo, parsed=bool(by), note=note, **common)
     return Hop(ip=ip, rdns=rdns, helo=helo, parsed=bool(by), note="" if by else "no 'by' host", **common)
+
+
+def in_networks(ip: str, networks: list) -> bool:
+    """Whether the address `ip` lies in one of `networks` (of its own IP version)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address.version == n.version and address in n for n in networks)
 
 
 @lru_cache(maxsize=65536)
