@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mailbox as stdlib_mailbox
 import os
@@ -94,14 +95,18 @@ class MaildirMailbox:
 
     def move(self, handles: list[str | int], folder: str) -> None:
         target = self.path / f".{folder}"
+        # Reports are private whatever the umask: folders 0700, each moved message 0600.
+        target.mkdir(exist_ok=True, mode=0o700)
         for sub in ("new", "cur", "tmp"):
-            (target / sub).mkdir(parents=True, exist_ok=True)
+            (target / sub).mkdir(exist_ok=True, mode=0o700)
         for handle in handles:
             name = str(handle).split("/", 1)[1]
             try:
                 os.rename(self.path / str(handle), target / "cur" / name)
             except FileNotFoundError:
                 continue
+            with contextlib.suppress(OSError):  # not ours to change (another owner): leave it
+                os.chmod(target / "cur" / name, 0o600)
 
     def wait(self, seconds: float, stopping: Callable[[], bool]) -> None:
         deadline = time.monotonic() + seconds

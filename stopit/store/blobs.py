@@ -16,7 +16,9 @@ class Blobs(Database):
             return data, None
         target = self.blob_dir / sha256[:2] / sha256
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Each level created 0700 (mkdir's parents=True would leave blobs/ at the umask's 0755).
+            self.blob_dir.mkdir(exist_ok=True, mode=0o700)
+            target.parent.mkdir(exist_ok=True, mode=0o700)
             tmp = target.with_suffix(".tmp")
             fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as fh:
