@@ -12,7 +12,7 @@ import click
 
 from stopit import config as config_mod
 from stopit.config import Config
-from stopit.errors import ConfigError, MailboxError, StopitError, StoreError
+from stopit.errors import ConfigError, StopitError, StoreError, TransportError
 from stopit.models import RawMessage
 
 if TYPE_CHECKING:
@@ -31,14 +31,43 @@ def _setup_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s stopit[%(process)d] %(levelname)s %(name)s: %(message)s",
     )
+    # No reporter's (or anyone's) address in the journal: only its domain (stopit.redact).
+    from stopit import redact
+
+    redact.install(logging.getLogger().handlers)
     # imapclient's debug log carries protocol lines, and so message content: never ours to print.
     logging.getLogger("imapclient").setLevel(logging.WARNING)
+    # APScheduler says "Job … executed successfully" at INFO every few seconds: noise in the journal.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def _load(ctx: click.Context) -> Config:
+def _load(ctx: click.Context, optional: bool = False) -> Config:
+    """The one config loader: --config, else $STOPIT_CONFIG, else /etc/stopit/config.toml.
+
+    `optional`: commands that only read files run on the built-in defaults when none of these exists.
+    """
     try:
-        return config_mod.load(ctx.obj["config_path"])
+        return config_mod.load(ctx.obj["config_path"], optional=optional)
     except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _existing_database(cfg: Config) -> Path:
+    """Read-only commands never create a database: a mistyped path is an error, not an empty desk."""
+    if not cfg.database.exists():
+        where = f" (desk.database in {cfg.path})" if cfg.path else ""
+        raise click.ClickException(f"no database at {cfg.database}{where}; `stopit run` creates it")
+    return cfg.database
+
+
+def _open_store(ctx: click.Context) -> Store:
+    """The database of an existing desk, for commands that read it (no rules, templates or DNS)."""
+    from stopit.store import Store
+
+    cfg = _load(ctx)
+    try:
+        return Store(_existing_database(cfg))
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -46,13 +75,15 @@ def _open_desk(ctx: click.Context) -> Desk:
     from stopit.desk import Desk
 
     cfg = _load(ctx)
+    _existing_database(cfg)
     try:
         return Desk.open(cfg)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stopit", message="stopit %(version)s")
 @click.option(
     "--config",
     "config_path",
@@ -78,28 +109,34 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 def run(ctx: click.Context, once: bool) -> None:
     """Run the desk: watch the mailbox, open cases, send mail.
 
-    Exits non-zero after --once if any message was quarantined or any mail failed.
+    Refuses to start with anything check-config rejects, or when another daemon runs on the same
+    database. After --once the exit status is 0 when everything was processed and sent, 1 when a
+    message was quarantined, mail failed or the mailbox could not be reached, and 75 (EX_TEMPFAIL)
+    when mail was deferred for a later try.
 
     Example: stopit --config demo/config.toml run --once
     """
     import asyncio
 
-    from stopit.daemon import Daemon
+    from stopit.daemon import open_daemon
 
-    desk = _open_desk(ctx)
+    cfg = _load(ctx)
     try:
-        daemon = Daemon(desk)
-    except ConfigError as exc:
+        daemon, lock = open_daemon(cfg)
+    except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
-    stats = asyncio.run(daemon.run_once() if once else daemon.run_forever())
+    try:
+        stats = asyncio.run(daemon.run_once() if once else daemon.run_forever())
+    finally:
+        lock.release()
     click.echo(
         f"processed {stats.processed}, duplicates {stats.duplicates}, quarantined "
         f"{stats.quarantined}; mail sent {stats.sent}, deferred {stats.deferred}, "
         f"failed {stats.failed}",
         err=True,
     )
-    if once and not stats.clean:
-        sys.exit(1)
+    if once and stats.exit_code:
+        sys.exit(stats.exit_code)
 
 
 @main.command()
@@ -113,16 +150,19 @@ def ingest(ctx: click.Context, file: str | None) -> None:
 
     Example (Postfix aliases): stopit: "|/opt/stopit/bin/stopit ingest"
     """
+    import sqlite3
+
     from stopit.store import Store
     from stopit.wake import poke
 
-    data = sys.stdin.buffer.read() if file in (None, "-") else Path(file).read_bytes()
-    raw = RawMessage(data, "pipe")
     try:
+        data = sys.stdin.buffer.read() if file in (None, "-") else Path(file).read_bytes()
+        raw = RawMessage(data, "pipe")
         cfg = config_mod.load(ctx.obj["config_path"])
         store = Store(cfg.database)
         stored = store.store_incoming(raw)
-    except (ConfigError, StoreError, OSError) as exc:
+    except (ConfigError, StoreError, OSError, sqlite3.Error) as exc:
+        # Whatever keeps the bytes from the disk, the mail server must keep them and try again.
         click.echo(f"stopit ingest: cannot store the message now: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
     if not stored.is_new and stored.state != "received":
@@ -137,19 +177,38 @@ def ingest(ctx: click.Context, file: str | None) -> None:
 
 
 def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> None:
-    from stopit.desk import Desk, process_stored
+    """No daemon listens: be the database's one processor for a moment, unless another process is.
 
+    The processor lock makes sure that only one process plans and sends; a message stored while
+    another ingest held it is found when that one releases the lock and looks again.
+    """
+    from stopit.desk import Desk, resume_unfinished
+    from stopit.lock import DaemonLock
+
+    lock = DaemonLock(cfg.database)
+    if not lock.try_acquire("ingest"):
+        click.echo(f"stopit ingest: stored sha256={raw.sha256[:12]}; another stopit process takes it", err=True)
+        return
     try:
         desk = Desk.open(cfg, store)
+        store.requeue_interrupted()  # a sender that died mid-send (we hold the lock: none is alive)
+        while True:
+            for outcome in resume_unfinished(desk):
+                click.echo(outcome.log_line(), err=True)
+            try:
+                _drain_now(desk)
+            except StopitError as exc:
+                click.echo(f"stopit ingest: stored; sending waits for the daemon: {exc}", err=True)
+            lock.release()
+            # Another ingest may have stored a message after our last look and found the lock taken.
+            if not store.unfinished_incoming() or not lock.try_acquire("ingest"):
+                return
     except ConfigError as exc:
         click.echo(f"stopit ingest: stored; processing waits for a valid config: {exc}", err=True)
-        return
-    outcome = process_stored(desk, row_id, raw)
-    click.echo(outcome.log_line(), err=True)
-    try:
-        _drain_now(desk)
-    except StopitError as exc:
-        click.echo(f"stopit ingest: stored; sending waits for the daemon: {exc}", err=True)
+    except StoreError as exc:
+        click.echo(f"stopit ingest: stored; processing waits for the daemon: {exc}", err=True)
+    finally:
+        lock.release()
 
 
 def _drain_now(desk: Desk) -> None:
@@ -173,12 +232,26 @@ async def _drain_once(desk: Desk) -> None:
 @click.option("--offline", is_flag=True, help="Only validate; do not log in anywhere.")
 @click.pass_context
 def check_config(ctx: click.Context, offline: bool) -> None:
-    """Validate the config, then try the IMAP login and the SMTP connection.
+    """Validate the config, rules and templates, then try the IMAP login and the SMTP connection.
+
+    Rules are loaded exactly as `run` loads them and every template is rendered under
+    StrictUndefined; `run` refuses to start with anything reported here as a problem. Shipped
+    placeholders still in reporter-facing texts are named too (a warning, not a refusal).
 
     Example: stopit --config /etc/stopit/config.toml check-config
     """
+    from stopit import preflight
+
     cfg = _load(ctx)
-    click.echo(f"config {cfg.path}: valid")
+    problems = preflight.problems(cfg)
+    for problem in problems:
+        click.echo(f"problem: {problem}")
+    for warning in preflight.warnings(cfg):
+        click.echo(f"warning: {warning}")
+    if problems:
+        click.echo(f"config {cfg.path}: {len(problems)} problem(s); `stopit run` would refuse to start")
+        sys.exit(1)
+    click.echo(f"config {cfg.path}: valid (rules and templates checked)")
     if offline:
         return
     ok = _try("mailbox", lambda: _check_mailbox(cfg))
@@ -216,6 +289,8 @@ def _check_mailbox(cfg: Config) -> str:
 
 
 async def _check_smtp(cfg: Config) -> str:
+    import aiosmtplib
+
     from stopit.act.send import make_transport
 
     endpoint = cfg.smtp
@@ -225,19 +300,94 @@ async def _check_smtp(cfg: Config) -> str:
     transport = make_transport(cfg)
     try:
         await transport._connect()  # type: ignore[attr-defined]
-    except OSError as exc:
-        raise MailboxError(f"{endpoint.host}:{endpoint.port}: {exc}") from exc
+    except (OSError, TimeoutError, aiosmtplib.SMTPException) as exc:
+        raise TransportError(f"{endpoint.host}:{endpoint.port}: {exc}") from exc
     finally:
         await transport.close()
     return f"{endpoint.scheme}://{endpoint.host}:{endpoint.port} accepted the connection"
 
 
 def _check_database(cfg: Config) -> str:
+    """Opening creates and migrates the database when it is new: that is what `run` will do."""
     from stopit.store import Store
 
     store = Store(cfg.database)
     store.close()
     return str(cfg.database)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """How the desk is: daemon, mailbox contact, backlog, outbox, quarantine, follow-ups, database size.
+
+    Exit status for a monitoring check: 0 healthy, 1 degraded (the reasons are printed), 2 down
+    (no daemon runs on this database, or there is no database). Reads only; creates nothing.
+
+    Example: stopit status --json
+    """
+    from stopit.status import describe as describe_health
+    from stopit.status import gather
+
+    cfg = _load(ctx)
+    health = gather(cfg.database, cfg.mailbox_settings.poll_seconds)
+    if as_json:
+        click.echo(json.dumps(health.to_json(), indent=2))
+    else:
+        for line in describe_health(health):
+            click.echo(line)
+    sys.exit(health.verdict)
+
+
+@main.command()
+@click.argument("target", metavar="PATH", type=click.Path(file_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, target: str) -> None:
+    """Copy the database and its blobs into the new directory PATH, consistently, while the daemon runs.
+
+    Restore: stop the daemon, put PATH's contents where desk.database points, start it (see README).
+
+    Example: stopit backup /var/backups/stopit/$(date +%F)
+    """
+    from stopit.backup import backup as make_backup
+
+    cfg = _load(ctx)
+    try:
+        result = make_backup(cfg.database, Path(target))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"backed up {cfg.database} to {result.database} ({result.db_bytes / 1e6:.1f} MB) "
+        f"with {result.blobs} blob(s) ({result.blob_bytes / 1e6:.1f} MB)"
+    )
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only list the migrations that would be applied.")
+@click.pass_context
+def migrate(ctx: click.Context, dry_run: bool) -> None:
+    """Apply pending database migrations (`run` applies them too, at start, under a lock).
+
+    Example: stopit migrate --dry-run
+    """
+    from stopit.backup import pending_migrations
+
+    cfg = _load(ctx)
+    try:
+        pending = pending_migrations(_existing_database(cfg)) if cfg.database.exists() or dry_run else []
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if dry_run:
+        click.echo("\n".join(f"pending: {name}" for name in pending) or "the schema is current")
+        return
+    from stopit.store import Store
+
+    try:
+        Store(cfg.database).close()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"applied {len(pending)} migration(s)" if pending else "the schema is current")
 
 
 @main.group()
@@ -261,7 +411,7 @@ def cases_list(ctx: click.Context, as_json: bool) -> None:
 
     Example: stopit cases list --json
     """
-    rows = _open_desk(ctx).store.list_cases()
+    rows = _open_store(ctx).list_cases()
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -280,7 +430,7 @@ def cases_show(ctx: click.Context, case_id: int, as_json: bool) -> None:
 
     Example: stopit cases show 17 --json
     """
-    detail = _open_desk(ctx).store.case_detail(case_id)
+    detail = _open_store(ctx).case_detail(case_id)
     if detail is None:
         raise click.ClickException(f"no case #{case_id}")
     if as_json:
@@ -300,21 +450,41 @@ def cases_show(ctx: click.Context, case_id: int, as_json: bool) -> None:
 
 @main.group()
 def audit() -> None:
-    """Check the tamper-evident event log."""
+    """Verify the tamper-evident event log."""
 
 
 @audit.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_text",
+    metavar="N:HASH|FILE",
+    help="A head kept elsewhere (the 'audit head N:HASH' journal line, or a copy of audit.head); "
+    "default: the audit.head file beside the database.",
+)
 @click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Recompute the hash chain of every event; exit 1 if any was altered or removed.
+def audit_verify(ctx: click.Context, anchor_text: str | None) -> None:
+    """Recompute the keyed hash chain, the case seals and every blob's SHA-256, and check the
+    chain still reaches its anchor; exit 1 if anything was altered, added or removed.
 
-    Example: stopit audit verify
+    Example: stopit audit verify --anchor 1234:5f0c…  (the last "audit head" line in the journal)
     """
-    check = _open_desk(ctx).store.verify_chain()
+    from stopit.store import Anchor
+
+    store = _open_store(ctx)
+    try:
+        anchor = None
+        if anchor_text:
+            path = Path(anchor_text)
+            anchor = Anchor.parse(path.read_text(encoding="ascii") if path.is_file() else anchor_text)
+    except (StoreError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    check = store.verify_chain(anchor)
     if check.ok:
-        click.echo(f"event log intact: {check.count} events")
+        head = f"; reaches its anchor, event {check.anchor.id}" if check.anchor else "; no anchor to check"
+        click.echo(f"event log intact: {check.count} events, {check.cases} cases sealed, {check.blobs} blobs{head}")
         return
-    click.echo(f"event log BROKEN at event {check.first_bad_id}: {check.problem}")
+    where = f" at event {check.first_bad_id}" if check.first_bad_id else ""
+    click.echo(f"event log BROKEN{where}: {check.problem}")
     sys.exit(1)
 
 
@@ -331,7 +501,7 @@ def quarantine_list(ctx: click.Context, as_json: bool) -> None:
 
     Example: stopit quarantine list
     """
-    rows = _open_desk(ctx).store.quarantined()
+    rows = _open_store(ctx).quarantined()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -370,7 +540,7 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 
 @main.group()
 def rules() -> None:
-    """Check and list the routing rules."""
+    """Check the routing rules."""
 
 
 @rules.command("check")
@@ -385,7 +555,7 @@ def rules_check(ctx: click.Context, dirs: tuple[str, ...]) -> None:
     """
     from stopit.route.rules import read_rules, rule_dirs
 
-    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    cfg = _load(ctx, optional=True)
     site = list(dirs) or list(cfg["desk.rules_dirs"])
     ruleset, problems = read_rules(rule_dirs(site), set(cfg.queues))
     for problem in problems:
@@ -417,8 +587,9 @@ def trace_command(
     from stopit.extract.mime import split_head
     from stopit.pipeline import trace_settings
     from stopit.trace import Lookups, header_fields, originating_ips, sa_untrusted, trace
+    from stopit.trace.text import render as render_trace
 
-    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    cfg = _load(ctx, optional=True)
     try:
         settings = trace_settings(cfg)
         settings = replace(settings, trusted_networks=(*settings.trusted_networks, *trusted))
@@ -434,7 +605,7 @@ def trace_command(
             click.echo(json.dumps({"file": str(path), "error": f"{type(exc).__name__}: {exc}"}))
             continue
         if not as_json:
-            click.echo(f"{path}: {result.conclusion}")
+            click.echo(render_trace(str(path), result))
             continue
         # SpamAssassin's view of the same relays, for side-by-side comparison with sa_relays.
         pairs = header_fields(split_head(data)[0])
@@ -460,7 +631,7 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
     from stopit.pipeline import describe_offending
     from stopit.pipeline import plan as make_plan
 
-    cfg = _load(ctx) if ctx.obj["config_path"] else config_mod.from_text("")
+    cfg = _load(ctx, optional=True)
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
     env = envelope_of(raw)
     from stopit.desk import network_lookups
@@ -479,7 +650,8 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
         "offending": [o.to_json() for o in planned.offending],
         "route": planned.route.to_json() if planned.route else None,
         "actions": [
-            {"type": "send", "audience": m.audience, "to": [str(a) for a in m.to], "template": m.template} for m in planned.mails
+            {"type": "send", "audience": m.audience, "to": [str(a) for a in m.to], "template": m.template}
+            for m in planned.mails
         ],
         "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
     }

@@ -7,14 +7,15 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from stopit.errors import ConfigError
 
 DEFAULT_PATH = Path("/etc/stopit/config.toml")
+_S = TypeVar("_S")
 ENV_PATH = "STOPIT_CONFIG"
 
 MAILBOX_SCHEMES = ("imap", "imaps", "imap+starttls", "maildir")
@@ -22,20 +23,23 @@ SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls", "maildir")
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
+# The texts every reporter reads are the site's to write: the shipped ones are placeholders in
+# <angle brackets>, and `stopit check-config` names each one still unset (PLACEHOLDER_SETTINGS).
 DEFAULT_IDHR = (
-    "The Institute Discrimination and Harassment Response Office (IDHR) can talk with you about\n"
-    "your options: information only, supportive measures, an informal resolution, or a formal\n"
-    "complaint. Reaching out does not start an investigation. You can write to idhr@campus.example.edu."
+    "<The office that handles discrimination and harassment> can talk with you about your options:\n"
+    "information only, supportive measures, an informal resolution, or a formal complaint. Reaching\n"
+    "out does not start an investigation. You can write to <its address>."
 )
 DEFAULT_CONFIDENTIAL = (
-    "If you would rather talk to someone in confidence first, the confidential offices (Violence\n"
-    "Prevention and Response, Health and Mental Health, the Ombuds Office, the Chaplains) do not\n"
+    "If you would rather talk to someone in confidence first, <the confidential offices> do not\n"
     "share what you tell them with any other office without your permission."
 )
 DEFAULT_EMERGENCY = (
-    "If you are in danger right now, call 911, or the campus police at 617-253-1212\n"
-    "(from a campus phone: 100). You do not need to wait for us."
+    "If you are in danger right now, call <your emergency number>, or <your campus police and their\n"
+    "number>. You do not need to wait for us."
 )
+DEFAULT_ORGANIZATION = "<Your organization>"
+PLACEHOLDER = re.compile(r"<[A-Za-z][^<>@\n]*>")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Setting:
     help: str
     kind: str = "str"
     check: Callable[[Any], str | None] | None = None
+    # A secret's source: the systemd credential and the environment variable read when the file is unset.
+    credential: str = ""
+    env: str = ""
 
 
 def _url_check(schemes: tuple[str, ...]) -> Callable[[Any], str | None]:
@@ -89,7 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
         check=_email_check,
     ),
     Setting("desk.name", "Stopit", "How the desk signs its messages."),
-    Setting("desk.organization", "Example University", "The organization's name, used in messages."),
+    Setting("desk.organization", DEFAULT_ORGANIZATION, "The organization's name, used in messages."),
     Setting("desk.org_domains", ["campus.example.edu"], "Our own mail domains: senders here are internal.", "list"),
     Setting(
         "desk.trusted_networks",
@@ -186,6 +193,8 @@ SETTINGS: tuple[Setting, ...] = (
         "mailbox.password_file",
         "",
         "File holding the IMAP password; else $CREDENTIALS_DIRECTORY/imap-password, else $STOPIT_IMAP_PASSWORD.",
+        credential="imap-password",
+        env="STOPIT_IMAP_PASSWORD",
     ),
     Setting("mailbox.processed_folder", "Processed", "Where a message goes once its report is stored."),
     Setting("mailbox.quarantine_folder", "Quarantine", "Where a message goes when it could not be processed."),
@@ -210,6 +219,8 @@ SETTINGS: tuple[Setting, ...] = (
         "smtp.password_file",
         "",
         "File holding the SMTP password; else $CREDENTIALS_DIRECTORY/smtp-password, else $STOPIT_SMTP_PASSWORD.",
+        credential="smtp-password",
+        env="STOPIT_SMTP_PASSWORD",
     ),
     Setting("smtp.timeout_seconds", 30, "Network timeout for SMTP.", "int", _positive),
     Setting("smtp.tls_ca_file", "", "A CA bundle to verify the SMTP server with."),
@@ -258,7 +269,7 @@ class Queue:
 DEFAULT_QUEUES = {
     "stopit": Queue("stopit", "The Stopit desk"),
     "police": Queue("police", "Campus Police", notice="never"),
-    "idhr": Queue("idhr", "Discrimination and Harassment Response (IDHR)"),
+    "idhr": Queue("idhr", "Discrimination and harassment office"),
     "abuse": Queue("abuse", "IT security and abuse desk"),
 }
 
@@ -294,7 +305,9 @@ def _queue(name: str, body: Any, where: str) -> Queue:
     )
 
 
-SECRET_KEYS = ("mailbox.password", "smtp.password")
+# The settings that name where a secret is read from (the secrets themselves never sit in the file).
+SECRET_SETTINGS = {s.key.split(".")[0]: s for s in SETTINGS if s.credential}
+PLACEHOLDER_SETTINGS = ("desk.organization", "desk.emergency_text", "desk.idhr_text", "desk.confidential_text")
 
 _KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "str": (str, "a string"),
@@ -321,6 +334,65 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    """[desk], typed. Each field is the setting `desk.<field>` (a test keeps them equal to SETTINGS)."""
+
+    address: str
+    name: str
+    organization: str
+    org_domains: list[str]
+    trusted_networks: list[str]
+    internal_networks: list[str]
+    database: str
+    ack_limit_per_hour: int
+    max_message_bytes: int
+    default_queue: str
+    emergency_text: str
+    idhr_text: str
+    confidential_text: str
+    offender_deadline_days: int
+    rules_dirs: list[str]
+    templates_dir: str
+    offline: bool
+    rdap_cache_days: int
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """[mailbox], typed."""
+
+    url: str
+    password_file: str
+    processed_folder: str
+    quarantine_folder: str
+    idle: bool
+    poll_seconds: int
+    timeout_seconds: int
+    tls_ca_file: str
+    tls_verify: bool
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """[smtp], typed."""
+
+    url: str
+    password_file: str
+    timeout_seconds: int
+    tls_ca_file: str
+    tls_verify: bool
+    max_attempts: int
+    retry_base_seconds: int
+
+
+SECTIONS: dict[str, type] = {"desk": DeskSettings, "mailbox": MailboxSettings, "smtp": SmtpSettings}
+
+
+def _section(values: Mapping[str, Any], name: str, cls: type[_S]) -> _S:
+    return cls(**{f.name: values[f"{name}.{f.name}"] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration. `values` holds every setting by its dotted key."""
 
@@ -330,6 +402,18 @@ class Config:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    @property
+    def desk(self) -> DeskSettings:
+        return _section(self.values, "desk", DeskSettings)
+
+    @property
+    def mailbox_settings(self) -> MailboxSettings:
+        return _section(self.values, "mailbox", MailboxSettings)
+
+    @property
+    def smtp_settings(self) -> SmtpSettings:
+        return _section(self.values, "smtp", SmtpSettings)
 
     @property
     def desk_address(self) -> str:
@@ -381,6 +465,9 @@ def parse_endpoint(url: str, key: str, fallback_port: int, base: Path | None) ->
         if not path.is_absolute() and base is not None:
             path = base.parent / path
         return Endpoint("maildir", "", 0, "", str(path))
+    if parts.password is not None:
+        # Never echoed: the URL is shown without it in this and every later message.
+        raise ConfigError(f"{key}: a password never goes in the URL; name a password_file (see config.example.toml)")
     try:
         port = parts.port or _default_ports(parts.scheme, fallback_port)
     except ValueError as exc:
@@ -420,9 +507,13 @@ def validate(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     flat = _flatten(raw, where)
     values = {s.key: s.default for s in SETTINGS}
     for key, value in flat.items():
-        if key in SECRET_KEYS:
-            values[key] = value
-            continue
+        section = key.split(".")[0]
+        if key.endswith(".password") and section in SECRET_SETTINGS:
+            secret = SECRET_SETTINGS[section]
+            raise ConfigError(
+                f"{where}: {key}: a password never goes in the config file; write it to a file readable by "
+                f"stopit only and name it in {secret.key} (or use the systemd credential {secret.credential})"
+            )
         setting = SETTINGS_BY_KEY.get(key)
         if setting is None:
             raise ConfigError(f"{where}: {key}: unknown setting (see config.example.toml)")
@@ -447,9 +538,15 @@ def find_config_path(explicit: str | None) -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
-def load(explicit: str | None = None) -> Config:
-    """Read and validate the config named by --config, $STOPIT_CONFIG or the default path."""
+def load(explicit: str | None = None, optional: bool = False) -> Config:
+    """Read and validate the config named by --config, $STOPIT_CONFIG or the default path.
+
+    With `optional`, a default path that does not exist gives the built-in defaults (commands that
+    only read files, such as `trace` and `rules check`); a path someone named must always exist.
+    """
     path = find_config_path(explicit)
+    if optional and not explicit and not os.environ.get(ENV_PATH) and not path.exists():
+        return from_text("")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -484,20 +581,26 @@ def _relative_to(config_path: Path | None, value: str) -> Path:
 
 
 def resolve_password(config: Config, section: str) -> str | None:
-    inline = config.values.get(f"{section}.password")
-    if inline:
-        return str(inline)
-    key = f"{section}.password_file"
-    file_name = config.values.get(key, "")
+    """The secret for `section`: its password_file, else its systemd credential, else its variable."""
+    secret = SECRET_SETTINGS[section]
+    file_name = config.values.get(secret.key, "")
     if file_name:
         path = _relative_to(config.path, file_name)
         try:
             return path.read_text(encoding="utf-8").strip("\r\n")
         except OSError as exc:
-            raise ConfigError(f"{key}: cannot read {path}: {exc.strerror}") from exc
-    cred_name = {"mailbox": "imap-password", "smtp": "smtp-password"}[section]
+            raise ConfigError(f"{secret.key}: cannot read {path}: {exc.strerror}") from exc
     cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir and (Path(cred_dir) / cred_name).is_file():
-        return (Path(cred_dir) / cred_name).read_text(encoding="utf-8").strip("\r\n")
-    env_name = {"mailbox": "STOPIT_IMAP_PASSWORD", "smtp": "STOPIT_SMTP_PASSWORD"}[section]
-    return os.environ.get(env_name)
+    if cred_dir and (Path(cred_dir) / secret.credential).is_file():
+        return (Path(cred_dir) / secret.credential).read_text(encoding="utf-8").strip("\r\n")
+    return os.environ.get(secret.env)
+
+
+def placeholders(config: Config) -> list[str]:
+    """`key: …` for every reporter-facing text that still holds a shipped <placeholder>."""
+    found = []
+    for key in PLACEHOLDER_SETTINGS:
+        match = PLACEHOLDER.search(str(config.values[key]))
+        if match:
+            found.append(f"{key}: still the shipped placeholder {match.group(0)}; set your own (config.example.toml)")
+    return found

@@ -1,47 +1,36 @@
-"""Owns the long-running process: intake, the outbox sender and the scheduler in one asyncio loop."""
+"""Owns the long-running process's lifecycle: lock, start-up, signals, reload, the scheduler, shutdown.
+
+The work itself lives beside what it drives: the intake loops in stopit.ingest.intake, the outbox
+loop in stopit.act.outbox, systemd's protocol in stopit.systemd, the health file in stopit.status.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from stopit.act.send import Transport, drain, make_transport
+from stopit import preflight, systemd
+from stopit.act.outbox import SWEEP_SECONDS, OutboxLoop
+from stopit.act.send import Transport, make_transport
+from stopit.config import Config
 from stopit.desk import Desk, Outcome, handle, resume_unfinished
-from stopit.errors import MailboxError, StoreError
-from stopit.ingest.mailbox import FETCH_BATCH, Incoming, Mailbox, open_mailbox
+from stopit.errors import ConfigError, StoreError
+from stopit.ingest.intake import Intake, PipedIntake
+from stopit.ingest.mailbox import Incoming, Mailbox, open_mailbox
+from stopit.lock import DaemonLock
+from stopit.status import DaemonState
 from stopit.wake import MAX_PATH, socket_path
 
 log = logging.getLogger("stopit.daemon")
-
-MAX_BACKOFF_SECONDS = 300.0
-OUTBOX_SWEEP_SECONDS = 15
-MOVE_BATCH = 500
-
-
-def sd_notify(*states: str) -> bool:
-    """Tell systemd how we are (READY=1, STATUS=…, WATCHDOG=1, STOPPING=1); a no-op outside systemd."""
-    addr = os.environ.get("NOTIFY_SOCKET")
-    if not addr:
-        return False
-    if addr[0] == "@":
-        addr = "\0" + addr[1:]
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-            sock.connect(addr)
-            sock.sendall("\n".join(states).encode())
-    except OSError as exc:
-        log.warning("cannot notify systemd at %s: %s", addr, exc)
-        return False
-    return True
 
 
 class _WakeListener(asyncio.DatagramProtocol):
@@ -84,58 +73,136 @@ class RunStats:
         else:
             self.processed += 1
 
-    def add_sends(self, counts: dict[str, int]) -> None:
-        self.sent += counts["sent"]
-        self.deferred += counts["deferred"]
-        self.failed += counts["failed"]
-
     @property
     def clean(self) -> bool:
         return not (self.quarantined or self.failed or self.mailbox_errors)
 
+    @property
+    def exit_code(self) -> int:
+        """`run --once`: 0 all done, 1 something needs a human, 75 mail deferred for a later try."""
+        if not self.clean:
+            return 1
+        return 75 if self.deferred else 0
+
+
+def refuse_start(config: Config) -> None:
+    """Raise ConfigError with every problem check-config would report: the desk never starts with one."""
+    found = preflight.problems(config)
+    if found:
+        raise ConfigError("the configuration is not usable (see stopit check-config): " + "; ".join(found))
+
+
+def _mail_settings(config: Config) -> tuple[object, ...]:
+    """What the mailbox and SMTP connections are built from: a change means reconnecting."""
+    return (config.mailbox_settings, config.smtp_settings, config.password("mailbox"), config.password("smtp"))
+
 
 class Daemon:
-    """Intake and outbox run as two tasks; the scheduler only wakes them, the database holds the state."""
+    """One per database (a lock says so). Intake, piped intake and outbox run as tasks on one loop."""
 
     def __init__(self, desk: Desk, mailbox: Mailbox | None = None, transport: Transport | None = None) -> None:
         self.desk = desk
-        self.config = desk.config
-        self.mailbox = mailbox or open_mailbox(desk.config)
-        self.transport = transport or make_transport(desk.config)
         self.stats = RunStats()
         self.stopping = False
-        self.poll_requested = False
-        self.outbox_wakeup = asyncio.Event()
-        self.stored_wakeup = asyncio.Event()
-        self.stop_event = asyncio.Event()
+        box = mailbox or open_mailbox(desk.config)
+        self.state = DaemonState(os.getpid(), datetime.now(UTC).isoformat(timespec="seconds"), box.describe())
+        self.intake = Intake(
+            box, lambda: self.desk.config.mailbox_settings, self._process, self._mailbox_state, self._queued
+        )
+        self.outbox = OutboxLoop(desk.store, transport or make_transport(desk.config), lambda: self.desk.config)
+        self.piped = PipedIntake(self._resume, self._queued)
+        self.intake.on_database = self._database_state
+        self._stop_event = asyncio.Event()
+
+    @property
+    def config(self) -> Config:
+        return self.desk.config
+
+    # --- what the loops call back -----------------------------------------------------------
+
+    def _process(self, item: Incoming) -> bool:
+        outcome = handle(self.desk, item.raw)
+        with self.desk.store.transaction():
+            self.desk.store.record_source(item.key, item.raw.sha256)
+        self.stats.count(outcome)
+        return outcome.state == "quarantined"
+
+    def _resume(self) -> int:
+        outcomes = resume_unfinished(self.desk)
+        for outcome in outcomes:
+            self.stats.count(outcome)
+        return len(outcomes)
+
+    def _queued(self) -> None:
+        self.outbox.wake()
+
+    def _mailbox_state(self, state: str, contact: bool) -> None:
+        changed = state != self.state.mailbox_state
+        self.state.mailbox = self.intake.mailbox.describe()
+        self.state.mailbox_state = state
+        if contact:
+            self.state.last_mailbox_contact = datetime.now(UTC).isoformat(timespec="seconds")
+        self._save_state()
+        if changed and not self.stopping:
+            systemd.notify(f"STATUS=mailbox {state} ({self.state.mailbox}); database ready")
+
+    def _database_state(self, state: str) -> None:
+        self.state.database_state = state
+        self._save_state()
+        systemd.notify(f"STATUS=database {state}; retrying" if state != "ok" else "STATUS=database available again")
+
+    def _save_state(self) -> None:
+        try:
+            self.state.save(self.config.database)
+        except OSError as exc:
+            log.warning("cannot write the state file beside %s: %s", self.config.database, exc)
 
     # --- control ----------------------------------------------------------------------------
 
     def stop(self) -> None:
         if not self.stopping:
             log.info("stopping: finishing the message in hand")
-            sd_notify("STOPPING=1")
+            systemd.notify("STOPPING=1")
         self.stopping = True
-        self.stop_event.set()
-        self.outbox_wakeup.set()
-        self.stored_wakeup.set()
+        self._stop_event.set()
+        self.intake.stop()
+        self.outbox.stop()
+        self.piped.stop()
 
     def reload(self) -> None:
-        """SIGHUP: re-read config and rules; if either is wrong, say why and keep the old ones."""
+        """SIGHUP: re-read config and rules and apply them, reconnecting the mailbox or SMTP when
+        their settings changed; if anything is wrong, say why and keep running as before."""
         from stopit import config as config_mod
-        from stopit.errors import ConfigError
 
-        path = self.desk.config.path
+        path = self.config.path
+        old = self.config
         try:
-            fresh = config_mod.load(str(path)) if path else self.desk.config
+            fresh = config_mod.load(str(path)) if path else old
+            if fresh.database != old.database:
+                raise ConfigError(f"desk.database changed to {fresh.database}: restart the daemon to switch databases")
+            refuse_start(fresh)
+            reconnect = _mail_settings(fresh) != _mail_settings(old)
+            mailbox = open_mailbox(fresh) if reconnect and fresh.mailbox_settings != old.mailbox_settings else None
+            transport = make_transport(fresh) if reconnect and fresh.smtp_settings != old.smtp_settings else None
+            if reconnect and mailbox is None and transport is None:  # only a password changed
+                mailbox, transport = open_mailbox(fresh), make_transport(fresh)
             self.desk.reload(fresh)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config and rules: %s", exc)
-            sd_notify("STATUS=reload refused: config or rules invalid")
+            systemd.notify("STATUS=reload refused: config or rules invalid (see the journal)")
             return
-        self.config = self.desk.config
-        log.info("reloaded %s: %d rules", path, len(self.desk.rules.rules))
-        sd_notify("STATUS=config and rules reloaded")
+        if mailbox is not None:
+            self.intake.replace(mailbox)
+        if transport is not None:
+            self.outbox.replace(transport)
+        changed = [n for n, v in (("mailbox", mailbox), ("smtp", transport)) if v is not None]
+        log.info(
+            "reloaded %s: %d rules%s",
+            path,
+            len(self.desk.rules.rules),
+            f"; reconnecting {' and '.join(changed)}" if changed else "",
+        )
+        systemd.notify("STATUS=config and rules reloaded")
 
     async def backfill_rdap(self) -> None:
         """Who runs the networks mail came from: looked up off the intake path, with time limits."""
@@ -149,153 +216,53 @@ class Daemon:
         if found:
             log.info("RDAP: abuse contacts noted on %d case(s)", found)
 
-    def request_poll(self) -> None:
-        self.poll_requested = True
-
-    def _interrupted(self) -> bool:
-        return self.stopping or self.poll_requested
-
-    # --- intake -----------------------------------------------------------------------------
-
-    def _handle_one(self, item: Incoming) -> Outcome:
-        outcome = handle(self.desk, item.raw)
-        with self.desk.store.transaction():
-            self.desk.store.record_source(item.key, item.raw.sha256)
-        self.stats.count(outcome)
-        return outcome
-
-    async def sweep(self) -> int:
-        """Process everything waiting in the mailbox; a message is moved only after it is committed.
-
-        Moves are gathered into large batches: a MOVE costs Dovecot time in proportion to the size
-        of the folder, whatever the number of messages moved, so a backlog moved 25 at a time is
-        dominated by the moves. Acknowledgements do not wait for the move.
-        """
-        handles = await asyncio.to_thread(self.mailbox.pending)
-        moves: dict[str, list[str | int]] = {"processed": [], "quarantine": []}
-        done = 0
-        for start in range(0, len(handles), FETCH_BATCH):
-            if self.stopping:
-                break
-            batch = handles[start : start + FETCH_BATCH]
-            incoming = await asyncio.to_thread(lambda b=batch: list(self.mailbox.fetch(b)))
-            for item in incoming:
-                if self.stopping:
-                    break
-                outcome = self._handle_one(item)
-                moves["quarantine" if outcome.state == "quarantined" else "processed"].append(item.handle)
-                done += 1
-            self.outbox_wakeup.set()
-            if sum(map(len, moves.values())) >= MOVE_BATCH:
-                await self._move(moves)
-        await self._move(moves)
-        return done
-
-    async def _move(self, moves: dict[str, list[str | int]]) -> None:
-        for kind, handles in moves.items():
-            if handles:
-                folder = str(self.config[f"mailbox.{kind}_folder"])
-                await asyncio.to_thread(self.mailbox.move, list(handles), folder)
-                handles.clear()
-
     async def _sleep(self, seconds: float) -> None:
         try:
-            await asyncio.wait_for(self.stop_event.wait(), timeout=seconds)
+            await asyncio.wait_for(self._stop_event.wait(), timeout=seconds)
         except TimeoutError:
             return
-
-    async def intake_loop(self) -> None:
-        backoff = 1.0
-        poll = float(self.config["mailbox.poll_seconds"])
-        while not self.stopping:
-            try:
-                await asyncio.to_thread(self.mailbox.connect)
-                log.info("connected to %s", self.mailbox.describe())
-                sd_notify("READY=1", f"STATUS=watching {self.mailbox.describe()}")
-                backoff = 1.0
-                while not self.stopping:
-                    self.poll_requested = False
-                    # Sweep until a SEARCH finds nothing: a message that arrived during our own
-                    # FETCH or MOVE was announced in that command's reply, and IDLE will not repeat it.
-                    while await self.sweep() and not self.stopping:
-                        pass
-                    await asyncio.to_thread(self.mailbox.wait, poll, self._interrupted)
-            except MailboxError as exc:
-                self.stats.mailbox_errors += 1
-                log.warning("mailbox: %s; retrying in %.0f s", exc, backoff)
-                sd_notify(f"STATUS=mailbox unavailable: {exc}")
-                await asyncio.to_thread(self.mailbox.close)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-        await asyncio.to_thread(self.mailbox.close)
-
-    # --- outbox -----------------------------------------------------------------------------
-
-    async def outbox_loop(self) -> None:
-        while not self.stopping:
-            self.outbox_wakeup.clear()
-            try:
-                self.stats.add_sends(await drain(self.desk.store, self.transport, self.config))
-            except StoreError as exc:
-                log.error("outbox: %s", exc)
-            next_due = self.desk.store.next_due_at()
-            timeout = float(OUTBOX_SWEEP_SECONDS)
-            if next_due is not None:
-                timeout = max(0.05, min(timeout, (next_due - self.desk.store.clock()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.outbox_wakeup.wait(), timeout=timeout)
-        await self.transport.close()
-
-    def poked(self) -> None:
-        """`stopit ingest` stored a message (or queued mail): process and send without waiting."""
-        self.stored_wakeup.set()
-        self.outbox_wakeup.set()
-
-    async def stored_loop(self) -> None:
-        """Process messages that `stopit ingest` stored, in this process, on the loop's thread."""
-        while not self.stopping:
-            await self.stored_wakeup.wait()
-            self.stored_wakeup.clear()
-            if self.stopping:
-                break
-            for outcome in resume_unfinished(self.desk):
-                self.stats.count(outcome)
-            self.outbox_wakeup.set()
-
-    async def watchdog_loop(self) -> None:
-        usec = os.environ.get("WATCHDOG_USEC")
-        pid = os.environ.get("WATCHDOG_PID")
-        if not usec or (pid and pid != str(os.getpid())):
-            return
-        interval = int(usec) / 2_000_000
-        while not self.stopping:
-            sd_notify("WATCHDOG=1")
-            await self._sleep(interval)
 
     # --- entry points -----------------------------------------------------------------------
 
     def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-        scheduler.add_job(
-            self.request_poll, "interval", seconds=int(self.config["mailbox.poll_seconds"]), id="poll-mailbox"
-        )
-        scheduler.add_job(self.outbox_wakeup.set, "interval", seconds=OUTBOX_SWEEP_SECONDS, id="outbox-due")
+        poll = int(self.config["mailbox.poll_seconds"])
+        scheduler.add_job(self.intake.request_poll, "interval", seconds=poll, id="poll-mailbox")
+        scheduler.add_job(self.outbox.wake, "interval", seconds=SWEEP_SECONDS, id="outbox-due")
+        # A piped message whose poke was lost (stored while we started) is picked up within a sweep.
+        scheduler.add_job(self.piped.poke, "interval", seconds=SWEEP_SECONDS, id="stored-sweep")
         if not self.config["desk.offline"]:
             scheduler.add_job(self.backfill_rdap, "interval", minutes=10, id="rdap-backfill")
         return scheduler
+
+    def _collect(self) -> RunStats:
+        for outcome, n in self.outbox.counts.items():
+            setattr(self.stats, outcome, n)
+        self.stats.mailbox_errors = self.intake.errors
+        return self.stats
 
     async def run_forever(self) -> RunStats:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        for outcome in resume_unfinished(self.desk):
-            self.stats.count(outcome)
+        # The database is open and migrated and the config checked: ready, whatever the mailbox does.
+        # (An IMAP outage at boot must not turn into a restart loop; intake retries with backoff.)
+        self._save_state()
+        systemd.notify("READY=1", f"STATUS=database ready; connecting to {self.state.mailbox}")
+        # Messages stored before a crash are resumed by the piped-intake task, once the socket listens
+        # (so that none stored meanwhile is missed) and where a busy database is waited for.
+        self.piped.poke()
         scheduler = self._scheduler()
         scheduler.start()
-        waker = await listen_for_pokes(self.config.state_dir, self.poked)
+        waker = await listen_for_pokes(self.config.state_dir, self._poked)
         try:
-            await asyncio.gather(self.intake_loop(), self.outbox_loop(), self.stored_loop(), self.watchdog_loop())
+            await asyncio.gather(
+                self.intake.run(),
+                self.outbox.run(),
+                self.piped.run(),
+                systemd.heartbeat(lambda: self.stopping, self._sleep),
+            )
         finally:
             scheduler.shutdown(wait=False)
             if waker is not None:
@@ -303,22 +270,41 @@ class Daemon:
                 socket_path(self.config.state_dir).unlink(missing_ok=True)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
-        return self.stats
+        return self._collect()
+
+    def _poked(self) -> None:
+        """`stopit ingest` stored a message (or queued mail): process and send without waiting."""
+        self.piped.poke()
+        self.outbox.wake()
 
     async def run_once(self) -> RunStats:
         """Process what is in the mailbox now, drain the outbox, and return."""
-        for outcome in resume_unfinished(self.desk):
-            self.stats.count(outcome)
         try:
-            await asyncio.to_thread(self.mailbox.connect)
-            await self.sweep()
-        except MailboxError as exc:
-            self.stats.mailbox_errors += 1
-            log.error("mailbox: %s", exc)
-        finally:
-            await asyncio.to_thread(self.mailbox.close)
+            self._resume()
+        except StoreError as exc:
+            self.intake.errors += 1
+            log.error("database unavailable; stored messages wait for the next run: %s", exc)
+        await self.intake.once()
         try:
-            self.stats.add_sends(await drain(self.desk.store, self.transport, self.config))
+            await self.outbox.drain_once()
         finally:
-            await self.transport.close()
-        return self.stats
+            await self.outbox.transport.close()
+        return self._collect()
+
+
+def open_daemon(config: Config) -> tuple[Daemon, DaemonLock]:
+    """Take the database's daemon lock, check the config as check-config does, then open the desk.
+
+    Raises StoreError (another daemon runs, or the database cannot be opened) or ConfigError.
+    """
+    lock = DaemonLock(config.database)
+    lock.acquire()
+    try:
+        refuse_start(config)
+        desk = Desk.open(config)
+        # We hold the lock, so no other sender is alive: a row left 'sending' was interrupted by a crash.
+        desk.store.requeue_interrupted()
+        return Daemon(desk), lock
+    except BaseException:
+        lock.release()
+        raise

@@ -67,6 +67,8 @@ FULL_CONTEXT = {
     "deadline": "Sunday 29 November 2026",
     "received_at": "2026-11-22 05:00 UTC",
     "linked_cases": [3, 9],
+    "failed_template": "reporter/ack.txt.j2",  # office/template_failed.txt.j2 names it
+    "error": "UndefinedError: 'case_number' is undefined",
     "offending": [
         {
             "source": "inline",

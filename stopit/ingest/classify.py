@@ -16,6 +16,19 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+# A message begins with a header field (RFC 5322 field name and colon), or the mbox "From " line.
+_FIRST_FIELD = re.compile(rb"(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
+
+
+def not_a_message(data: bytes) -> str | None:
+    """Why `data` cannot be a mail message at all (empty, or no header field first); None if it can be."""
+    if not data.strip():
+        return "empty input: no header and no body"
+    if not _FIRST_FIELD.match(data.lstrip(b"\r\n")):
+        return f"not a mail message: it begins with {data[:12]!r}, not a header field"
+    return None
+
+
 def _return_path(env: Envelope) -> str | None:
     if not env.has_header("Return-Path"):
         return None

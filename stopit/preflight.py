@@ -1,0 +1,138 @@
+"""Owns the checks made before the desk runs: what `check-config` rejects, `run` refuses to start with.
+
+Rules are loaded exactly as the daemon loads them, the configured directories must exist, and every
+template the desk can pick (site ones over shipped ones) is rendered under StrictUndefined with a
+representative context, in both the "everything present" and the "nothing optional" shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+
+from stopit.act.render import desk_context, template_environment, template_names
+from stopit.config import Config, placeholders
+from stopit.resources import shipped_dir
+from stopit.route.rules import read_rules, rule_dirs
+
+# The variables the desk passes to every template besides desk_context() (desk._mail_context);
+# a test keeps this sample's keys equal to what the desk really passes.
+_SAMPLE_OFFENDING: dict[str, Any] = {
+    "source": "attachment",
+    "from": {"address": "sender@example.net", "name": "A Sender"},
+    "to": [{"address": "student@example.edu", "name": None}],
+    "cc": [],
+    "reply_to": [],
+    "subject": "you again",
+    "date": "2026-11-16T10:00:00-05:00",
+    "date_raw": "Mon, 16 Nov 2026 10:00:00 -0500",
+    "message_id": "<sample@example.net>",
+    "body": "answer me.",
+    "note": None,
+    "headers_complete": True,
+    "filename": "message.eml",
+    "size": 1234,
+    "sha256": "0" * 64,
+    "detail": None,
+    "chain": [],
+    "trace": {"conclusion": "sent from 192.0.2.1 (example.net), handed to our provider"},
+}
+
+
+def sample_contexts() -> list[dict[str, Any]]:
+    """Two representative template contexts: every optional part present, and every one absent."""
+    full = {
+        "case_id": 17,
+        "reporter_name": "A Student",
+        "report_subject": "Fwd: you again",
+        "need_headers": True,
+        "reporter": "student@example.edu",
+        "queue_name": "The Stopit desk",
+        "urgent": True,
+        "category": "threat",
+        "rule": "threats",
+        "route_reason": "words: kill",
+        "notice": "never",
+        "deadline": "Monday 23 November 2026",
+        "received_at": "2026-11-16 15:00 UTC",
+        "linked_cases": [3, 9],
+        "offending": [{**_SAMPLE_OFFENDING, "chain": [dict(_SAMPLE_OFFENDING, chain=[])]}],
+        # office/template_failed.txt.j2: the desk is told which template failed and why.
+        "failed_template": "reporter/ack.txt.j2",
+        "error": "UndefinedError: 'case_number' is undefined",
+    }
+    empty = {
+        **full,
+        "reporter_name": "",
+        "need_headers": False,
+        "urgent": False,
+        "category": "harassment",
+        "rule": "",
+        "route_reason": "",
+        "notice": "approval",
+        "linked_cases": [],
+        "offending": [],
+    }
+    return [full, empty]
+
+
+def _template_dirs(config: Config) -> list[tuple[Path, str]]:
+    dirs = [(shipped_dir("templates"), "shipped")]
+    if config["desk.templates_dir"]:
+        dirs.insert(0, (Path(config["desk.templates_dir"]), "site"))
+    return dirs
+
+
+def template_problems(config: Config) -> list[str]:
+    """Every template that would fail to render, named with where it comes from and why."""
+    env = template_environment(config)
+    seen: set[str] = set()
+    problems = []
+    for root, origin in _template_dirs(config):
+        if not root.is_dir():
+            continue
+        for name in template_names(root):
+            if name in seen or Path(name).name.startswith("_"):  # overridden, or an included fragment
+                continue
+            seen.add(name)
+            where = f"templates: {root / name} ({origin})"
+            try:
+                template = env.get_template(name)
+                known = set(sample_contexts()[0]) | set(desk_context(config))
+                unknown = jinja2.meta.find_undeclared_variables(env.parse(env.loader.get_source(env, name)[0]))  # type: ignore[union-attr]
+                if unknown - known:
+                    problems.append(
+                        f"{where}: undefined variable(s) {', '.join(sorted(unknown - known))} "
+                        f"(known: {', '.join(sorted(known))})"
+                    )
+                    continue
+                for context in sample_contexts():
+                    template.render(**desk_context(config), **context)
+            except jinja2.TemplateError as exc:
+                line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+                problems.append(f"{where}{line}: {type(exc).__name__}: {exc}")
+    return problems
+
+
+def problems(config: Config) -> list[str]:
+    """What makes the desk refuse to start: missing directories, invalid rules, failing templates."""
+    found = []
+    for site in config["desk.rules_dirs"]:
+        if not Path(site).is_dir():
+            found.append(f"desk.rules_dirs: {site} is not a directory")
+    templates_dir = config["desk.templates_dir"]
+    if templates_dir and not Path(templates_dir).is_dir():
+        found.append(f"desk.templates_dir: {templates_dir} is not a directory")
+    existing = [d for d in config["desk.rules_dirs"] if Path(d).is_dir()]
+    _, rule_problems = read_rules(rule_dirs(existing), set(config.queues))
+    found.extend(rule_problems)
+    found.extend(template_problems(config))
+    return found
+
+
+def warnings(config: Config) -> list[str]:
+    """What the site should still set, without stopping the desk: shipped placeholders."""
+    return placeholders(config)
