@@ -653,7 +653,8 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
             {"type": "send", "audience": m.audience, "to": [str(a) for a in m.to], "template": m.template}
             for m in planned.mails
         ],
-        "events": [{"type": e.type, "detail": e.detail} for e in planned.events],
+        "events": [{"type": str(e.type), "detail": e.detail} for e in planned.events],
+        "plan": planned.to_json(),
     }
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

@@ -19,11 +19,22 @@ from stopit.config import Config
 from stopit.errors import ProcessingError, StoreError
 from stopit.ingest.classify import not_a_message
 from stopit.ingest.parse import envelope_of, parse_message
-from stopit.models import Envelope, Facts, Offending, OutgoingMail, Plan, PlannedMail, RawMessage
+from stopit.models import Envelope, Facts, Offending, OutgoingMail, PlannedMail, RawMessage
+from stopit.plan import (
+    AddFollowUp,
+    EventType,
+    HoldOffice,
+    OpenCase,
+    Plan,
+    RecordEvent,
+    SaveOffending,
+    SendMail,
+    UpdateCase,
+)
 from stopit.route.rules import RuleSet, load_rules
 from stopit.store import AlreadyClaimed, Store
 from stopit.trace import Lookups
-from stopit.values import AutoSubmitted, clean_text, greeting_name
+from stopit.values import AutoSubmitted
 
 log = logging.getLogger("stopit.desk")
 
@@ -124,76 +135,71 @@ def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Of
     )
 
 
-def _mail_context(desk: Desk, plan: Plan, env: Envelope, case_id: int | None, facts: Facts) -> dict[str, Any]:
-    """Every variable the reporter and office templates may use."""
-    decision = plan.route
-    queue = desk.config.queues.get(plan.queue)
-    now = desk.store.clock()
-    days = int(desk.config["desk.offender_deadline_days"])
-    return {
-        # Only something that looks like a name: a display name is the sender's to choose, and spammers
-        # choose "WIN 1000 USD NOW at http://…" to have it echoed in mail from the university.
-        "reporter_name": greeting_name(env.from_.name) if env.from_ else "",
-        "report_subject": clean_text(env.subject),
-        "need_headers": plan.need_headers,
-        "reporter": plan.reporter,
-        "queue_name": queue.display_name if queue else plan.queue,
-        "urgent": bool(decision and decision.urgent),
-        "category": (decision.category if decision else "") or "harassment",
-        "rule": decision.rule if decision else "",
-        "route_reason": next((t.why for t in decision.tried if t.hit), "") if decision else "",
-        "notice": decision.notice if decision else "approval",
-        "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
-        "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
-        "linked_cases": list(facts.offender_cases),
-        "offending": [o.to_json() for o in plan.offending],
-    }
+def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_row: int | None = None) -> int | None:
+    """Carry out every action of `plan` in order, in the caller's transaction; returns the case acted on.
+
+    The same for a plan from a message, a staff command or the clock: the edges do only what the plan says.
+    """
+    store = desk.store
+    case_id = plan.case_id
+    for action in plan.actions:
+        if isinstance(action, OpenCase):
+            case_id = store.open_case(action.queue, action.reporter, action.subject, action.report_sha256)
+            store.update_case(
+                case_id,
+                urgent=int(action.urgent),
+                category=action.category,
+                rule=action.rule,
+                tags=json.dumps(list(action.tags)),
+                notice=action.notice,
+                contact_due=action.contact_due,
+            )
+        elif isinstance(action, RecordEvent):
+            store.add_event(case_id, action.type, action.detail)
+        elif isinstance(action, SaveOffending) and message_row is not None:
+            for position, item in enumerate(action.items):
+                store.add_offending(case_id, message_row, position, item)
+        elif isinstance(action, HoldOffice) and case_id is not None:
+            store.hold_office(case_id, action.queue)
+        elif isinstance(action, UpdateCase) and case_id is not None:
+            store.update_case(case_id, **dict(action.fields))
+        elif isinstance(action, AddFollowUp) and case_id is not None:
+            store.add_followup(case_id, action.kind, action.due_at, action.detail)
+        elif isinstance(action, SendMail):
+            _send(desk, action, case_id, attachment)
+    return case_id
 
 
-def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage, facts: Facts) -> int | None:
+def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes | None) -> None:
+    store, mail = desk.store, action.mail
+    context = dict(action.context)
+    attached = attachment if mail.attach_report else None
+    try:
+        outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attached)
+    except jinja2.TemplateError as exc:
+        outgoing = _shipped_instead(desk, mail, case_id, context, attached, exc)
+    except UnsafeMail as exc:
+        # The case stands; this one mail is not sent, and the case log says why.
+        log.warning("case %s: %s not composed: %s", case_id, mail.template, exc)
+        store.add_event(case_id, EventType.MAIL_REFUSED, f"{mail.template}: {exc}")
+        return
+    if action.queue:
+        outgoing = replace(outgoing, queue=action.queue)
+    store.add_outgoing(outgoing, case_id)
+    recipients = ", ".join(m.address for m in mail.to)
+    store.add_event(case_id, EventType.MAIL_QUEUED, f"{mail.template} to {recipients} {outgoing.message_id}")
+    if action.records_ack and case_id is not None:
+        store.update_case(case_id, ack_message_id=outgoing.message_id)
+
+
+def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage) -> int | None:
     store = desk.store
     with store.transaction():
         # Compare-and-set first: if another processor applied this message meanwhile, nothing below runs.
         store.claim_incoming(row_id)
-        case_id = plan.case_id
-        if plan.open_case:
-            case_id = store.open_case(plan.queue, plan.reporter, plan.subject, env.sha256)
-            if plan.route is not None:
-                store.update_case(
-                    case_id,
-                    urgent=int(plan.route.urgent),
-                    category=plan.route.category,
-                    rule=plan.route.rule,
-                    tags=json.dumps(list(plan.route.tags)),
-                    notice=plan.route.notice,
-                )
+        case_id = apply_plan(desk, plan, raw.data, row_id)
         store.describe_incoming(row_id, env, plan.kind.value)
         store.set_state(row_id, "processed", case_id)
-        for event in plan.events:
-            store.add_event(case_id, event.type, event.detail)
-        for position, item in enumerate(plan.offending):
-            store.add_offending(case_id, row_id, position, item)
-        context = _mail_context(desk, plan, env, case_id, facts)
-        if plan.hold_office and case_id is not None:
-            store.hold_office(case_id, plan.queue)
-        for mail in plan.mails:
-            attachment = raw.data if mail.attach_report else None
-            try:
-                outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attachment)
-            except jinja2.TemplateError as exc:
-                outgoing = _shipped_instead(desk, mail, case_id, context, attachment, exc)
-            except UnsafeMail as exc:
-                # The case stands; this one mail is not sent, and the case log says why.
-                log.warning("case %s: %s not composed: %s", case_id, mail.template, exc)
-                store.add_event(case_id, "mail.refused", f"{mail.template}: {exc}")
-                continue
-            if mail.audience == "office":
-                outgoing = replace(outgoing, queue=plan.queue)
-            store.add_outgoing(outgoing, case_id)
-            recipients = ", ".join(m.address for m in mail.to)
-            store.add_event(case_id, "mail.queued", f"{mail.template} to {recipients} {outgoing.message_id}")
-            if mail.audience == "reporter" and case_id is not None and plan.open_case:
-                store.update_case(case_id, ack_message_id=outgoing.message_id)
     return case_id
 
 
@@ -215,7 +221,7 @@ def _shipped_instead(
     return compose(shipped, desk.config, mail, case_id, context, store.clock(), attachment)
 
 
-def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan, Facts]:
+def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
     limit = int(desk.config["desk.max_message_bytes"])
     reason = not_a_message(raw.data)
     if reason:
@@ -226,10 +232,9 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan, Facts]:
         env = envelope_of(raw, parse_message(raw.data))
     except (ValueError, LookupError, TypeError, RecursionError, AttributeError) as exc:
         raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
-    offending = pipeline.analyse(raw, env, desk.config, desk.lookups)
-    facts = gather_facts(desk, env, raw, offending)
-    planned = pipeline.plan(raw, env, facts, desk.config, desk.lookups, desk.rules, offending)
-    return env, planned, facts
+    analysis = pipeline.analyse(raw, env, desk.config, desk.lookups)
+    facts = gather_facts(desk, env, raw, analysis.offending)
+    return env, pipeline.decide(analysis, facts, desk.config, desk.rules, desk.store.clock())
 
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
@@ -243,9 +248,9 @@ def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
 def _process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
     stage = "plan"
     try:
-        env, plan, facts = _plan_for(desk, raw)
+        env, plan = _plan_for(desk, raw)
         stage = "act"
-        case_id = _apply(desk, plan, env, row_id, raw, facts)
+        case_id = _apply(desk, plan, env, row_id, raw)
     except StoreError:
         raise
     except ProcessingError as exc:

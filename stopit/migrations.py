@@ -161,3 +161,51 @@ def _audit_keyed(db: Database) -> None:
         " ('legacy_events_until', (SELECT COALESCE(MAX(id), 0) FROM events)),"
         " ('legacy_cases_until', (SELECT COALESCE(MAX(id), 0) FROM cases))"
     )
+
+
+@migrations(name="0008_staff_work")
+def _staff_work(db: Database) -> None:
+    # What staff decided on a case, by mail: consent, assignee, anonymity, the promised contact date.
+    db.execute("ALTER TABLE cases ADD COLUMN contact_due TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE cases ADD COLUMN consent INTEGER")
+    db.execute("ALTER TABLE cases ADD COLUMN assignee TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE cases ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0")
+    db.execute("""
+        CREATE TABLE commands (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            command TEXT NOT NULL,
+            result TEXT NOT NULL CHECK (result IN ('run', 'refused')),
+            reason TEXT NOT NULL DEFAULT '',
+            message_row INTEGER REFERENCES messages(id)
+        )""")
+    db.execute("CREATE INDEX commands_case ON commands(case_id)")
+    # Mail that went to the sender (a notice) or to their provider (an abuse report), for the gates.
+    db.execute("""
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            kind TEXT NOT NULL CHECK (kind IN ('notice', 'abuse')),
+            to_addr TEXT NOT NULL,
+            outbox_id INTEGER REFERENCES outbox(id),
+            message_id TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX notices_case ON notices(case_id)")
+    db.execute("CREATE INDEX notices_to ON notices(to_addr)")
+    db.execute("""
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            kind TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'done', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            done_at TEXT
+        )""")
+    db.execute("CREATE INDEX followups_due ON followups(state, due_at)")
+    db.execute("CREATE INDEX followups_case ON followups(case_id)")

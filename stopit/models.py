@@ -158,34 +158,6 @@ class PlannedMail:
 
 
 @dataclass(frozen=True)
-class PlannedEvent:
-    type: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What should be done with one incoming message, as data; the daemon carries it out."""
-
-    classification: Classification
-    open_case: bool
-    case_id: int | None
-    queue: str
-    reporter: str
-    subject: str
-    mails: tuple[PlannedMail, ...] = ()
-    events: tuple[PlannedEvent, ...] = ()
-    offending: tuple[Offending, ...] = ()
-    route: Any = None  # stopit.route.Route, for reports
-    need_headers: bool = False
-    hold_office: bool = False  # the queue's hourly limit is reached: the office mail waits for the digest
-
-    @property
-    def kind(self) -> Kind:
-        return self.classification.kind
-
-
-@dataclass(frozen=True)
 class OutgoingMail:
     """A rendered message ready for the outbox."""
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
 from stopit.ingest.classify import classify
-from stopit.models import Envelope, Facts, Kind, Offending, Plan, PlannedEvent, PlannedMail, RawMessage
+from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
+from stopit.plan import Action, EventType, HoldOffice, OpenCase, Plan, RecordEvent, SaveOffending, SendMail, Trigger
 from stopit.route import Route, route
 from stopit.route.conditions import Subject
 from stopit.route.rules import RuleSet
 from stopit.trace import Lookups, TraceSettings, trace
-from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_text, mailbox_key, msg_ids
+from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_text, greeting_name, mailbox_key, msg_ids
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
 # No rules at all: every report stays in the default queue. The desk and the CLI pass the loaded rules.
@@ -67,10 +70,10 @@ def describe_offending(item: Offending) -> str:
     return f"{item.source}: from {sender}, subject {item.subject[:80]!r}, {complete}"
 
 
-def _offending_events(offending: tuple[Offending, ...]) -> list[PlannedEvent]:
+def _offending_events(offending: tuple[Offending, ...]) -> list[RecordEvent]:
     if not offending:
-        return [PlannedEvent("offending.none", "no offending message found; the report is in its own words")]
-    return [PlannedEvent("offending.found", describe_offending(o)) for o in offending]
+        return [RecordEvent(EventType.OFFENDING_NONE, "no offending message found; the report is in its own words")]
+    return [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in offending]
 
 
 def route_subject(
@@ -86,6 +89,7 @@ def route_subject(
         org_domains=tuple(d.lower() for d in config["desk.org_domains"]),
         offender_cases=len(facts.offender_cases),
         lexicons=rules.lexicons,
+        patterns=rules.patterns,
     )
 
 
@@ -122,59 +126,108 @@ def _office_mail(route: Route, queue: Queue, offending: tuple[Offending, ...], e
     )
 
 
+def mail_context(
+    analysis: Analysis, decision: Route, queue: Queue, facts: Facts, config: Config, now: datetime
+) -> dict[str, Any]:
+    """Every variable the reporter and office templates may use, decided here so explain can show it.
+
+    Values from the report are cleaned (stopit.values) here and again, recursively, when rendered.
+    """
+    env = analysis.env
+    days = int(config["desk.offender_deadline_days"])
+    return {
+        # Only something that looks like a name: a display name is the sender's to choose, and spammers
+        # choose "WIN 1000 USD NOW at http://…" to have it echoed in mail from the university.
+        "reporter_name": greeting_name(env.from_.name) if env.from_ else "",
+        "report_subject": clean_text(env.subject),
+        "need_headers": needs_headers(analysis.offending),
+        "reporter": _reporter(env),
+        "queue_name": queue.display_name,
+        "urgent": decision.urgent,
+        "category": decision.category or "harassment",
+        "rule": decision.rule,
+        "route_reason": next((t.why for t in decision.tried if t.hit), ""),
+        "notice": decision.notice,
+        "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
+        "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
+        "linked_cases": list(facts.offender_cases),
+        "offending": [o.to_json() for o in analysis.offending],
+    }
+
+
+def needs_headers(offending: tuple[Offending, ...]) -> bool:
+    return bool(offending) and not any(o.headers_complete for o in offending)
+
+
 def _plan_report(
-    env: Envelope, facts: Facts, config: Config, offending: tuple[Offending, ...], decision: Route, plan_base: dict
+    analysis: Analysis, facts: Facts, config: Config, decision: Route, classification: Classification, now: datetime
 ) -> Plan:
+    env, offending = analysis.env, analysis.offending
     queue = config.queues.get(decision.queue) or config.queues[str(config["desk.default_queue"])]
-    events = [PlannedEvent("case.opened", f"report {env.sha256[:12]} from {_reporter(env) or '?'}")]
-    events.extend(_offending_events(offending))
-    events.append(
-        PlannedEvent(
-            "route.decided",
+    reporter_text = "" if any(o.source == "self" for o in offending) else _reporter(env)
+    days = int(config["desk.offender_deadline_days"])
+    actions: list[Action] = [
+        OpenCase(
+            queue=queue.name,
+            reporter=reporter_text,
+            subject=env.subject,
+            report_sha256=env.sha256,
+            urgent=decision.urgent,
+            category=decision.category,
+            rule=decision.rule,
+            tags=decision.tags,
+            notice=decision.notice,
+            contact_due=(now + timedelta(days=days)).date().isoformat(),
+        ),
+        RecordEvent(EventType.CASE_OPENED, f"report {env.sha256[:12]} from {_reporter(env) or '?'}"),
+        *_offending_events(offending),
+        RecordEvent(
+            EventType.ROUTE_DECIDED,
             f"queue {queue.name} by rule {decision.rule or 'default'}"
             f"{' (urgent)' if decision.urgent else ''}: {_hit_reason(decision)}",
-        )
-    )
+        ),
+    ]
     if decision.notice == "never" or queue.notice == "never":
-        events.append(PlannedEvent("notice.blocked", "no notice may go to the sender of this case automatically"))
-    mails: list[PlannedMail] = []
+        blocked = "no notice may go to the sender of this case automatically"
+        actions.append(RecordEvent(EventType.NOTICE_BLOCKED, blocked))
+    if offending:
+        actions.append(SaveOffending(offending))
+    context = mail_context(analysis, decision, queue, facts, config, now)
     office = _office_mail(decision, queue, offending, env)
     office_limit = int(config["desk.office_limit_per_hour"])
-    hold_office = False
     if office is None:
-        events.append(PlannedEvent("office.skipped", f"queue {queue.name} has no staff addresses configured"))
+        actions.append(RecordEvent(EventType.OFFICE_SKIPPED, f"queue {queue.name} has no staff addresses configured"))
     elif dict(facts.office_last_hour).get(queue.name, 0) >= office_limit:
-        hold_office = True
-        events.append(
-            PlannedEvent("office.held", f"queue {queue.name} had {office_limit} notifications this hour: next digest")
+        actions.append(
+            RecordEvent(EventType.OFFICE_HELD, f"queue {queue.name} had {office_limit} notifications this hour")
         )
+        actions.append(HoldOffice(queue.name))
     else:
-        mails.append(office)
+        actions.append(SendMail(office, context, queue=queue.name))
     refusal = _ack_refusal(env, facts, config, offending)
     reporter = reporter_mailbox(env)
     if refusal or reporter is None:
-        events.append(PlannedEvent("ack.skipped", refusal or "no reporter address"))
+        actions.append(RecordEvent(EventType.ACK_SKIPPED, refusal or "no reporter address"))
     else:
-        mails.append(
-            PlannedMail(
-                audience="reporter",
-                template=_ack_for(decision, queue, offending),
-                to=(reporter,),
-                subject=ACK_SUBJECT,
-                in_reply_to=MsgId.parse(env.message_id),
-                references=msg_ids((*env.references, env.message_id)),
-            )
+        ack = PlannedMail(
+            audience="reporter",
+            template=_ack_for(decision, queue, offending),
+            to=(reporter,),
+            subject=ACK_SUBJECT,
+            in_reply_to=MsgId.parse(env.message_id),
+            references=msg_ids((*env.references, env.message_id)),
         )
+        actions.append(SendMail(ack, context, records_ack=True))
     return Plan(
-        open_case=True,
-        case_id=None,
-        mails=tuple(mails),
-        events=tuple(events),
-        offending=offending,
+        trigger=Trigger.MESSAGE,
+        actions=tuple(actions),
+        classification=classification,
+        reporter=reporter_text,
+        queue=queue.name,
+        subject=env.subject,
         route=decision,
-        need_headers=bool(offending) and not any(o.headers_complete for o in offending),
-        hold_office=hold_office,
-        **{**plan_base, "queue": queue.name},
+        offending=offending,
+        need_headers=needs_headers(offending),
     )
 
 
@@ -202,9 +255,44 @@ def traced(offending: tuple[Offending, ...], config: Config, lookups: Lookups) -
     return tuple(out)
 
 
-def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) -> tuple[Offending, ...]:
+@dataclass(frozen=True)
+class Analysis:
+    """Everything read from one message before any fact from the database is needed."""
+
+    raw: RawMessage
+    env: Envelope
+    offending: tuple[Offending, ...]
+    text: str  # the message's own words
+    attachment_types: tuple[str, ...]
+
+
+def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) -> Analysis:
     """Extraction, then tracing: the offending messages of a report or reply, with their origins."""
-    return traced(extract(raw.data, env, config.desk_address), config, lookups)
+    offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
+    text, types = report_words(raw)
+    return Analysis(raw, env, offending, text, types)
+
+
+def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now: datetime) -> Plan:
+    """Decide, without I/O, what the desk does with one analysed message; `now` is the only clock."""
+    env, offending = analysis.env, analysis.offending
+    classification = classify(env, facts)
+    if classification.kind is Kind.REPORT:
+        subject = route_subject(analysis.raw, env, offending, config, facts, rules)
+        decision = route(subject, rules, str(config["desk.default_queue"]))
+        return _plan_report(analysis, facts, config, decision, classification, now)
+    actions: list[Action] = [RecordEvent(EventType(f"{classification.kind.value}.received"), classification.reason)]
+    if classification.kind is Kind.REPLY and offending:
+        actions += [*_offending_events(offending), SaveOffending(offending)]
+    return Plan(
+        trigger=Trigger.MESSAGE,
+        actions=tuple(actions),
+        case_id=facts.replied_case,
+        classification=classification,
+        queue=str(config["desk.default_queue"]),
+        subject=env.subject,
+        offending=offending if classification.kind is Kind.REPLY else (),
+    )
 
 
 def plan(
@@ -214,36 +302,11 @@ def plan(
     config: Config,
     lookups: Lookups | None = None,
     rules: RuleSet = EMPTY_RULES,
-    offending: tuple[Offending, ...] | None = None,
+    now: datetime | None = None,
 ) -> Plan:
-    """Decide, without I/O, what the desk does with the message `raw` (whose header facts are `env`).
-
-    The only outside world is `lookups` (DNS for DKIM and SPF), passed in; None means offline.
-    `offending` may be passed when the caller already ran analyse() to gather facts about it.
-    """
-    lookups = lookups or Lookups()
-    classification = classify(env, facts)
-    base = {
-        "classification": classification,
-        "queue": str(config["desk.default_queue"]),
-        "reporter": "" if classification.kind is not Kind.REPORT else _reporter(env),
-        "subject": env.subject,
-    }
-    if classification.kind in (Kind.REPORT, Kind.REPLY) and offending is None:
-        offending = analyse(raw, env, config, lookups)
-    offending = offending or ()
-    if classification.kind is Kind.REPORT:
-        if any(o.source == "self" for o in offending):
-            base["reporter"] = ""
-        ruleset = rules
-        subject = route_subject(raw, env, offending, config, facts, ruleset)
-        decision = route(subject, ruleset, str(config["desk.default_queue"]))
-        return _plan_report(env, facts, config, offending, decision, base)
-    event = PlannedEvent(f"{classification.kind.value}.received", classification.reason)
-    if classification.kind is Kind.REPLY:
-        events = (event, *(_offending_events(offending) if offending else ()))
-        return Plan(open_case=False, case_id=facts.replied_case, events=events, offending=offending, **base)
-    return Plan(open_case=False, case_id=facts.replied_case, events=(event,), **base)
+    """analyse() then decide() in one call, for explain and tests; `now` defaults to the wall clock."""
+    analysis = analyse(raw, env, config, lookups or Lookups())
+    return decide(analysis, facts, config, rules, now or datetime.now(UTC))
 
 
 def report_words(raw: RawMessage) -> tuple[str, tuple[str, ...]]:

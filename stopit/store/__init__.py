@@ -9,6 +9,7 @@ One module per part, composed into `Store`:
     cases       cases, offending messages, the case read side
     outbox      queued mail and its delivery outcomes
     quarantine  messages a stage could not process
+    work        the staff side: commands, notices to senders, follow-ups
     caches      RDAP answers
 
 Methods that open their own transaction say "Own transaction." in their docstring; those that
@@ -19,12 +20,12 @@ from __future__ import annotations
 
 from stopit.store.blobs import INLINE_BLOB_LIMIT
 from stopit.store.caches import Caches
-from stopit.store.cases import Cases
 from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
 from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash
 from stopit.store.messages import AlreadyClaimed, Stored
 from stopit.store.outbox import Outbox, OutboxClaimLost
 from stopit.store.quarantine import Quarantine, QuarantineEntry
+from stopit.store.work import CaseState, FollowUp, Work
 
 __all__ = [
     "GENESIS_HASH",
@@ -32,7 +33,9 @@ __all__ = [
     "MIGRATION_NAMES",
     "AlreadyClaimed",
     "Anchor",
+    "CaseState",
     "ChainCheck",
+    "FollowUp",
     "OutboxClaimLost",
     "QuarantineEntry",
     "Store",
@@ -45,5 +48,5 @@ __all__ = [
 ]
 
 
-class Store(Outbox, Quarantine, Cases, Caches):
+class Store(Outbox, Quarantine, Work, Caches):
     """One SQLite database. Writes happen inside `transaction()`, which takes the write lock at once."""

@@ -28,6 +28,7 @@ MIGRATION_NAMES = (
     "0005_rdap_cache",
     "0006_outbox_limits",
     "0007_audit_keyed",
+    "0008_staff_work",
 )
 
 

@@ -1,0 +1,141 @@
+"""Owns the staff side of a case in the database: commands run or refused, notices sent, follow-ups due."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from stopit.store.cases import Cases
+from stopit.store.db import iso
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    case_id: int
+    kind: str
+    due_at: str
+    state: str
+    attempts: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the gates of a staff command need to know about one case."""
+
+    id: int
+    status: str
+    queue: str
+    urgent: bool
+    reporter: str
+    notice: str
+    consent: bool | None
+    assignee: str
+    anonymous: bool
+    tags: tuple[str, ...]
+    ack_message_id: str
+    contact_due: str
+
+
+class Work(Cases):
+    def case_state(self, case_id: int) -> CaseState | None:
+        row = self._one(
+            "SELECT id, status, queue, urgent, reporter, notice, consent, assignee, anonymous, tags,"
+            " COALESCE(ack_message_id, ''), contact_due FROM cases WHERE id=?",
+            (case_id,),
+        )
+        if row is None:
+            return None
+        return CaseState(
+            int(row[0]),
+            str(row[1]),
+            str(row[2]),
+            bool(row[3]),
+            str(row[4]),
+            str(row[5]),
+            None if row[6] is None else bool(row[6]),
+            str(row[7]),
+            bool(row[8]),
+            tuple(json.loads(row[9] or "[]")),
+            str(row[10]),
+            str(row[11]),
+        )
+
+    def record_command(
+        self, case_id: int, by: str, command: str, result: str, reason: str, message_row: int | None
+    ) -> None:
+        """Caller's transaction."""
+        self._require_tx()
+        self.conn.execute(
+            "INSERT INTO commands (case_id, at, by, command, result, reason, message_row) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (case_id, self.now(), by, command, result, reason, message_row),
+        )
+
+    def add_notice(self, case_id: int, kind: str, to_addr: str, message_id: str) -> None:
+        """Caller's transaction: the notice's outbox row is the newest for this Message-ID."""
+        self._require_tx()
+        row = self._one(
+            "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_row WHERE m.message_id=?", (message_id,)
+        )
+        self.conn.execute(
+            "INSERT INTO notices (case_id, kind, to_addr, outbox_id, message_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (case_id, kind, to_addr.lower(), row[0] if row else None, message_id, self.now()),
+        )
+
+    def notices_for(self, case_id: int, kind: str = "notice") -> list[dict[str, Any]]:
+        return self._dicts(
+            "SELECT n.to_addr AS \"to\", COALESCE(o.status, 'queued') AS state, n.outbox_id, n.message_id, n.at"
+            " FROM notices n LEFT JOIN outbox o ON o.id = n.outbox_id WHERE n.case_id=? AND n.kind=? ORDER BY n.id",
+            (case_id, kind),
+        )
+
+    def notice_recipients(self, case_id: int) -> set[str]:
+        rows = self.conn.execute("SELECT to_addr FROM notices WHERE case_id=?", (case_id,))
+        return {str(r[0]) for r in rows}
+
+    def add_followup(self, case_id: int, kind: str, due_at: datetime, detail: str = "") -> None:
+        """Caller's transaction."""
+        self._require_tx()
+        self.conn.execute(
+            "INSERT INTO followups (case_id, kind, due_at, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            (case_id, kind, iso(due_at), detail, self.now()),
+        )
+
+    def due_followups(self, at: datetime) -> list[FollowUp]:
+        rows = self.conn.execute(
+            "SELECT id, case_id, kind, due_at, state, attempts, detail FROM followups"
+            " WHERE state='due' AND due_at <= ? ORDER BY due_at, id",
+            (iso(at),),
+        )
+        return [FollowUp(*r) for r in rows]
+
+    def finish_followup(self, followup_id: int, state: str = "done") -> bool:
+        """Caller's transaction; compare-and-set: False when another processor finished it first."""
+        self._require_tx()
+        cur = self.conn.execute(
+            "UPDATE followups SET state=?, done_at=?, attempts=attempts+1 WHERE id=? AND state='due'",
+            (state, self.now(), followup_id),
+        )
+        return cur.rowcount == 1
+
+    def case_detail(self, case_id: int) -> dict[str, Any] | None:
+        """The case with its staff side: consent, assignee, anonymous, commands, notices (the JSON contract)."""
+        case = super().case_detail(case_id)
+        if case is not None:
+            case.update(self.case_work(case_id))
+        return case
+
+    def case_work(self, case_id: int) -> dict[str, Any]:
+        state = self.case_state(case_id)
+        return {
+            "consent": state.consent if state else None,
+            "assignee": state.assignee if state else "",
+            "anonymous": state.anonymous if state else False,
+            "commands": self._dicts(
+                "SELECT at, by, command, result, reason FROM commands WHERE case_id=? ORDER BY id", (case_id,)
+            ),
+            "notices": self.notices_for(case_id),
+        }
