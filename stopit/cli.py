@@ -616,6 +616,20 @@ def trace_command(
         )
 
 
+def _refuse_non_message(ctx: click.Context, file: str, raw: RawMessage, as_json: bool) -> None:
+    """A file that is no e-mail at all (a bare body, an image, nothing) is said to be one; exit 1."""
+    from stopit.ingest.classify import not_a_message
+
+    why = not_a_message(raw.data)
+    if why is None:
+        return
+    if as_json:
+        click.echo(json.dumps({"kind": "not-a-message", "reason": why, "sha256": raw.sha256}, indent=2))
+    else:
+        click.echo(f"{file}: {why}; the desk would open no case and send nothing.")
+    ctx.exit(1)
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -633,6 +647,7 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
 
     cfg = _load(ctx, optional=True)
     raw = RawMessage(Path(file).read_bytes(), f"file:{file}")
+    _refuse_non_message(ctx, file, raw, as_json)
     env = envelope_of(raw)
     from stopit.desk import network_lookups
     from stopit.route.rules import load_rules

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     REPLY = "reply"
     AUTO = "auto"
     BOUNCE = "bounce"
+    JUNK = "junk"  # unsolicited bulk mail or phishing sent to the desk itself: recorded, never answered
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
+from stopit.extract.junk import unsolicited
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
 from stopit.plan import Action, EventType, HoldOffice, OpenCase, Plan, RecordEvent, SaveOffending, SendMail, Trigger
@@ -276,7 +277,9 @@ def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) ->
 def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now: datetime) -> Plan:
     """Decide, without I/O, what the desk does with one analysed message; `now` is the only clock."""
     env, offending = analysis.env, analysis.offending
-    classification = classify(env, facts)
+    org_domains = trace_settings(config).org_domains
+    junk = unsolicited(env, parts_of(analysis.raw.data), analysis.text, offending, config.desk_address, org_domains)
+    classification = classify(env, facts, junk)
     if classification.kind is Kind.REPORT:
         subject = route_subject(analysis.raw, env, offending, config, facts, rules)
         decision = route(subject, rules, str(config["desk.default_queue"]))

@@ -42,6 +42,7 @@ class EventType(StrEnum):
     REPLY_RECEIVED = "reply.received"
     AUTO_RECEIVED = "auto.received"
     BOUNCE_RECEIVED = "bounce.received"
+    JUNK_RECEIVED = "junk.received"  # unsolicited mail to the desk: counted per day for IT's abuse queue
     STAFF_NOTE = "staff.note"
     STAFF_COMMAND = "staff.command"
     FOLLOWUP_DUE = "followup.due"

@@ -1,4 +1,8 @@
-"""Owns deciding whether an incoming message is a report, a reply, an automatic message or a bounce."""
+"""Owns deciding whether an incoming message is a report, a reply, an automatic message, a bounce or junk.
+
+Junk is unsolicited bulk mail or phishing aimed at the desk itself; whether a message is junk is
+read from its content by stopit.extract.junk, and passed in, since classification sees only headers.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +24,27 @@ _AUTO_SUBJECT = re.compile(
 _FIRST_FIELD = re.compile(rb"(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 
 
+# Fields every real message has at least one of; a bare body that opens with "Note: …" has none.
+_MESSAGE_FIELDS = frozenset(
+    b"from to cc subject date message-id received return-path sender reply-to mime-version content-type "
+    b"delivered-to resent-from".split()
+)
+_FIELD_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]*:", re.M)
+
+
 def not_a_message(data: bytes) -> str | None:
-    """Why `data` cannot be a mail message at all (empty, or no header field first); None if it can be."""
+    """Why `data` cannot be a mail message at all (empty, no header field first, or none a message
+    has); None if it can be."""
     if not data.strip():
         return "empty input: no header and no body"
-    if not _FIRST_FIELD.match(data.lstrip(b"\r\n")):
+    start = data.lstrip(b"\r\n")
+    if not _FIRST_FIELD.match(start):
         return f"not a mail message: it begins with {data[:12]!r}, not a header field"
-    return None
+    head = re.split(rb"\r?\n\r?\n", start[:65536], maxsplit=1)[0]
+    names = {m.group(1).lower() for m in _FIELD_NAME.finditer(head)}
+    if start.startswith(b"From ") or names & _MESSAGE_FIELDS:
+        return None
+    return "not a mail message: no From, To, Subject, Date or other message header at the top (a bare body?)"
 
 
 def _return_path(env: Envelope) -> str | None:
@@ -72,8 +90,9 @@ def auto_reason(env: Envelope) -> str | None:
     return None
 
 
-def classify(env: Envelope, facts: Facts) -> Classification:
-    """Bounces first, then any automatic message, then replies to our mail, else a report."""
+def classify(env: Envelope, facts: Facts, junk: str | None = None) -> Classification:
+    """Bounces first, then any automatic message, then replies to our mail, then junk (`junk` is
+    why the content says it is unsolicited mail, from stopit.extract.junk), else a report."""
     reason = bounce_reason(env)
     if reason:
         return Classification(Kind.BOUNCE, reason)
@@ -82,4 +101,6 @@ def classify(env: Envelope, facts: Facts) -> Classification:
         return Classification(Kind.AUTO, reason)
     if facts.replied_case is not None:
         return Classification(Kind.REPLY, f"answers our message on case #{facts.replied_case}")
+    if junk:
+        return Classification(Kind.JUNK, junk)
     return Classification(Kind.REPORT, "a new message to the desk")
