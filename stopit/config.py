@@ -80,6 +80,14 @@ def _cidr_list_check(value: Any) -> str | None:
     return None
 
 
+# Dot-separated DNS labels (a DKIM selector or signing domain).
+DNS_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
+
+
+def _dns_name_check(value: Any) -> str | None:
+    return None if DNS_NAME.match(str(value)) else f'"{value}" is not a DNS name (labels of letters, digits and -)'
+
+
 def _positive(value: Any) -> str | None:
     return None if value > 0 else f"{value} must be greater than 0"
 
@@ -239,6 +247,23 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         _positive,
     ),
+    Setting(
+        "smtp.dkim_selector",
+        "",
+        "DKIM selector: with dkim_key_file, every message we send is signed (key at SELECTOR._domainkey.DOMAIN).",
+        check=lambda value: _dns_name_check(value) if value else None,
+    ),
+    Setting(
+        "smtp.dkim_key_file",
+        "",
+        "The DKIM private key (mode 0600): RSA PEM, 2048 bits advised, or Ed25519 (PKCS#8 PEM or dknewkey's).",
+    ),
+    Setting(
+        "smtp.dkim_domain",
+        "",
+        "The DKIM signing domain (d=); empty: the domain of desk.address, which DMARC alignment wants.",
+        check=lambda value: _dns_name_check(value) if value else None,
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
@@ -383,6 +408,9 @@ class SmtpSettings:
     tls_verify: bool
     max_attempts: int
     retry_base_seconds: int
+    dkim_selector: str
+    dkim_key_file: str
+    dkim_domain: str
 
 
 SECTIONS: dict[str, type] = {"desk": DeskSettings, "mailbox": MailboxSettings, "smtp": SmtpSettings}
@@ -566,6 +594,8 @@ def from_text(text: str, path: Path | None = None) -> Config:
     values["desk.database"] = str(_relative_to(path, values["desk.database"]))
     if values["desk.templates_dir"]:
         values["desk.templates_dir"] = str(_relative_to(path, values["desk.templates_dir"]))
+    if values["smtp.dkim_key_file"]:
+        values["smtp.dkim_key_file"] = str(_relative_to(path, values["smtp.dkim_key_file"]))
     values["desk.rules_dirs"] = [str(_relative_to(path, d)) for d in values["desk.rules_dirs"]]
     config = Config(path=path, values=values)
     for key in ("mailbox.url", "smtp.url"):
