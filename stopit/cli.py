@@ -563,8 +563,8 @@ def rules_check(ctx: click.Context, dirs: tuple[str, ...]) -> None:
     if problems:
         sys.exit(1)
     click.echo(
-        f"{len(ruleset.rules)} rules and {len(ruleset.lexicons)} word lists are valid: "
-        + ", ".join(r.name for r in ruleset.rules)
+        f"{len(ruleset.rules)} rules, {len(ruleset.lexicons)} word lists and {len(ruleset.patterns.patterns)} "
+        "danger patterns are valid: " + ", ".join(r.name for r in ruleset.rules)
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
-from stopit.extract.junk import unsolicited
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
 from stopit.plan import Action, EventType, HoldOffice, OpenCase, Plan, RecordEvent, SaveOffending, SendMail, Trigger
@@ -185,12 +184,15 @@ def _plan_report(
         RecordEvent(
             EventType.ROUTE_DECIDED,
             f"queue {queue.name} by rule {decision.rule or 'default'}"
-            f"{' (urgent)' if decision.urgent else ''}: {_hit_reason(decision)}",
+            f"{' (urgent)' if decision.urgent else ''}: {_hit_reason(decision)}; {decision.danger.summary()}",
         ),
     ]
     if decision.notice == "never" or queue.notice == "never":
         blocked = "no notice may go to the sender of this case automatically"
         actions.append(RecordEvent(EventType.NOTICE_BLOCKED, blocked))
+    elif decision.notice == "hold":
+        held = "possible threat: no notice may go to the sender until a person has cleared it"
+        actions.append(RecordEvent(EventType.NOTICE_BLOCKED, held))
     if offending:
         actions.append(SaveOffending(offending))
     context = mail_context(analysis, decision, queue, facts, config, now)
@@ -277,9 +279,7 @@ def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) ->
 def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now: datetime) -> Plan:
     """Decide, without I/O, what the desk does with one analysed message; `now` is the only clock."""
     env, offending = analysis.env, analysis.offending
-    org_domains = trace_settings(config).org_domains
-    junk = unsolicited(env, parts_of(analysis.raw.data), analysis.text, offending, config.desk_address, org_domains)
-    classification = classify(env, facts, junk)
+    classification = classify(env, facts)
     if classification.kind is Kind.REPORT:
         subject = route_subject(analysis.raw, env, offending, config, facts, rules)
         decision = route(subject, rules, str(config["desk.default_queue"]))

@@ -43,6 +43,10 @@ def test_rule_samples_route_as_expected(sample: Path) -> None:
         expected["urgent"],
         expected["category"],
     )
+    # Optional expectations: the danger band, the notice policy and the tags the case gets.
+    assert decision.danger.band == expected.get("band", decision.danger.band)
+    assert decision.notice == expected.get("notice", decision.notice)
+    assert list(decision.tags) == expected.get("tags", list(decision.tags))
 
 
 def test_every_shipped_rule_has_a_sample() -> None:
@@ -67,14 +71,15 @@ def test_explain_lists_every_rule_tried_with_why() -> None:
         ROOT / "demo/config.toml", "explain", "--json", "--offline", str(SAMPLES / "sexual-harassment" / "ta.eml")
     )
     route = json.loads(result.output)["route"]
-    assert [t["rule"] for t in route["tried"]][:5] == [
+    assert [t["rule"] for t in route["tried"]] == [
         "threat",
-        "stalking",
         "sextortion",
         "self-harm",
+        "possible-threat",
+        "stalking",
         "sexual-harassment",
     ]
-    assert [t["hit"] for t in route["tried"]] == [False, False, False, False, True]
+    assert [t["hit"] for t in route["tried"]] == [False, False, False, False, False, True]
     assert "sexy" in route["tried"][-1]["why"]
     assert (route["queue"], route["rule"], route["notice"]) == ("idhr", "sexual-harassment", "approval")
 
@@ -110,7 +115,7 @@ BROKEN = {
     ),
     "16-bad-notice.toml": (
         'name = "f"\nqueue = "stopit"\nnotice = "maybe"\n[match]\n',
-        '16-bad-notice.toml:3: notice: "maybe" is not one of approval, never',
+        '16-bad-notice.toml:3: notice: "maybe" is not one of approval, hold, never',
     ),
     "17-not-toml.toml": ('name = "g\n', "17-not-toml.toml:1: not valid TOML"),
 }
@@ -133,7 +138,7 @@ def test_rules_check_reports_every_mistake_with_file_line_and_key(tmp_path: Path
 
 def test_shipped_rules_check_clean() -> None:
     result = stopit(ROOT / "demo/config.toml", "rules", "check")
-    assert result.exit_code == 0 and "10 rules and 13 word lists are valid" in result.output
+    assert result.exit_code == 0 and "11 rules, 13 word lists and 36 danger patterns are valid" in result.output
 
 
 def test_a_site_rule_overrides_a_shipped_one_by_name(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from stopit.models import Envelope, Offending
+from stopit.route.danger import BANDS, Danger, PatternSet
 
 # Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
 # message, and a hostile one must not make routing slow.
@@ -40,6 +41,7 @@ class Subject:
     org_domains: tuple[str, ...]
     offender_cases: int = 0
     lexicons: dict[str, PhraseSet] = field(default_factory=dict)
+    patterns: PatternSet = field(default_factory=PatternSet)
 
     def all_offending(self) -> list[Offending]:
         out = []
@@ -67,6 +69,29 @@ class Subject:
         """The words to search: the reporter's own, and every offending subject and body."""
         return self.normalised
 
+    def danger_texts(self) -> list[tuple[str, str]]:
+        """(role, text) for the danger verdict: the reporter's own words, then each offending message.
+
+        The reporter's words are the note above an inline forward when there is one (the forward is
+        read as a message), else the report's text; the desk's own quoted acknowledgement lines,
+        signatures and legal footers are left out of both.
+        """
+        own = self.patterns.own_words
+        items = self.all_offending()
+        notes = [o.note for o in items if o.source in ("inline", "pasted")]
+        reporter = "\n\n".join(n for n in notes if n) if notes else self.report_text
+        subject = self.report.subject
+        out = [("reporter", own(reporter[:MAX_TEXT]))]
+        if subject and not _FORWARD_PREFIX.match(subject):
+            out.append(("reporter", own(subject)))
+        for item in items:
+            out.append(("message", own(f"{item.subject}\n\n{item.body[:MAX_TEXT]}")))
+        return [(role, text) for role, text in out if text.strip()]
+
+    @cached_property
+    def danger(self) -> Danger:
+        return self.patterns.judge(self.danger_texts())
+
 
 def normalise(text: str) -> str:
     """NFKC, case-folded, accents kept (they carry meaning in several languages), spaces collapsed."""
@@ -74,6 +99,7 @@ def normalise(text: str) -> str:
 
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+_FORWARD_PREFIX = re.compile(r"^\s*(fwd?|fw|wg|tr|rv|re)\s*:", re.IGNORECASE)
 
 
 def words_of(text: str) -> list[str]:
@@ -398,6 +424,39 @@ class Not(Condition):
         return "not (" + type(self.part).key + ")" if self.part.check(subject) is None else None
 
 
+@dataclass(frozen=True)
+class DangerCondition(Condition):
+    key: ClassVar[str] = "danger"
+    help: ClassVar[str] = (
+        'the danger score reaches a band ("police", "flag") — or { band = "...", category = [...] }, the '
+        "category with the most evidence being one of those (rules/patterns/)"
+    )
+    band: str
+    categories: tuple[str, ...] = ()
+
+    def check(self, subject: Subject) -> str | None:
+        verdict = subject.danger
+        if BANDS.index(verdict.band) > BANDS.index(self.band):
+            return None
+        if self.categories and verdict.category not in self.categories:
+            return None
+        if self.band == "none" and not verdict.reasons:
+            return None
+        return verdict.summary()
+
+
+def _danger(key: str, value: Any) -> Condition:
+    table = value if isinstance(value, dict) else {"band": value}
+    unknown = set(table) - {"band", "category"}
+    if unknown:
+        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected band, category)")
+    band = table.get("band", "none")
+    if band not in BANDS:
+        raise RuleError(key if isinstance(value, str) else f"{key}.band", f'"{band}" is not one of police, flag, none')
+    categories = _strings(f"{key}.category", table["category"]) if "category" in table else ()
+    return DangerCondition(band, categories)
+
+
 # --- building conditions from rule files ----------------------------------------------------
 
 
@@ -469,6 +528,7 @@ BUILDERS: dict[str, Callable[..., Condition]] = {
     "indicator": lambda k, v, _: IndicatorCondition(_strings(k, v)),
     "attachment_type": lambda k, v, _: AttachmentType(tuple(g.lower() for g in _strings(k, v))),
     "repeat_offender": lambda k, v, _: RepeatOffender(_int(k, v)),
+    "danger": lambda k, v, _: _danger(k, v),
     "all": lambda k, v, lex: All(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
     "any": lambda k, v, lex: Any_(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
     "not": lambda k, v, lex: Not(build(v, lex, k) if isinstance(v, dict) else _not_table(k)),

@@ -7,14 +7,13 @@ Every mistake is reported as `file:line: key: what is wrong`, and all of them ar
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stopit.errors import ConfigError
 from stopit.resources import shipped_dir
 from stopit.route.conditions import Condition, PhraseSet, RuleError, build
+from stopit.route.danger import PatternSet, load_patterns, read_toml
 
 RULE_KEYS = {
     "name",
@@ -28,7 +27,9 @@ RULE_KEYS = {
     "category",
     "continue",
 }
-NOTICE_POLICIES = ("approval", "never")
+# approval: a notice goes to the sender once staff approve it; hold: not before a person has cleared
+# the case's "possible threat" flag; never: no notice to the sender, ever, automatically.
+NOTICE_POLICIES = ("approval", "hold", "never")
 _LANGUAGE = re.compile(r"^[a-z]{2}(_[a-z]{2})?$")
 
 
@@ -52,6 +53,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     lexicons: dict[str, PhraseSet] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    patterns: PatternSet = field(default_factory=PatternSet)
 
 
 @dataclass
@@ -71,20 +73,6 @@ def line_of(text: str, key: str) -> int:
         if leaf and re.search(rf"(^|[\s{{,]){re.escape(leaf)}\s*=", line):
             return number
     return 1
-
-
-def _read_toml(path: Path, problems: Problems) -> tuple[dict[str, Any], str] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        problems.items.append(f"{path}:1: cannot read: {exc.strerror}")
-        return None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        problems.items.append(f"{path}:{match.group(1) if match else 1}: not valid TOML: {exc}")
-        return None
 
 
 def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet:
@@ -114,7 +102,7 @@ def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, PhraseSet]:
     lexicons: dict[str, PhraseSet] = {}
     for directory in dirs:
         for path in sorted((directory / "lexicons").glob("*.toml")):
-            read = _read_toml(path, problems)
+            read = read_toml(path, problems)
             if read is not None:
                 lexicons[path.stem] = _lexicon(path, read[0], read[1], problems)
     return lexicons
@@ -135,7 +123,7 @@ def _rule(path: Path, data: dict, text: str, lexicons: dict, queues: set[str], p
         problems.add(path, text, "queue", f'unknown queue "{queue}" (configured: {", ".join(sorted(queues))})')
     notice = data.get("notice", "approval")
     if notice not in NOTICE_POLICIES:
-        problems.add(path, text, "notice", f'"{notice}" is not one of approval, never')
+        problems.add(path, text, "notice", f'"{notice}" is not one of {", ".join(NOTICE_POLICIES)}')
     for key, kind in (
         ("urgent", bool),
         ("continue", bool),
@@ -178,6 +166,7 @@ def read_rules(dirs: list[Path], queues: set[str]) -> tuple[RuleSet, list[str]]:
     """Rules from `dirs` in order; a later directory replaces an earlier rule of the same name."""
     problems = Problems()
     lexicons = load_lexicons(dirs, problems)
+    patterns = load_patterns(dirs, problems, shipped_dir("templates"))
     by_name: dict[str, Rule] = {}
     order: list[tuple[str, str]] = []
     files: list[str] = []
@@ -185,7 +174,7 @@ def read_rules(dirs: list[Path], queues: set[str]) -> tuple[RuleSet, list[str]]:
         seen_here: dict[str, Path] = {}
         for path in sorted(directory.glob("*.toml")):
             files.append(str(path))
-            read = _read_toml(path, problems)
+            read = read_toml(path, problems)
             if read is None:
                 continue
             data, text = read
@@ -200,7 +189,7 @@ def read_rules(dirs: list[Path], queues: set[str]) -> tuple[RuleSet, list[str]]:
                 order.append((path.name, rule.name))
             by_name[rule.name] = rule
     ordered = [by_name[name] for _, name in sorted(order)]
-    return RuleSet(tuple(ordered), lexicons, tuple(files)), problems.items
+    return RuleSet(tuple(ordered), lexicons, tuple(files), patterns), problems.items
 
 
 def rule_dirs(site_dirs: list[str]) -> list[Path]:

@@ -1,0 +1,687 @@
+"""Owns judging danger: pattern files (rules/patterns/*.toml) read into term groups and scored patterns.
+
+A *term* is a short phrase in a small language staff can read: plain words, `(a|b c)` for one of
+several, `(...)?` for an optional part, `word*` / `*word` for any word starting / ending so, `#` for
+a number, `_` for any one word and `...` for up to three words. Terms are grouped by meaning
+(`[terms.condition]`, `[terms.harm]`), one list per language.
+
+A *pattern* names the groups that must all occur within a few words of each other and the weight
+that adds to the danger score; the score falls in a band (`bands.toml`): police, possible threat, or
+below. Everything matched is kept, with its words, so that staff can see why.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+from typing import Any, Protocol
+
+from stopit.route.normalise import Normaliser, fold
+
+ROLES = ("message", "reporter", "any")
+BANDS = ("police", "flag", "none")
+BAND_WORDS = {"police": "police", "flag": "possible threat", "none": "below"}
+MAX_WORDS = 20_000  # words per text that are scored: a hostile message must not make routing slow
+MAX_HITS = 40  # hits kept per group and text
+NEAR = 6  # words either side that `unless_near` looks at
+PATTERN_KEYS = {
+    "name",
+    "says",
+    "category",
+    "weight",
+    "all",
+    "within",
+    "in",
+    "unless_preceded_by",
+    "unless_near",
+}
+_LANGUAGE = re.compile(r"^[a-z]{2}(_[a-z]{2})?$")
+_SYNTAX = re.compile(r"\(|\)\??|\.\.\.|[^\s()|]+|\|")
+
+
+class Problems(Protocol):
+    items: list[str]
+
+
+# --- terms ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a term: literal, prefix (`kill*`), suffix (`*strasse`), number (`#`) or any (`_`)."""
+
+    kind: str
+    value: str = ""
+
+    def test(self, word: str) -> bool:
+        if self.kind == "literal":
+            return word == self.value
+        if self.kind == "prefix":
+            return word.startswith(self.value)
+        if self.kind == "suffix":
+            return word.endswith(self.value) and word != self.value
+        if self.kind == "number":
+            return word[:1].isdigit()
+        return True
+
+
+@dataclass(frozen=True)
+class Gap:
+    most: int = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    options: tuple[tuple[Any, ...], ...]
+    optional: bool = False
+
+
+Element = Word | Gap | Choice
+
+
+class TermError(ValueError):
+    pass
+
+
+def parse_term(text: str, normaliser: Normaliser) -> tuple[Element, ...]:
+    """A term's elements; raises TermError saying what is wrong with its syntax."""
+    pieces = _SYNTAX.findall(fold(text))
+    elements, _ = _sequence(pieces, 0, normaliser, top=True)
+    if not elements:
+        raise TermError(f"term {text!r} has no words")
+    if isinstance(elements[0], Gap) or (isinstance(elements[0], Choice) and elements[0].optional):
+        raise TermError(f"term {text!r} must start with a word, not an optional part or '...'")
+    return elements
+
+
+def _sequence(pieces: list[str], at: int, normaliser: Normaliser, top: bool) -> tuple[tuple[Element, ...], int]:
+    out: list[Element] = []
+    while at < len(pieces):
+        piece = pieces[at]
+        if piece in ("|", ")", ")?"):
+            if top:
+                raise TermError(f"unexpected {piece!r}: '(' and ')' must pair up")
+            return tuple(out), at
+        if piece == "(":
+            options: list[tuple[Element, ...]] = []
+            at += 1
+            while True:
+                option, at = _sequence(pieces, at, normaliser, top=False)
+                if not option:
+                    raise TermError("an empty choice: write (a|b), each side with a word")
+                options.append(option)
+                if at >= len(pieces):
+                    raise TermError("'(' is never closed with ')'")
+                if pieces[at] == "|":
+                    at += 1
+                    continue
+                out.append(Choice(tuple(options), optional=pieces[at] == ")?"))
+                at += 1
+                break
+            continue
+        if piece == "...":
+            out.append(Gap())
+        else:
+            out.extend(_words(piece, normaliser))
+        at += 1
+    if not top:
+        raise TermError("'(' is never closed with ')'")
+    return tuple(out), at
+
+
+def _words(piece: str, normaliser: Normaliser) -> list[Element]:
+    if piece == "#":
+        return [Word("number")]
+    if piece == "_":
+        return [Word("any")]
+    if piece.endswith("*") and piece.strip("*") and "*" not in piece[:-1]:
+        return [Word("prefix", piece[:-1])]
+    if piece.startswith("*") and piece.strip("*") and "*" not in piece[1:]:
+        return [Word("suffix", piece[1:])]
+    if "*" in piece or "#" in piece:
+        raise TermError(f"{piece!r}: '*' goes at the start or end of a word, '#' stands alone")
+    words: list[Element] = []
+    for word in re.findall(r"[^\W_]+", piece):
+        words.extend(Word("literal", w) for w in normaliser.aliases.get(word, (word,)))
+    return words
+
+
+def match_at(elements: tuple[Element, ...], words: list[str], at: int) -> int | None:
+    """Where the term ends if it matches from word `at`, else None (backtracking over choices and gaps)."""
+    if not elements:
+        return at
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        if at < len(words) and head.test(words[at]):
+            return match_at(rest, words, at + 1)
+        return None
+    if isinstance(head, Gap):
+        for skip in range(head.most + 1):
+            end = match_at(rest, words, at + skip)
+            if end is not None:
+                return end
+        return None
+    for option in head.options:
+        end = match_at(option + rest, words, at)
+        if end is not None:
+            return end
+    return match_at(rest, words, at) if head.optional else None
+
+
+def first_words(elements: tuple[Element, ...]) -> list[Word]:
+    head = elements[0]
+    if isinstance(head, Word):
+        return [head]
+    assert isinstance(head, Choice)
+    return [w for option in head.options for w in first_words(option)]
+
+
+def literals(elements: tuple[Element, ...]) -> Iterator[str]:
+    for element in elements:
+        if isinstance(element, Word) and element.kind == "literal":
+            yield element.value
+        elif isinstance(element, Choice):
+            for option in element.options:
+                yield from literals(option)
+
+
+@dataclass(frozen=True)
+class Term:
+    group: str
+    text: str
+    elements: tuple[Element, ...]
+
+
+@dataclass(frozen=True)
+class Index:
+    """Terms by the words they can start with, so each word of a text is looked up, not every term tried."""
+
+    literal: dict[str, tuple[Term, ...]]
+    prefix: dict[str, tuple[Term, ...]]
+    prefix_lengths: tuple[int, ...]
+    other: tuple[tuple[Word, Term], ...]
+
+    @classmethod
+    def of(cls, terms: list[Term]) -> Index:
+        literal: dict[str, list[Term]] = {}
+        prefix: dict[str, list[Term]] = {}
+        other: list[tuple[Word, Term]] = []
+        for term in terms:
+            for word in first_words(term.elements):
+                if word.kind == "literal":
+                    literal.setdefault(word.value, []).append(term)
+                elif word.kind == "prefix":
+                    prefix.setdefault(word.value, []).append(term)
+                else:
+                    other.append((word, term))
+        return cls(
+            {k: tuple(dict.fromkeys(v)) for k, v in literal.items()},
+            {k: tuple(dict.fromkeys(v)) for k, v in prefix.items()},
+            tuple(sorted({len(k) for k in prefix})),
+            tuple(other),
+        )
+
+    def hits(self, words: list[str]) -> dict[str, list[Hit]]:
+        found: dict[str, list[Hit]] = {}
+        for at, word in enumerate(words):
+            candidates = list(self.literal.get(word, ()))
+            for length in self.prefix_lengths:
+                if length <= len(word):
+                    candidates.extend(self.prefix.get(word[:length], ()))
+            candidates.extend(term for first, term in self.other if first.test(word))
+            for term in candidates:
+                kept = found.setdefault(term.group, [])
+                if len(kept) >= MAX_HITS or (kept and kept[-1].start == at):
+                    continue
+                end = match_at(term.elements, words, at)
+                if end is not None:
+                    kept.append(Hit(term.group, at, end, " ".join(words[at:end])))
+        return found
+
+
+# --- patterns and the verdict ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    group: str
+    start: int
+    end: int
+    words: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    says: str
+    category: str
+    weight: float
+    needs: tuple[tuple[str, ...], ...]  # each: one of these groups
+    within: int
+    role: str
+    unless_preceded_by: tuple[str, ...]
+    unless_near: tuple[str, ...]
+    file: str
+
+    def find(self, hits: dict[str, list[Hit]]) -> tuple[Hit, ...] | None:
+        """The first set of hits, one per need, close enough together and not cancelled; else None."""
+        choices = [[h for g in need for h in hits.get(g, ())] for need in self.needs]
+        if not all(choices):
+            return None
+        for combo in product(*choices):
+            start = min(h.start for h in combo)
+            end = max(h.end for h in combo)
+            if end - start > self.within or len({h.start for h in combo}) < len(combo):
+                continue
+            if self._cancelled(combo, start, end, hits):
+                continue
+            return combo
+        return None
+
+    def _cancelled(self, combo: tuple[Hit, ...], start: int, end: int, hits: dict[str, list[Hit]]) -> bool:
+        starts = {h.start for h in combo}
+        for group in self.unless_preceded_by:
+            if any(h.end in starts for h in hits.get(group, ())):
+                return True
+        for group in self.unless_near:
+            if any(h.end >= start - NEAR and h.start <= end + NEAR for h in hits.get(group, ())):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Reason:
+    pattern: str
+    says: str
+    category: str
+    weight: float
+    words: tuple[str, ...]
+    where: str
+
+    def to_json(self) -> dict:
+        return {
+            "pattern": self.pattern,
+            "says": self.says,
+            "category": self.category,
+            "weight": self.weight,
+            "words": list(self.words),
+            "in": self.where,
+        }
+
+    def line(self) -> str:
+        words = " + ".join(repr(w) for w in self.words)
+        return f"{self.weight:+g} {self.pattern} ({self.category}, in the {self.where}): {words}"
+
+
+@dataclass(frozen=True)
+class Danger:
+    """The verdict: a score, its band, the category with the most evidence, and every reason."""
+
+    score: float
+    band: str
+    category: str
+    reasons: tuple[Reason, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "score": self.score,
+            "band": self.band,
+            "band_words": BAND_WORDS[self.band],
+            "category": self.category or None,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
+
+    def summary(self) -> str:
+        top = ", ".join(r.pattern for r in self.reasons if r.weight > 0) or "no pattern matched"
+        return f"danger score {self.score:g} ({BAND_WORDS[self.band]}): {top}"
+
+
+NO_DANGER = Danger(0.0, "none", "", ())
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Everything loaded from rules/patterns/: how to read text, the term index, patterns and bands."""
+
+    normaliser: Normaliser = field(default_factory=Normaliser)
+    index: Index = field(default_factory=lambda: Index.of([]))
+    patterns: tuple[Pattern, ...] = ()
+    police: float = 5.0
+    flag: float = 2.5
+    caps: dict[str, float] = field(default_factory=dict)
+    footer: tuple[str, ...] = ()
+    desk_lines: re.Pattern[str] | None = None
+
+    def judge(self, texts: list[tuple[str, str]]) -> Danger:
+        """Score `texts` (role, text): each pattern counts once, wherever it matched first."""
+        if not self.patterns:
+            return NO_DANGER
+        reasons: list[Reason] = []
+        seen: set[str] = set()
+        for role, text in texts:
+            words = self.normaliser.words(text)[:MAX_WORDS]
+            if not words:
+                continue
+            hits = self.index.hits(words)
+            for pattern in self.patterns:
+                if pattern.name in seen or pattern.role not in (role, "any"):
+                    continue
+                combo = pattern.find(hits)
+                if combo is not None:
+                    seen.add(pattern.name)
+                    words_of = tuple(h.words for h in combo)
+                    reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
+        return self.verdict(reasons)
+
+    def verdict(self, reasons: list[Reason]) -> Danger:
+        by_category: dict[str, float] = {}
+        for reason in reasons:
+            by_category[reason.category] = by_category.get(reason.category, 0.0) + reason.weight
+        capped = {c: min(v, self.caps.get(c, v)) for c, v in by_category.items()}
+        score = round(max(0.0, sum(capped.values())), 2)
+        band = "police" if score >= self.police else "flag" if score >= self.flag else "none"
+        positive = {c: v for c, v in capped.items() if v > 0 and c != "context"}
+        category = max(positive, key=lambda c: (positive[c], c == "threat")) if positive else ""
+        return Danger(score, band, category, tuple(sorted(reasons, key=lambda r: -r.weight)))
+
+    # --- what is read, and what is not -------------------------------------------------------
+
+    def own_words(self, text: str) -> str:
+        """`text` without the desk's own acknowledgement lines, signatures and legal footers."""
+        kept: list[str] = []
+        for paragraph in re.split(r"\n[ \t>]*\n", text):
+            lines, signature = [], False
+            for line in paragraph.splitlines():
+                bare = line.lstrip("> \t")
+                if bare.rstrip() in ("--", "__"):
+                    signature = True  # RFC 3676 "-- ": only the signature follows
+                    break
+                if "[stopit #" not in bare.lower() and not self._desk_line(bare):
+                    lines.append(line)
+            body = "\n".join(lines)
+            if body.strip() and not self._footer(body):
+                kept.append(body)
+            if signature:
+                break
+        return "\n\n".join(kept)
+
+    def _desk_line(self, line: str) -> bool:
+        if self.desk_lines is None:
+            return False
+        folded = " ".join(fold(line).split())
+        return bool(folded) and self.desk_lines.fullmatch(folded) is not None
+
+    def _footer(self, paragraph: str) -> bool:
+        folded = " ".join(fold(paragraph).split())
+        return any(phrase in folded for phrase in self.footer)
+
+
+# --- reading pattern files --------------------------------------------------------------------
+
+
+def _line(text: str, header: str, nth: int, leaf: str) -> int:
+    """The line of `leaf =` inside the nth section whose header line starts with `header`."""
+    lines = text.splitlines()
+    seen, start = -1, 0
+    for number, line in enumerate(lines):
+        if line.strip().startswith(header):
+            seen += 1
+            if seen == nth:
+                start = number
+                if not leaf:
+                    return number + 1
+                break
+    for number in range(start, len(lines)):
+        if number > start and lines[number].strip().startswith("["):
+            break
+        if re.match(rf"\s*{re.escape(leaf)}\s*=", lines[number]):
+            return number + 1
+    return start + 1
+
+
+@dataclass
+class _Reader:
+    problems: Problems
+    terms: dict[str, list[Term]] = field(default_factory=dict)
+    raw_terms: dict[str, tuple[Path, str, dict]] = field(default_factory=dict)
+    patterns: dict[str, tuple[Path, str, int, dict]] = field(default_factory=dict)
+
+    def say(self, path: Path, line: int, key: str, message: str) -> None:
+        self.problems.items.append(f"{path}:{line}: {key}: {message}")
+
+
+def read_toml(path: Path, problems: Problems) -> tuple[dict, str] | None:
+    """A TOML file's data and text, or None with the reason added to `problems` as file:line: …."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.items.append(f"{path}:1: cannot read: {exc.strerror}")
+        return None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        problems.items.append(f"{path}:{found.group(1) if found else 1}: not valid TOML: {exc}")
+        return None
+
+
+def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None = None) -> PatternSet:
+    """The pattern set from each dir's patterns/ folder; a later file of the same name replaces an earlier."""
+    files: dict[str, Path] = {}
+    for directory in dirs:
+        for path in sorted((directory / "patterns").glob("*.toml")):
+            files[path.name] = path
+    if not files:
+        return PatternSet()
+    read = {name: read_toml(path, problems) for name, path in files.items()}
+    settings: dict[str, tuple[Path, dict, str]] = {}
+    reader = _Reader(problems)
+    for name, loaded in sorted(read.items()):
+        if loaded is None:
+            continue
+        data, text = loaded
+        path = files[name]
+        if name in ("bands.toml", "normalise.toml"):
+            settings[name] = (path, data, text)
+            continue
+        _collect(reader, path, data, text)
+    normaliser, footer = _normalise_settings(settings.get("normalise.toml"), reader)
+    terms = _terms(reader, normaliser)
+    vocabulary = frozenset(w for term in terms for w in literals(term.elements))
+    normaliser = Normaliser(normaliser.aliases, vocabulary | frozenset(normaliser.vocabulary))
+    police, flag, caps = _bands(settings.get("bands.toml"), reader)
+    patterns = _patterns(reader, {t.group for t in terms})
+    return PatternSet(
+        normaliser, Index.of(terms), patterns, police, flag, caps, footer, desk_lines(templates) if templates else None
+    )
+
+
+def _collect(reader: _Reader, path: Path, data: dict, text: str) -> None:
+    for key, value in data.items():
+        if key == "description":
+            continue
+        if key == "terms" and isinstance(value, dict):
+            for group, table in value.items():
+                if group in reader.raw_terms:
+                    other = reader.raw_terms[group][0]
+                    line = _line(text, f"[terms.{group}]", 0, "")
+                    reader.say(path, line, f"terms.{group}", f"defined twice (also in {other})")
+                    continue
+                reader.raw_terms[group] = (path, text, table)
+        elif key == "pattern" and isinstance(value, list):
+            for nth, table in enumerate(value):
+                name = table.get("name") if isinstance(table, dict) else None
+                if not isinstance(name, str) or not name:
+                    reader.say(path, _line(text, "[[pattern]]", nth, ""), f"pattern[{nth}].name", "missing")
+                    continue
+                if name in reader.patterns:
+                    other = reader.patterns[name][0]
+                    line = _line(text, "[[pattern]]", nth, "name")
+                    reader.say(path, line, f"pattern[{nth}].name", f'duplicate pattern "{name}" (also in {other})')
+                    continue
+                reader.patterns[name] = (path, text, nth, table)
+        else:
+            reader.say(path, 1, key, "unknown key (expected description, [terms.NAME] tables, [[pattern]] entries)")
+
+
+def _terms(reader: _Reader, normaliser: Normaliser) -> list[Term]:
+    terms: list[Term] = []
+    for group, (path, text, table) in reader.raw_terms.items():
+        if not isinstance(table, dict):
+            reader.say(path, _line(text, f"[terms.{group}]", 0, ""), f"terms.{group}", "expected a table")
+            continue
+        for key, value in table.items():
+            where = f"terms.{group}.{key}"
+            line = _line(text, f"[terms.{group}]", 0, key)
+            if key == "description":
+                continue
+            if not _LANGUAGE.match(key):
+                reader.say(path, line, where, "unknown key (expected description or a language code like en)")
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                reader.say(path, line, where, "expected a list of strings")
+            else:
+                for phrase in value:
+                    try:
+                        terms.append(Term(group, phrase, parse_term(phrase, normaliser)))
+                    except TermError as exc:
+                        reader.say(path, line, where, str(exc))
+    return terms
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _groups(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _patterns(reader: _Reader, groups: set[str]) -> tuple[Pattern, ...]:
+    out: list[Pattern] = []
+    for name, (path, text, nth, table) in reader.patterns.items():
+        before = len(reader.problems.items)
+
+        def say(key: str, message: str, path: Path = path, text: str = text, nth: int = nth) -> None:
+            reader.say(path, _line(text, "[[pattern]]", nth, key), f"pattern[{nth}].{key}", message)
+
+        for key in table:
+            if key not in PATTERN_KEYS:
+                say(key, f"unknown key (expected one of {', '.join(sorted(PATTERN_KEYS))})")
+        weight = table.get("weight")
+        if not _number(weight):
+            say("weight", f"expected a number, got {weight!r}")
+        category = table.get("category")
+        if not isinstance(category, str) or not category:
+            say("category", "missing (expected e.g. threat, sextortion, stalking, context)")
+        within = table.get("within", 20)
+        if isinstance(within, bool) or not isinstance(within, int) or within < 1:
+            say("within", f"expected a whole number of words of at least 1, got {within!r}")
+        role = table.get("in", "any")
+        if role not in ROLES:
+            say("in", f'"{role}" is not one of message, reporter, any')
+        needs: list[tuple[str, ...]] = []
+        raw_needs = table.get("all")
+        if not isinstance(raw_needs, list) or not raw_needs:
+            say("all", 'expected a list of term groups, e.g. ["condition", ["harm", "exposure"]]')
+            raw_needs = []
+        for need in raw_needs:
+            choice = _groups(need)
+            if choice is None:
+                say("all", f"expected a group name or a list of group names, got {need!r}")
+                continue
+            needs.append(choice)
+        unless: dict[str, tuple[str, ...]] = {}
+        for key in ("unless_preceded_by", "unless_near"):
+            value = table.get(key, [])
+            unless[key] = () if value == [] else (_groups(value) or ())
+            if value != [] and _groups(value) is None:
+                say(key, "expected a list of group names")
+        for group in [g for need in needs for g in need] + [g for v in unless.values() for g in v]:
+            if group not in groups:
+                say("all" if any(group in n for n in needs) else "unless_near", f'no term group "{group}"')
+        if len(reader.problems.items) > before:
+            continue
+        out.append(
+            Pattern(
+                name,
+                str(table.get("says", "")).strip(),
+                str(category),
+                float(weight),  # type: ignore[arg-type]
+                tuple(needs),
+                int(within),
+                str(role),
+                unless["unless_preceded_by"],
+                unless["unless_near"],
+                str(path),
+            )
+        )
+    return tuple(out)
+
+
+def _bands(loaded: tuple[Path, dict, str] | None, reader: _Reader) -> tuple[float, float, dict[str, float]]:
+    if loaded is None:
+        return 5.0, 2.5, {}
+    path, data, text = loaded
+    police, flag, caps = data.get("police", 5.0), data.get("flag", 2.5), data.get("cap", {})
+    for key in data:
+        if key not in ("description", "police", "flag", "cap"):
+            reader.say(path, _line(text, "", 0, key), key, "unknown key (expected description, police, flag, cap)")
+    for key, value in (("police", police), ("flag", flag)):
+        if not _number(value) or value <= 0:
+            reader.say(path, _line(text, "", 0, key), key, f"expected a positive number, got {value!r}")
+    if _number(police) and _number(flag) and flag >= police:
+        reader.say(path, _line(text, "", 0, "flag"), "flag", f"must be below police ({police})")
+    if not isinstance(caps, dict) or not all(_number(v) for v in caps.values()):
+        reader.say(path, _line(text, "[cap]", 0, ""), "cap", "expected a table of category = number")
+        caps = {}
+    ok = _number(police) and _number(flag)
+    return (float(police), float(flag), dict(caps)) if ok else (5.0, 2.5, dict(caps))
+
+
+def _normalise_settings(loaded: tuple[Path, dict, str] | None, reader: _Reader) -> tuple[Normaliser, tuple[str, ...]]:
+    if loaded is None:
+        return Normaliser(), ()
+    path, data, text = loaded
+    aliases: dict[str, tuple[str, ...]] = {}
+    footer: list[str] = []
+    for key, value in data.items():
+        if key == "description":
+            continue
+        if key == "aliases" and isinstance(value, dict):
+            for short, long in value.items():
+                if not isinstance(long, str) or not long.strip():
+                    reader.say(path, _line(text, "[aliases]", 0, short), f"aliases.{short}", "expected a string")
+                    continue
+                aliases[fold(short)] = tuple(re.findall(r"[^\W_]+", fold(long)))
+        elif key == "footer" and isinstance(value, dict):
+            for language, phrases in value.items():
+                if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+                    reader.say(path, _line(text, "[footer]", 0, language), f"footer.{language}", "expected strings")
+                    continue
+                footer.extend(" ".join(fold(p).split()) for p in phrases)
+        else:
+            reader.say(path, _line(text, "", 0, key), key, "unknown key (expected description, [aliases], [footer])")
+    return Normaliser(aliases), tuple(footer)
+
+
+def desk_lines(templates: Path) -> re.Pattern[str] | None:
+    """Every line the desk writes to reporters, as one pattern: their variables match any text."""
+    alternatives: set[str] = set()
+    for path in sorted((templates / "reporter").glob("*.j2")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            static = re.sub(r"\{[{%#].*?[}%#]\}", "\x00", line)
+            if len(re.findall(r"[^\W\d_]{2,}", static)) < 3:
+                continue  # too short to be told apart from what a reporter writes
+            parts = [re.escape(" ".join(fold(p).split())) for p in static.split("\x00")]
+            alternatives.add(r"\s*(?:.*?)\s*".join(parts).strip())
+    if not alternatives:
+        return None
+    return re.compile("|".join(f"(?:{a})" for a in sorted(alternatives)))
