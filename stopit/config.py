@@ -147,6 +147,29 @@ SETTINGS: tuple[Setting, ...] = (
         lambda value: next(filter(None, map(_email_check, value)), None),
     ),
     Setting(
+        "desk.authserv_ids",
+        [],
+        "The authserv-ids our own MX writes in Authentication-Results: only those prove a staff sender.",
+        "list",
+    ),
+    Setting(
+        "desk.secret_file",
+        "",
+        "File with the secret that signs our Message-IDs; else $CREDENTIALS_DIRECTORY/stopit-secret, else generated.",
+    ),
+    Setting(
+        "desk.plus_addressing",
+        False,
+        "Reply-To and envelope sender carry a case token (stopit+17.…@); only if the mail server delivers them.",
+        "bool",
+    ),
+    Setting(
+        "desk.notice_requires_consent",
+        True,
+        "A notice to the sender needs the reporter's consent recorded first (as the acknowledgement promises).",
+        "bool",
+    ),
+    Setting(
         "desk.max_message_bytes",
         64 * 1024 * 1024,
         "Larger messages are still stored byte-exact, then quarantined for staff.",
@@ -188,6 +211,20 @@ SETTINGS: tuple[Setting, ...] = (
         "desk.rdap_cache_days",
         30,
         "How long an RDAP answer (the abuse contact of a network) is reused.",
+        "int",
+        _positive,
+    ),
+    Setting(
+        "desk.link_ip_days",
+        30,
+        "A handoff or origin IP links two cases only when their messages were sent this close in time.",
+        "int",
+        _positive,
+    ),
+    Setting(
+        "desk.retention_years",
+        4,
+        "Closed cases older than this are removed by `stopit purge` (the policy's 4 years); figures stay.",
         "int",
         _positive,
     ),
@@ -380,6 +417,14 @@ class DeskSettings:
     templates_dir: str
     offline: bool
     rdap_cache_days: int
+    office_limit_per_hour: int
+    supervisors: list[str]
+    authserv_ids: list[str]
+    secret_file: str
+    plus_addressing: bool
+    notice_requires_consent: bool
+    link_ip_days: int
+    retention_years: int
 
 
 @dataclass(frozen=True)

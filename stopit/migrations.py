@@ -209,3 +209,49 @@ def _staff_work(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX followups_due ON followups(state, due_at)")
     db.execute("CREATE INDEX followups_case ON followups(case_id)")
+
+
+@migrations(name="0009_sender_links")
+def _sender_links(db: Database) -> None:
+    # What identifies a sender (stopit.link), per case: looked up by (kind, value) for every new report;
+    # `at` is when the offending message was written, for keys that only match near the same time.
+    db.execute("""
+        CREATE TABLE sender_keys (
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX sender_keys_lookup ON sender_keys(kind, value, at)")
+    db.execute("CREATE INDEX sender_keys_case ON sender_keys(case_id)")
+    # A case linked to an earlier one, and why (the kinds of key they share).
+    db.execute("""
+        CREATE TABLE case_links (
+            case_id INTEGER NOT NULL REFERENCES cases(id),
+            linked_id INTEGER NOT NULL REFERENCES cases(id),
+            why TEXT NOT NULL,
+            same_message INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (case_id, linked_id)
+        )""")
+    db.execute("CREATE INDEX case_links_linked ON case_links(linked_id)")
+    # Reports of the same message: every case of an incident names its first case.
+    db.execute("""
+        CREATE TABLE incidents (
+            case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+            incident INTEGER NOT NULL
+        )""")
+    db.execute("CREATE INDEX incidents_incident ON incidents(incident)")
+
+
+@migrations(name="0010_purged_cases")
+def _purged_cases(db: Database) -> None:
+    # What is left of a case removed after the retention period: its figures for the annual report, and
+    # how much was removed; no address, name, subject or message. The cases row itself stays, emptied,
+    # so that the sealed event log still accounts for it (stopit.purge).
+    db.execute("""
+        CREATE TABLE purged_cases (
+            case_id INTEGER PRIMARY KEY,
+            purged_at TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            removed TEXT NOT NULL
+        )""")

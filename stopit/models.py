@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from stopit.values import AutoSubmitted, Mailbox, MsgId
 
@@ -138,6 +137,19 @@ class Facts:
     acks_last_hour: int = 0  # acknowledgements to the reporter's normalised mailbox
     office_last_hour: tuple[tuple[str, int], ...] = ()  # office notifications per queue
     offender_cases: tuple[int, ...] = ()  # earlier cases with the same offending sender
+    linked: tuple[LinkedCase, ...] = ()  # earlier cases sharing a sender identifier (stopit.link)
+    incident: int | None = None  # the incident this report of an already reported message joins
+    incident_office_last_hour: int = 0  # office mail for that incident this hour
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    """An earlier case linked to a report: what the office may be told (never who reported it)."""
+
+    id: int
+    opened: str  # date
+    queue: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -182,3 +194,21 @@ class Delivery:
     rcpt_to: tuple[str, ...]
     data: bytes
     attempts: int
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the gates of a staff command need to know about one case."""
+
+    id: int
+    status: str
+    queue: str
+    urgent: bool
+    reporter: str
+    notice: str
+    consent: bool | None
+    assignee: str
+    anonymous: bool
+    tags: tuple[str, ...]
+    ack_message_id: str
+    contact_due: str

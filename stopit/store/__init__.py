@@ -10,6 +10,7 @@ One module per part, composed into `Store`:
     outbox      queued mail and its delivery outcomes
     quarantine  messages a stage could not process
     work        the staff side: commands, notices to senders, follow-ups
+    links       the sender index: keys per case, links between cases, incidents
     caches      RDAP answers
 
 Methods that open their own transaction say "Own transaction." in their docstring; those that
@@ -18,14 +19,16 @@ write as part of a larger change say "Caller's transaction." and refuse to run w
 
 from __future__ import annotations
 
+from stopit.models import CaseState
 from stopit.store.blobs import INLINE_BLOB_LIMIT
 from stopit.store.caches import Caches
 from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
 from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash
+from stopit.store.links import Links, Match
 from stopit.store.messages import AlreadyClaimed, Stored
 from stopit.store.outbox import Outbox, OutboxClaimLost
 from stopit.store.quarantine import Quarantine, QuarantineEntry
-from stopit.store.work import CaseState, FollowUp, Work
+from stopit.store.work import FollowUp, Work
 
 __all__ = [
     "GENESIS_HASH",
@@ -36,6 +39,7 @@ __all__ = [
     "CaseState",
     "ChainCheck",
     "FollowUp",
+    "Match",
     "OutboxClaimLost",
     "QuarantineEntry",
     "Store",
@@ -48,5 +52,5 @@ __all__ = [
 ]
 
 
-class Store(Outbox, Quarantine, Work, Caches):
+class Store(Links, Outbox, Quarantine, Work, Caches):
     """One SQLite database. Writes happen inside `transaction()`, which takes the write lock at once."""

@@ -29,6 +29,8 @@ MIGRATION_NAMES = (
     "0006_outbox_limits",
     "0007_audit_keyed",
     "0008_staff_work",
+    "0009_sender_links",
+    "0010_purged_cases",
 )
 
 

@@ -1,0 +1,181 @@
+"""Linking: the sender index, linked cases, incidents, and one office mail per incident update."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from stopit.config import from_text
+from stopit.desk import Desk, handle
+from stopit.link import body_fingerprint, sender_keys
+from stopit.models import Address, Offending, RawMessage
+from stopit.store import Store
+from tests.conftest import stopit
+
+HARASSMENT = (
+    "You will regret what you said in the seminar today. Everybody will know who you really are,"
+    " and I will make sure of it."
+)
+
+
+def offensive(sender: str, body: str = HARASSMENT, message_id: str = "<m1@freemail.example>", **headers: str) -> bytes:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender
+    msg["To"] = "student@campus.example.edu"
+    msg["Subject"] = "you"
+    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
+    msg["Message-ID"] = message_id
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def report(reporter: str, message: bytes, subject: str = "Fwd: look at this") -> RawMessage:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = reporter
+    mail["To"] = "stopit@campus.example.edu"
+    mail["Subject"] = subject
+    mail["Message-ID"] = f"<r.{abs(hash((reporter, message)))}@campus.example.edu>"
+    mail.set_content("Please help, the message is attached.")
+    mail.add_attachment(message, maintype="message", subtype="rfc822")
+    return RawMessage(mail.as_bytes(), "test")
+
+
+QUEUES = "".join(f'[queues.{q}]\nstaff = ["{q}-staff@campus.example.edu"]\n' for q in ("stopit", "police", "idhr", "abuse"))
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    text = (
+        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n'
+        f'[smtp]\nurl = "maildir://{tmp_path}/out"\n'
+        + QUEUES
+    )
+    (tmp_path / "c.toml").write_text(text)
+    return Desk.open(from_text(text))
+
+
+def _outbox(store: Store, audience: str) -> int:
+    return store.conn.execute("SELECT COUNT(*) FROM outbox WHERE audience=?", (audience,)).fetchone()[0]
+
+
+# --- the keys of one message (pure) -----------------------------------------------------------------------
+
+
+def _item(**kw) -> Offending:
+    base = dict(
+        source="attachment",
+        from_=Address("Bad.Guy+x@FreeMail.example", "Bad"),
+        to=(),
+        cc=(),
+        reply_to=(Address("other@elsewhere.example"),),
+        subject="s",
+        date="",
+        date_raw="",
+        message_id="<ABC@freemail.example>",
+        body=HARASSMENT,
+        note="",
+        headers_complete=True,
+        raw=b"Return-Path: <Bounce@Mailer.example>\nFrom: x@y.example\n\nhi\n",
+        trace={
+            "handoff_ip": "198.51.100.7",
+            "origin_ip": None,
+            "auth": {"dkim": [{"domain": "FreeMail.example", "result": "pass"}, {"domain": "z.example", "result": "fail"}]},
+        },
+    )
+    base.update(kw)
+    return Offending(**base)  # type: ignore[arg-type]
+
+
+def test_keys_name_sender_and_message_normalised() -> None:
+    keys = {(k.kind, k.value) for k in sender_keys(_item())}
+    assert ("address", "bad.guy@freemail.example") in keys  # case and +tag folded
+    assert ("reply_to", "other@elsewhere.example") in keys
+    assert ("envelope", "bounce@mailer.example") in keys
+    assert ("dkim", "bad.guy@freemail.example") in keys
+    assert ("dkim", "bad.guy@z.example") not in keys  # a signature that failed vouches for nothing
+    assert ("handoff_ip", "198.51.100.7") in keys
+    assert ("message_id", "abc@freemail.example") in keys
+    assert not any(kind == "origin_ip" for kind, _ in keys)
+
+
+def test_body_fingerprint_ignores_case_spacing_punctuation_and_quotes_but_not_words() -> None:
+    base = body_fingerprint(HARASSMENT)
+    assert base == body_fingerprint("  " + HARASSMENT.upper().replace(" ", "\n  ") + "\n> quoted reply\n")
+    assert base != body_fingerprint(HARASSMENT.replace("seminar", "lecture"))
+    assert body_fingerprint("ok, see attached") == ""
+
+
+# --- linking cases at the desk ----------------------------------------------------------------------------
+
+
+def test_same_message_from_two_reporters_is_one_incident_and_a_new_message_is_a_repeat(desk: Desk, tmp_path: Path):
+    first = handle(desk, report("ann@campus.example.edu", offensive("Bad Guy <bad.guy@freemail.example>")))
+    second = handle(desk, report("bob@campus.example.edu", offensive("Bad Guy <bad.guy@freemail.example>")))
+    other = offensive("B <Bad.Guy+2@FreeMail.example>", "A different message, written on another day entirely.", "<m2@x>")
+    third = handle(desk, report("cat@campus.example.edu", other))
+    unrelated = handle(desk, report("dan@campus.example.edu", offensive("n@else.example", "Nothing alike here at all, truly.", "<m3@x>")))
+    store = desk.store
+    assert store.incident_of(first.case_id) == store.incident_of(second.case_id) == first.case_id
+    assert store.incident_of(third.case_id) is None and store.incident_of(unrelated.case_id) is None
+    shown = json.loads(stopit(tmp_path / "c.toml", "cases", "show", str(second.case_id), "--json").output)
+    assert shown["incident"] == first.case_id
+    # Linked both ways: to the first report of the message, and from the later case of the same sender.
+    linked = [(link["id"], "same Message-ID" in link["why"]) for link in shown["linked"]]
+    assert linked == [(first.case_id, True), (third.case_id, False)]
+    third_shown = store.case_detail(third.case_id)
+    assert [link["id"] for link in third_shown["linked"]] == [first.case_id, second.case_id]
+    assert all(link["why"] == "same sender address" for link in third_shown["linked"])
+    assert store.case_detail(unrelated.case_id)["linked"] == []
+    # The first case sees the later ones too, and no reporter's address is in any link.
+    assert {link["id"] for link in store.case_detail(first.case_id)["linked"]} == {second.case_id, third.case_id}
+    assert "ann@" not in json.dumps(third_shown["linked"])
+    assert store.verify_chain().ok
+
+
+def test_repeat_sender_counts_earlier_incidents_once_for_routing(desk: Desk) -> None:
+    from stopit.desk import gather_facts
+    from stopit.ingest.parse import envelope_of
+    from stopit.pipeline import analyse
+
+    for reporter in ("ann@campus.example.edu", "bob@campus.example.edu"):
+        handle(desk, report(reporter, offensive("bad.guy@freemail.example")))
+    raw = report("cat@campus.example.edu", offensive("bad.guy@freemail.example", "Another one, and this time I mean it.", "<m9@x>"))
+    env = envelope_of(raw)
+    analysis = analyse(raw, env, desk.config, desk.lookups)
+    facts = gather_facts(desk, env, raw, analysis.offending)
+    assert facts.offender_cases == (1,) and facts.incident is None
+    assert [(c.id, c.queue) for c in facts.linked] == [(1, "stopit"), (2, "stopit")]
+
+
+def test_ip_links_only_near_the_same_time(desk: Desk) -> None:
+    from stopit.link import SenderKey
+
+    store = desk.store
+    with store.transaction():
+        case = store.open_case("stopit", "", "", "0" * 64)
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        store.record_links(case, (SenderKey("handoff_ip", "198.51.100.7"),), at, ())
+    key = (SenderKey("handoff_ip", "198.51.100.7"),)
+    window = timedelta(days=30)
+    assert [m.case_id for m in store.find_matches(key, at + timedelta(days=29), window)] == [case]
+    assert store.find_matches(key, at + timedelta(days=31), window) == ()
+
+
+def test_300_reporters_of_one_message_make_one_incident_one_office_mail_300_acks(desk: Desk) -> None:
+    message = offensive("Mass Mailer <mass@freemail.example>")
+    outcomes = [handle(desk, report(f"student{n}@campus.example.edu", message)) for n in range(300)]
+    store = desk.store
+    assert len({o.case_id for o in outcomes}) == 300
+    incidents = store.conn.execute("SELECT COUNT(DISTINCT incident), COUNT(*) FROM incidents").fetchone()
+    assert incidents == (1, 300)
+    assert _outbox(store, "reporter") == 300
+    assert _outbox(store, "office") == 1
+    skipped = store.conn.execute("SELECT COUNT(*) FROM events WHERE type='office.incident'").fetchone()[0]
+    assert skipped == 299
