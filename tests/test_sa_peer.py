@@ -1,4 +1,4 @@
-"""Side by side with SpamAssassin's own Received parser (../shared/tools/sa_relays) on the whole corpus."""
+"""Side by side with SpamAssassin's own Received parser (../shared/tools/sa_relays): the corpus and modern chains."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+import pytest
+
+from bench.trace import chain_agreement, full_list, run_sa_relays, spamassassin_available, stored_sa_relays
 from stopit.extract.mime import split_head
-from stopit.trace import header_fields, originating_ips, sa_untrusted, trace
+from stopit.trace import header_fields, sa_untrusted, trace
+from stopit.trace.received import parse_received
+from stopit.trace.sa import sa_originating
 from tests.corpus import absent, corpus, corpus_files
 
 
@@ -31,8 +36,8 @@ def spamassassin() -> dict[str, list[str]]:
 
 def ours(data: bytes) -> list[str]:
     result = trace(data)
-    originating = [ip for _, ip in originating_ips(header_fields(split_head(data)[0]))]
-    return sa_untrusted(list(result.hops), originating, ())
+    # SpamAssassin's own originating_ip_headers, read its way (one address per header name).
+    return sa_untrusted(list(result.hops), sa_originating(header_fields(split_head(data)[0])), ())
 
 
 @cache
@@ -72,3 +77,35 @@ def test_address_only_lines_are_kept_as_claimed_relays() -> None:
     # line the sender wrote, and it can never be trusted, so the handoff is unaffected.
     mine, sa = comparison()[1]["nodemailer-mailparser/spam.eml"]
     assert "200.21.241.94" in mine and "200.21.241.94" not in sa
+
+
+# --- modern public chains (tests/data/chains, see SOURCES there) --------------------------------
+
+
+def test_full_relay_list_matches_spamassassin_on_98_percent_of_modern_public_chains() -> None:
+    # SpamAssassin's answers are stored beside the chains (bench.trace --store), so this runs without it.
+    total, differences = chain_agreement(stored_sa_relays())
+    agreement = 1 - len(differences) / total
+    print(f"\nfull relay list identical to SpamAssassin: {total - len(differences)}/{total} ({agreement:.1%})")
+    assert total >= 50
+    assert agreement >= 0.98, differences
+
+
+def test_the_stored_answers_are_what_sa_relays_says_today() -> None:
+    if not spamassassin_available():
+        pytest.skip("SpamAssassin (sa_relays) is not installed: the stored answers are used as they are")
+    live, stored = run_sa_relays(), stored_sa_relays()
+    assert [(r["file"], full_list(r)) for r in live] == [(r["file"], full_list(r)) for r in stored]
+
+
+def test_spamassassin_style_list_always_trusts_loopback_like_spamassassin() -> None:
+    hops = [
+        parse_received(f"from {peer} by mx.campus.example.edu with ESMTP id 1; Mon, 16 Nov 2026 21:14:09 -0500")
+        for peer in ("localhost ([127.0.0.1])", "localhost ([::1])", "mail.example.org ([18.9.28.5])")
+    ]
+    outside = parse_received(
+        "from bad.example ([198.51.100.7]) by mx.campus.example.edu with ESMTP id 2; Mon, 16 Nov 2026 21:14:08 -0500"
+    )
+    # With trusted_networks given, 127/8 and ::1 stay trusted, as SpamAssassin always adds them.
+    assert sa_untrusted([*hops, outside], [], ("18.9.28.0/24",)) == ["198.51.100.7"]
+    assert sa_untrusted([*hops, outside], [], ("192.0.2.0/24",)) == ["18.9.28.5", "198.51.100.7"]

@@ -6,6 +6,7 @@ import base64
 import json
 from email.message import EmailMessage
 from email.policy import SMTP
+from pathlib import Path
 
 import dkim
 import pytest
@@ -19,9 +20,11 @@ from stopit.ingest.parse import envelope_of
 from stopit.models import Facts, RawMessage
 from stopit.pipeline import plan
 from stopit.trace import Lookups, TraceSettings, lookalike_of, trace
+from stopit.trace.origin import looks_dynamic
 from stopit.trace.received import parse_received
 from tests.corpus import DATA, corpus
 
+CHAINS = Path(__file__).parent / "data" / "chains"
 ORG = TraceSettings(org_domains=("campus.example.edu",), trusted_networks=("18.9.28.0/24",))
 
 
@@ -147,6 +150,47 @@ RECEIVED = [
         "\tid 77; Wed, 01 Nov 2023 10:00:00 +0000",
         {"ip": "198.51.100.7", "id": "77"},
     ),
+    (
+        "qmail authenticated account",
+        "from unknown (HELO ?192.168.0.110?) (account@example.com@102.69.220.202) by mailserver with SMTP; "
+        "1 Mar 2023 16:04:33 -0000",
+        {"ip": "102.69.220.202", "by": "mailserver", "account": "account@example.com", "rdns": None},
+    ),
+    (
+        "qmail bulk sender user@host",
+        "from unknown (HELO User) (user@host@10.0.130.91) by mta1.bulk.example with SMTP; 1 Mar 2023 16:04:33 -0000",
+        {"ip": "10.0.130.91", "account": "user@host"},
+    ),
+    (
+        "qmail-ldap bracketed with envelope-sender",
+        "from unknown (HELO [10.0.0.128]) (melo@[195.23.56.26]) (envelope-sender <melo@example.org>) "
+        "by mail-sl (qmail-ldap-1.03) with SMTP for <git@example.net>; 4 Jul 2008 08:35:31 -0000",
+        {"ip": "195.23.56.26", "helo": "10.0.0.128", "account": None},
+    ),
+    (
+        "qmail helo is an address",
+        "from unknown (HELO 10.0.0.1) (198.51.100.4) by mx.example.net with SMTP; 1 Mar 2023 16:04:33 -0000",
+        {"ip": "198.51.100.4", "helo": "10.0.0.1"},
+    ),
+    (
+        "literal then HELLO comment",
+        "from [192.83.172.101] (HELLO 148.251.238.35) (148.251.238.35) by relay.example.com with SMTP; "
+        "Tue, 03 Jul 2018 09:01:47 -0300",
+        {"ip": "192.83.172.101"},
+    ),
+    (
+        "sendmail user authenticated as",
+        "from callcc.example.org (pool-72-74-133-215.bstnma.fios.example.net [72.74.133.215]) (authenticated bits=0) "
+        "(User authenticated as tytso@ATHENA.MIT.EDU) by outgoing.mit.edu (8.14.7/8.12.4) with ESMTP id 099F; "
+        "Fri, 9 Oct 2020 11:58:44 -0400",
+        {"ip": "72.74.133.215", "account": "tytso@ATHENA.MIT.EDU", "auth": "authenticated bits=0"},
+    ),
+    (
+        "vger quoted EHLO",
+        'from lindbergh.monkeyblade.net ([23.128.96.19]:40054 "EHLO lindbergh.monkeyblade.net" '
+        "rhost-flags-OK-OK-OK-OK) by vger.kernel.org with ESMTP id S2295; Thu, 2 Feb 2023 00:42:13 -0500",
+        {"ip": "23.128.96.19", "helo": "lindbergh.monkeyblade.net", "rdns": "lindbergh.monkeyblade.net"},
+    ),
     ("garbage", "this is not a received line at all", {"ip": None, "parsed": False}),
 ]
 
@@ -270,6 +314,112 @@ def test_yahoo_webmail_says_the_address_is_not_disclosed() -> None:
 def test_x_originating_ip_is_the_origin() -> None:
     t = trace(headers(*GMAIL_CHAIN[:2], extra="X-Originating-IP: [203.0.113.44]\r\n"), ORG)
     assert t.origin_ip == "203.0.113.44"
+
+
+# --- the origin a sending provider's own server recorded, beyond the provider table ------------
+
+# Our MX receives from a server of an ISP stopit knows nothing about; that server's own line is below.
+MX_FROM_ISP = (
+    "from resomta-po-12v.sys.isp.example (resomta-po-12v.sys.isp.example [198.51.100.36]) "
+    "by mx1.campus.example.edu (Postfix) with ESMTPS id 4Xk2p; Mon, 16 Nov 2026 21:14:09 -0500"
+)
+
+
+def isp_line(client: str, by: str = "resomta-po-12v.sys.isp.example", with_: str = "ESMTPA") -> str:
+    return f"from {client} by {by} with {with_} id Gs3tkr; Tue, 17 Nov 2026 02:14:08 +0000"
+
+
+def test_a_login_recorded_by_the_handoff_hosts_own_server_is_the_probable_origin() -> None:
+    # The Comcast case: the ISP is in no table, but Postfix at our MX looked up the handoff host
+    # (reverse DNS) and that very name wrote the line below, which records its user's login.
+    t = trace(headers(MX_FROM_ISP, isp_line("[192.168.1.23] ([203.0.113.73])")), ORG)
+    assert (t.origin_ip, t.origin.basis, t.origin.confidence) == ("203.0.113.73", "inferred", "medium")
+    assert t.origin.recorded_by == "resomta-po-12v.sys.isp.example"
+    assert "isp.example's server" in t.origin_reason and "ESMTPA" in t.origin_reason
+    assert "The sender's own address was probably 203.0.113.73" in t.conclusion
+    assert "not confirmed by a server we trust" in t.conclusion
+    assert t.to_json()["origin_confidence"] == "medium" and t.to_json()["origin_basis"] == "inferred"
+
+
+def test_a_match_by_the_senders_own_helo_name_is_low_confidence() -> None:
+    handoff = (
+        "from smtp.isp.example (unknown [198.51.100.36]) by mx1.campus.example.edu (Postfix) with ESMTPS id 1; "
+        "Mon, 16 Nov 2026 21:14:09 -0500"
+    )
+    t = trace(headers(handoff, isp_line("laptop ([203.0.113.73])", by="smtp.isp.example")), ORG)
+    assert (t.origin_ip, t.origin.confidence) == ("203.0.113.73", "low")
+    assert "HELO name smtp.isp.example" in t.origin_reason
+
+
+def test_a_client_address_without_a_login_is_low_confidence() -> None:
+    t = trace(headers(MX_FROM_ISP, isp_line("unknown (HELO User) ([203.0.113.9])", with_="SMTP")), ORG)
+    assert (t.origin_ip, t.origin.confidence) == ("203.0.113.9", "low")
+    assert "as the connecting client (no login recorded)" in t.origin_reason
+
+
+def test_nothing_is_inferred_when_the_line_below_names_another_writer() -> None:
+    below = isp_line("[192.168.1.23] ([203.0.113.73])", by="smtp.elsewhere.example")
+    t = trace(headers(MX_FROM_ISP, below), ORG)
+    assert t.origin_ip == "" and t.origin.basis == "none"
+    assert "written by smtp.elsewhere.example, a different name, so it is not believed" in t.conclusion
+
+
+def test_nothing_is_inferred_below_a_home_or_dynamic_handoff_host() -> None:
+    # A home machine running its own mail server writes whatever it likes below the handoff.
+    handoff = (
+        "from c-203-0-113-40.hsd1.ma.isp.example (c-203-0-113-40.hsd1.ma.isp.example [203.0.113.40]) "
+        "by mx1.campus.example.edu (Postfix) with ESMTPS id 1; Mon, 16 Nov 2026 21:14:09 -0500"
+    )
+    below = isp_line("[10.0.0.2] ([198.51.100.99])", by="c-203-0-113-40.hsd1.ma.isp.example")
+    t = trace(headers(handoff, below), ORG)
+    assert t.origin_ip == "" and "looks like a home or dynamic connection" in t.origin_reason
+    assert "not believed" in t.conclusion
+
+
+def test_nothing_is_inferred_from_a_line_that_cannot_be_read() -> None:
+    t = trace(headers(MX_FROM_ISP, "from resomta-po-12v.sys.isp.example garbled;;;"), ORG)
+    assert t.origin_ip == "" and "cannot be read" in t.origin_reason
+
+
+def test_the_providers_own_relays_are_followed_down_to_the_qmail_login() -> None:
+    relays = (
+        "from pro-237-121.isp.example (unknown [10.50.252.5]) by resomta-po-12v.sys.isp.example (Postfix) "
+        "with ESMTP id D9; Wed, 1 Mar 2023 21:34:34 +0530",
+        "(qmail 28819 invoked from network); 1 Mar 2023 16:04:34 -0000",
+        "from unknown (HELO ?192.168.0.110?) (account@example.com@203.0.113.202) by pro-237-121.isp.example "
+        "with SMTP; 1 Mar 2023 16:04:33 -0000",
+    )
+    t = trace(headers(MX_FROM_ISP, *relays), ORG)
+    assert (t.origin_ip, t.origin.account, t.origin.confidence) == ("203.0.113.202", "account@example.com", "medium")
+
+
+@pytest.mark.parametrize(
+    ("name", "ip", "dynamic"),
+    [
+        ("c-98-239-145-235.hsd1.wv.comcast.net", "98.239.145.235", True),
+        ("127.19.86.79.rev.sfr.net", "79.86.19.127", True),
+        ("apn-31-0-2-65.dynamic.gprs.plus.pl", "31.0.2.65", True),
+        ("pool-72-74-133-215.bstnma.fios.verizon.net", "72.74.133.215", True),
+        ("resomta-h1p-027912.sys.comcast.net", "96.102.179.201", False),
+        ("mail-wm1-x332.google.com", "209.85.128.50", False),
+        ("relay8-d.mail.gandi.net", "217.70.183.201", False),
+    ],
+)
+def test_home_and_dynamic_host_names(name: str, ip: str, dynamic: bool) -> None:
+    assert looks_dynamic(name, ip) is dynamic
+
+
+def test_a_real_isp_chain_through_its_own_relays() -> None:
+    # A public kernel-list message (tests/data/chains/SOURCES): trusting the list's own servers, the
+    # handoff is Comcast's resdmta, which handed over from resomta, whose line records the ESMTPA login.
+    settings = TraceSettings(
+        org_domains=("lfdr.de", "vger.kernel.org", "monkeyblade.net"),
+        trusted_networks=("2620:137:e000::1:20/128", "23.128.96.0/24"),
+    )
+    t = trace((CHAINS / "lists" / "comcast-esmtpa.eml").read_bytes(), settings)
+    assert t.handoff_ip == "2001:558:fd02:2446::d"
+    assert (t.origin_ip, t.origin.confidence) == ("71.205.181.50", "medium")
+    assert t.origin.recorded_by == "resomta-h1p-027912.sys.comcast.net"
 
 
 # --- spoofing signs ---------------------------------------------------------------------------

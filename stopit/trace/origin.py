@@ -129,7 +129,7 @@ def _inferred(hops: list[Hop], handoff: int) -> Origin:
             continue  # a note such as "(qmail 123 invoked from network)", not a handover
         if not line.parsed or not line.by:
             return Origin(reason=f"the line below {writer} cannot be read, so it is not believed")
-        if not any(same_host(n, line.by) for n in names):
+        if line.by.lower().rstrip(".") not in names and not any(same_host(n, line.by) for n in names):
             return Origin(
                 reason=f"the line below the handoff host {writer} was written by {line.by}, a different name, "
                 "so it is not believed"

@@ -32,6 +32,7 @@ _LITERAL_THEN_HELO = re.compile(rf"^\[(?:IPv6:)?({_IP})\]\s+\((?:account \S+ )?(
 # and qmail's "(account@domain@ip)", where a name@host before the client's address is the login.
 _ACCOUNT = re.compile(
     r"\(authenticated sender: ([^)\s]+)\)|\bsmtp-auth username ([^,)\s]+)|\(AUTH: \w+ ([^)\s]+)\)"
+    r"|\(User authenticated as ([^)\s]+)\)"
     rf"|\(([^()\s@]+@[^()\s@]+)@\[?(?:IPv6:)?{_IP}\]?\)",
     re.IGNORECASE,
 )

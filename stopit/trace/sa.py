@@ -51,3 +51,8 @@ def sa_untrusted(hops: list[Hop], originating: list[str], trusted_networks: tupl
         if not trusting:
             untrusted.append(ip)
     return untrusted
+
+
+def sa_relay_addresses(hops: list[Hop], headers: list[tuple[str, str]]) -> list[str]:
+    """SpamAssassin's full relay list (trusted, then untrusted) for a message: the addresses, in order."""
+    return [ip for ip, _ in sa_relays(hops, sa_originating(headers))]
