@@ -148,7 +148,8 @@ def ingest(ctx: click.Context, file: str | None) -> None:
     Exits 0 once the message is stored, 75 (EX_TEMPFAIL) when it cannot be stored right now,
     so that the mail server tries again. A malformed message is never refused.
 
-    Example (Postfix aliases): stopit: "|/opt/stopit/bin/stopit ingest"
+    Example (Postfix master.cf pipe, as user stopit; see README):
+    argv=/opt/stopit/.venv/bin/stopit --config /etc/stopit/config.toml ingest
     """
     import sqlite3
 
@@ -308,12 +309,18 @@ async def _check_smtp(cfg: Config) -> str:
 
 
 def _check_database(cfg: Config) -> str:
-    """Opening creates and migrates the database when it is new: that is what `run` will do."""
-    from stopit.store import Store
+    """Read-only: an existing database and its pending migrations, or where `run` will create it."""
+    import os
 
-    store = Store(cfg.database)
-    store.close()
-    return str(cfg.database)
+    from stopit.backup import pending_migrations
+
+    if cfg.database.exists():
+        pending = pending_migrations(cfg.database)
+        return f"{cfg.database}, " + (f"{len(pending)} migration(s) pending" if pending else "schema current")
+    parent = next(p for p in (cfg.database, *cfg.database.parents) if p.exists())
+    if not os.access(parent, os.W_OK):
+        raise StoreError(f"{cfg.database}: does not exist, and {parent} is not writable by this user")
+    return f"{cfg.database} does not exist yet; `stopit run` creates it"
 
 
 @main.command()

@@ -18,8 +18,8 @@ from stopit.config import Config, placeholders
 from stopit.resources import shipped_dir
 from stopit.route.rules import read_rules, rule_dirs
 
-# The variables the desk passes to every template besides desk_context() (desk._mail_context);
-# a test keeps this sample's keys equal to what the desk really passes.
+# Representative values of every variable a template may be given besides desk_context(); a
+# shipped template that uses a new variable fails `check-config` (and its test) until it is here.
 _SAMPLE_OFFENDING: dict[str, Any] = {
     "source": "attachment",
     "from": {"address": "sender@example.net", "name": "A Sender"},
@@ -63,6 +63,26 @@ def sample_contexts() -> list[dict[str, Any]]:
         # office/template_failed.txt.j2: the desk is told which template failed and why.
         "failed_template": "reporter/ack.txt.j2",
         "error": "UndefinedError: 'case_number' is undefined",
+        # offender/notice.txt.j2
+        "recipient": "sender@example.net",
+        "messages": [{"date": "Mon, 16 Nov 2026 10:00:00 -0500", "subject": "you again"}],
+        # office/confirmation.txt.j2 and commands_refused.txt.j2: staff commands by mail
+        "case": 17,
+        "why": "the message does not come from a staff address",
+        "results": [{"command": "status waiting", "result": "run", "reason": "status is now waiting"}],
+        "note_added": True,
+        "help": ["status open|waiting|closed", "assign ADDRESS"],
+        "status": "open",
+        "consent": True,
+        "assignee": "staff@example.edu",
+        "notice_policy": "hold",
+        "proof": "DKIM signature of example.edu verified by our MX",
+        # office/followup.txt.j2, handover.txt.j2, reporter/staff_reply.txt.j2
+        "who": "reporter",
+        "became_urgent": True,
+        "text": "They wrote again.",
+        "moved_by": "staff@example.edu",
+        "note": "Please take this one.",
     }
     empty = {
         **full,
@@ -75,6 +95,17 @@ def sample_contexts() -> list[dict[str, Any]]:
         "notice": "approval",
         "linked_cases": [],
         "offending": [],
+        "messages": [],
+        "case": None,
+        "results": [],
+        "note_added": False,
+        "help": [],
+        "consent": None,
+        "assignee": "",
+        "notice_policy": "approval",
+        "who": "sender",
+        "became_urgent": False,
+        "note": "",
     }
     return [full, empty]
 

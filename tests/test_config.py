@@ -113,3 +113,81 @@ def test_every_command_is_in_the_readme() -> None:
 
     for command in walk(main, "stopit "):
         assert re.search(re.escape(command) + r"\b", readme), f"{command} is not documented in README.md"
+
+
+@pytest.mark.parametrize("section", ["mailbox", "smtp"])
+def test_an_inline_password_is_refused_with_where_it_goes(section: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        from_text(f'[{section}]\npassword = "hunter2"', Path("/etc/stopit/config.toml"))
+    message = str(info.value)
+    assert message.startswith(f"/etc/stopit/config.toml: {section}.password: ")
+    assert f"{section}.password_file" in message and "hunter2" not in message
+
+
+def test_every_secret_is_a_documented_setting_with_its_credential_and_variable() -> None:
+    from stopit.config import SECRET_SETTINGS
+
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / "config.example.toml").read_text()
+    assert set(SECRET_SETTINGS) == {"mailbox", "smtp"}
+    for section, setting in SECRET_SETTINGS.items():
+        assert setting.key == f"{section}.password_file" and setting.credential and setting.env
+        for name in (setting.credential, setting.env):
+            assert name in setting.help and name in readme and name in example, name
+
+
+def test_typed_sections_hold_exactly_the_settings_table() -> None:
+    from dataclasses import fields
+
+    from stopit.config import SECTIONS
+
+    cfg = from_text('[desk]\nname = "Desk"\n[mailbox]\npoll_seconds = 7\n[smtp]\nmax_attempts = 3\n')
+    declared = {f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in fields(cls)}
+    assert declared == {s.key for s in SETTINGS}
+    assert (cfg.desk.name, cfg.mailbox_settings.poll_seconds, cfg.smtp_settings.max_attempts) == ("Desk", 7, 3)
+
+
+def test_without_any_config_file_only_file_reading_commands_use_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STOPIT_CONFIG", raising=False)
+    monkeypatch.setattr(config_mod, "DEFAULT_PATH", tmp_path / "absent.toml")
+    assert config_mod.load(None, optional=True).path is None
+    with pytest.raises(ConfigError, match="no such file"):
+        config_mod.load(None)
+    monkeypatch.setenv("STOPIT_CONFIG", str(tmp_path / "named-but-missing.toml"))
+    with pytest.raises(ConfigError, match="named-but-missing"):
+        config_mod.load(None, optional=True)
+
+
+def test_the_template_sample_context_is_what_the_desk_really_passes(tmp_path: Path) -> None:
+    """check-config renders templates with preflight's sample; it must hold the desk's real variables."""
+    import jinja2
+
+    from stopit.config import from_text as load_text
+    from stopit.desk import Desk, handle
+    from stopit.models import RawMessage
+    from stopit.preflight import sample_contexts
+
+    seen: list[set[str]] = []
+    original = jinja2.Template.render
+
+    def spy(self, *args, **kwargs):
+        seen.append(set(kwargs))
+        return original(self, *args, **kwargs)
+
+    cfg = load_text(
+        f'[desk]\ndatabase = "{tmp_path}/s.db"\noffline = true\n[smtp]\nurl = "maildir://{tmp_path}/out"\n'
+        '[queues.stopit]\nstaff = ["staff@campus.example.edu"]\n[queues.police]\n[queues.idhr]\n[queues.abuse]\n'
+    )
+    desk = Desk.open(cfg)
+    jinja2.Template.render = spy  # type: ignore[method-assign]
+    try:
+        report = (ROOT / "demo" / "reports" / "02-forward-as-attachment.eml").read_bytes()
+        assert handle(desk, RawMessage(report, "test")).case_id == 1
+    finally:
+        jinja2.Template.render = original  # type: ignore[method-assign]
+    from stopit.act.render import desk_context
+
+    real = set().union(*seen) - set(desk_context(cfg))
+    assert seen and real <= set(sample_contexts()[0]), real - set(sample_contexts()[0])
