@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -46,31 +47,51 @@ def migration_lock(database: Path) -> Iterator[None]:
 
 
 class DaemonLock:
-    """The one `stopit run` on a database holds this for its lifetime; its pid is written inside."""
+    """The one processor of a database holds this: `stopit run` for its lifetime, or a piped `stopit
+    ingest` (role "ingest") while no daemon runs. Its pid and role are written inside."""
 
     def __init__(self, database: Path) -> None:
         self.path = lock_path(database, "daemon")
         self.handle: IO[str] | None = None
 
-    def acquire(self) -> None:
-        """Take the lock, or raise StoreError naming the running daemon's pid."""
+    def acquire(self, role: str = "daemon", wait: float = 30.0) -> None:
+        """Take the lock, or raise StoreError naming the running daemon's pid.
+
+        A daemon holding it refuses at once; a short-lived holder (an ingest processing what it
+        stored) is waited for, up to `wait` seconds.
+        """
         try:
             handle = _open(self.path)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the daemon lock: {exc}") from exc
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = handle.read().strip() or "?"
-            handle.close()
-            raise StoreError(
-                f"another stopit daemon (pid {pid}) already runs on {self.path.parent}; refusing to start a second"
-            ) from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                pid, _, holder = handle.read().strip().partition(" ")
+                if (holder or "daemon") == "daemon" or time.monotonic() >= deadline:
+                    handle.close()
+                    raise StoreError(
+                        f"another stopit {holder or 'daemon'} (pid {pid or '?'}) already runs on "
+                        f"{self.path.parent}; refusing to start a second"
+                    ) from None
+                time.sleep(0.05)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{os.getpid()}\n")
+        handle.write(f"{os.getpid()} {role}\n")
         handle.flush()
         self.handle = handle
+
+    def try_acquire(self, role: str) -> bool:
+        """Take the lock if nobody holds it; False when a daemon or another processor does."""
+        try:
+            self.acquire(role, wait=0.0)
+        except StoreError:
+            return False
+        return True
 
     def release(self) -> None:
         if self.handle is not None:
@@ -90,7 +111,9 @@ def daemon_pid(database: Path) -> int | None:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            text = handle.read().strip()
-            return int(text) if text.isdigit() else -1
+            pid, _, role = handle.read().strip().partition(" ")
+            if role and role != "daemon":
+                return None  # a piped ingest processing its message, not a daemon
+            return int(pid) if pid.isdigit() else -1
         fcntl.flock(handle, fcntl.LOCK_UN)
     return None

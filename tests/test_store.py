@@ -104,3 +104,125 @@ def test_helpers_that_need_the_callers_transaction_refuse_to_run_without_one(tmp
     with store.transaction(), pytest.raises(StoreError, match="nested"), store.transaction():
         pass
     assert store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+# --- the audit trail: keyed, anchored, covering case rows and blobs -----------------------------------
+
+
+def _desk_with_cases(tmp_path: Path, count: int):
+    from stopit.config import from_text
+    from stopit.desk import Desk, handle
+
+    cfg = from_text(f'[desk]\ndatabase = "{tmp_path / "s.db"}"\n[smtp]\nurl = "maildir://{tmp_path}/o"')
+    desk = Desk.open(cfg)
+    for n in range(count):
+        body = b"x" * (INLINE_BLOB_LIMIT + 1) if n == 0 else b"please help"
+        raw = RawMessage(
+            b"From: v%d@campus.example.edu\nSubject: help %d\nMessage-ID: <r%d@x>\n\n%s\n" % (n, n, n, body), "t"
+        )
+        assert handle(desk, raw).case_id == n + 1
+    config = tmp_path / "c.toml"
+    config.write_text(f'[desk]\ndatabase = "{tmp_path / "s.db"}"\n[smtp]\nurl = "maildir://{tmp_path}/o"')
+    return desk, config
+
+
+def _unguarded(store: Store) -> sqlite3.Connection:
+    """Someone with raw file access: the append-only triggers dropped."""
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS events_no_delete")
+    return conn
+
+
+def test_audit_chain_intact_with_key_and_anchor_private(tmp_path: Path) -> None:
+    desk, config = _desk_with_cases(tmp_path, 3)
+    check = desk.store.verify_chain()
+    assert check.ok and check.cases == 3 and check.blobs >= 6 and check.anchor == desk.store.head(), check
+    for name in ("audit.key", "audit.head"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    result = stopit(config, "audit", "verify")
+    assert result.exit_code == 0 and "3 cases sealed" in result.output, result.output
+
+
+def test_deleting_the_last_ten_events_fails_verification(tmp_path: Path) -> None:
+    desk, config = _desk_with_cases(tmp_path, 4)
+    head = desk.store.head()
+    assert head is not None and head.id > 10
+    conn = _unguarded(desk.store)
+    conn.execute("DELETE FROM events WHERE id > ?", (head.id - 10,))
+    check = desk.store.verify_chain()
+    assert not check.ok and "before its anchor" in check.problem, check
+    # The same with the head as logged, even when the anchor file was removed too.
+    (tmp_path / "audit.head").unlink()
+    result = stopit(config, "audit", "verify", "--anchor", f"{head.id}:{head.hash}")
+    assert result.exit_code == 1 and "before its anchor" in result.output, result.output
+
+
+def test_editing_an_event_and_recomputing_the_chain_fails_verification(tmp_path: Path) -> None:
+    from stopit.store import GENESIS_HASH, event_hash
+
+    desk, _ = _desk_with_cases(tmp_path, 2)
+    conn = _unguarded(desk.store)
+    conn.execute("UPDATE events SET detail = 'nothing happened' WHERE id = 3")
+    # Recompute every hash as a forger without the key would: plain SHA-256, or a guessed key.
+    for key in (None, b"\0" * 32):
+        prev = GENESIS_HASH
+        for id_, at, case_id, type_, detail in conn.execute(
+            "SELECT id, at, case_id, type, detail FROM events ORDER BY id"
+        ).fetchall():
+            new = event_hash(prev, at, case_id, type_, detail, key)
+            conn.execute("UPDATE events SET prev_hash=?, hash=? WHERE id=?", (prev, new, id_))
+            prev = new
+        check = desk.store.verify_chain()
+        assert not check.ok and check.first_bad_id == 1 and "edited" in check.problem, check
+    # Passing the rows off as written before the chain was keyed does not work either.
+    conn.execute("UPDATE events SET keyed = 0")
+    check = desk.store.verify_chain()
+    assert not check.ok and "unkeyed event after the chain was keyed" in check.problem, check
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        ("UPDATE cases SET queue='idhr' WHERE id=2", "case 2 differs from its last seal"),
+        ("UPDATE cases SET reporter='someone@else.example' WHERE id=1", "case 1 differs from its last seal"),
+        ("UPDATE messages SET case_id=1 WHERE case_id=2", "differs from its last seal"),
+        (
+            "UPDATE messages SET blob = X'00' WHERE id = (SELECT MIN(id) FROM messages WHERE blob IS NOT NULL)",
+            "bytes do not match their SHA-256",
+        ),
+        (
+            "INSERT INTO messages (direction, state, sha256, size, at, blob) VALUES"
+            " ('in', 'processed', 'ab', 1, '2026-01-01', X'00')",
+            "no message.received event",
+        ),
+    ],
+)
+def test_case_rows_messages_and_blobs_are_covered(tmp_path: Path, tamper: str, expected: str) -> None:
+    desk, _ = _desk_with_cases(tmp_path, 2)
+    conn = _unguarded(desk.store)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute(tamper)
+    check = desk.store.verify_chain()
+    assert not check.ok and expected in check.problem, check
+
+
+def test_editing_a_blob_file_fails_verification(tmp_path: Path) -> None:
+    desk, _ = _desk_with_cases(tmp_path, 1)
+    blob = next((tmp_path / "blobs").rglob("*"))
+    while blob.is_dir():
+        blob = next(blob.iterdir())
+    blob.write_bytes(blob.read_bytes().replace(b"x", b"y", 1))
+    check = desk.store.verify_chain()
+    assert not check.ok and "bytes do not match" in check.problem, check
+
+
+def test_the_head_is_logged_for_an_outside_anchor(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="stopit.audit")
+    desk, _ = _desk_with_cases(tmp_path, 1)
+    desk.store.close()
+    head = Store(tmp_path / "s.db").head()
+    assert head is not None
+    assert f"audit head {head.id}:{head.hash}" in caplog.text
