@@ -586,6 +586,27 @@ def test_trace_cli_over_the_whole_corpus_raises_nothing() -> None:
     assert sum(1 for x in lines if x["hops"]) > 6000
 
 
+def test_plain_trace_prints_the_hop_table_and_says_each_thing_once(tmp_path) -> None:
+    message = tmp_path / "isp.eml"
+    message.write_bytes(headers(MX_FROM_ISP, isp_line("[192.168.1.23] ([203.0.113.73])")))
+    config = tmp_path / "config.toml"
+    config.write_text('[desk]\norg_domains = ["campus.example.edu"]\n')
+    result = CliRunner().invoke(main, ["--config", str(config), "trace", "--offline", str(message)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == str(message) and lines[1].split()[:3] == ["#", "trust", "from"]
+    handoff_row, origin_row = lines[2].split(), lines[3].split()
+    assert handoff_row[:4] == ["1", "handoff", "198.51.100.36", "resomta-po-12v.sys.isp.example"]
+    assert origin_row[:3] == ["2", "203.0.113.73", "192.168.1.23"] and origin_row[-1] == "ESMTPA"
+    assert "origin: 203.0.113.73 (inferred, confidence medium)" in result.output
+
+    untrusted = tmp_path / "untrusted.eml"
+    untrusted.write_bytes(headers("from a.example (a.example [198.51.100.1]) by b.example with SMTP; Mon, 16 Nov 2026"))
+    result = CliRunner().invoke(main, ["trace", "--offline", str(untrusted)])
+    assert "No server we trust wrote any of its Received lines" in result.output
+    assert "No server we trust recorded" not in result.output  # said once, not twice
+
+
 # --- SPF and RDAP, through injected lookups --------------------------------------------------
 
 
