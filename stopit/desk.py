@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from stopit import pipeline
+from stopit import casework, pipeline
 from stopit.act.headers import UnsafeMail
 from stopit.act.render import compose, template_environment
 from stopit.config import Config
@@ -26,6 +26,7 @@ from stopit.plan import (
     HoldOffice,
     OpenCase,
     Plan,
+    RecordCommand,
     RecordEvent,
     SaveOffending,
     SendMail,
@@ -33,12 +34,13 @@ from stopit.plan import (
 )
 from stopit.route.rules import RuleSet, load_rules
 from stopit.store import AlreadyClaimed, Store
+from stopit.tokens import Tokens, tokens_for
 from stopit.trace import Lookups
 from stopit.values import AutoSubmitted
 
 log = logging.getLogger("stopit.desk")
 
-_OUR_IDS = re.compile(rb"<stopit\.\d+\.[0-9a-f]+@[^<>\s]+>")
+_OUR_IDS = re.compile(rb"<stopit\.\d+\.[0-9a-f]+(?:\.[0-9a-f]+)?@[^<>\s]+>")
 
 
 @dataclass(frozen=True)
@@ -67,19 +69,22 @@ class Desk:
     templates: jinja2.Environment
     lookups: Lookups
     rules: RuleSet
+    tokens: Tokens
 
     @classmethod
     def open(cls, config: Config, store: Store | None = None) -> Desk:
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         store = store or Store(config.database)
-        return cls(config, store, template_environment(config), network_lookups(config, store), rules)
+        templates, lookups = template_environment(config), network_lookups(config, store)
+        return cls(config, store, templates, lookups, rules, tokens_for(config))
 
     def reload(self, config: Config) -> None:
         """Take a new config and rule set, both checked first; on any mistake keep the old ones."""
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         templates = template_environment(config)
         lookups = network_lookups(config, self.store)
-        self.config, self.rules, self.templates, self.lookups = config, rules, templates, lookups
+        tokens = tokens_for(config)
+        self.config, self.rules, self.templates, self.lookups, self.tokens = config, rules, templates, lookups, tokens
 
 
 def network_lookups(config: Config, store: Store | None = None) -> Lookups:
@@ -127,12 +132,21 @@ def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Of
     reporter = env.from_.address if env.from_ else ""
     since = desk.store.clock() - timedelta(hours=1)
     senders = [o.from_.address for o in offending if o.from_ and o.from_.address]
+    links = desk.store.report_links(offending, desk.store.clock(), link_ip_window(desk.config), since)
     return Facts(
         replied_case=desk.store.case_for_message_ids(ids),
         acks_last_hour=desk.store.acks_since(reporter, since) if reporter else 0,
         office_last_hour=tuple(sorted(desk.store.office_mails_since(since).items())),
-        offender_cases=desk.store.cases_for_senders(senders),
+        # A repeat sender: earlier incidents linked by any identifier, not only the same From address.
+        offender_cases=links.repeat or desk.store.cases_for_senders(senders),
+        linked=links.linked,
+        incident=links.incident,
+        incident_office_last_hour=links.incident_office_since,
     )
+
+
+def link_ip_window(config: Config) -> timedelta:
+    return timedelta(days=int(config["desk.link_ip_days"]))
 
 
 def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_row: int | None = None) -> int | None:
@@ -159,10 +173,14 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
         elif isinstance(action, SaveOffending) and message_row is not None:
             for position, item in enumerate(action.items):
                 store.add_offending(case_id, message_row, position, item)
+            if plan.opens is not None and case_id is not None:
+                store.link_new_case(case_id, action.items, link_ip_window(desk.config))
         elif isinstance(action, HoldOffice) and case_id is not None:
             store.hold_office(case_id, action.queue)
         elif isinstance(action, UpdateCase) and case_id is not None:
             store.update_case(case_id, **dict(action.fields))
+        elif isinstance(action, RecordCommand) and case_id is not None:
+            store.record_command(case_id, action.by, action.command, action.result, action.reason, message_row)
         elif isinstance(action, AddFollowUp) and case_id is not None:
             store.add_followup(case_id, action.kind, action.due_at, action.detail)
         elif isinstance(action, SendMail):
@@ -175,7 +193,7 @@ def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes |
     context = dict(action.context)
     attached = attachment if mail.attach_report else None
     try:
-        outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attached)
+        outgoing = compose(desk.templates, desk.config, mail, case_id, context, store.clock(), attached, desk.tokens)
     except jinja2.TemplateError as exc:
         outgoing = _shipped_instead(desk, mail, case_id, context, attached, exc)
     except UnsafeMail as exc:
@@ -190,6 +208,8 @@ def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes |
     store.add_event(case_id, EventType.MAIL_QUEUED, f"{mail.template} to {recipients} {outgoing.message_id}")
     if action.records_ack and case_id is not None:
         store.update_case(case_id, ack_message_id=outgoing.message_id)
+    if action.records_notice and case_id is not None:
+        store.add_notice(case_id, action.records_notice, mail.to[0].address, outgoing.message_id)
 
 
 def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage) -> int | None:
@@ -234,7 +254,9 @@ def _plan_for(desk: Desk, raw: RawMessage) -> tuple[Envelope, Plan]:
         raise ProcessingError("parse", f"{type(exc).__name__}: {exc}") from exc
     analysis = pipeline.analyse(raw, env, desk.config, desk.lookups)
     facts = gather_facts(desk, env, raw, analysis.offending)
-    return env, pipeline.decide(analysis, facts, desk.config, desk.rules, desk.store.clock())
+    now = desk.store.clock()
+    about_a_case = casework.plan_case_message(desk, analysis, facts, now)
+    return env, about_a_case or pipeline.decide(analysis, facts, desk.config, desk.rules, now)
 
 
 def process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:

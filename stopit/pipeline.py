@@ -8,6 +8,7 @@ from typing import Any
 
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
+from stopit.extract.junk import unsolicited
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
 from stopit.plan import Action, EventType, HoldOffice, OpenCase, Plan, RecordEvent, SaveOffending, SendMail, Trigger
@@ -150,7 +151,7 @@ def mail_context(
         "notice": decision.notice,
         "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
         "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
-        "linked_cases": list(facts.offender_cases),
+        "linked_cases": [c.id for c in facts.linked] or list(facts.offender_cases),
         "offending": [o.to_json() for o in analysis.offending],
     }
 
@@ -200,6 +201,10 @@ def _plan_report(
     office_limit = int(config["desk.office_limit_per_hour"])
     if office is None:
         actions.append(RecordEvent(EventType.OFFICE_SKIPPED, f"queue {queue.name} has no staff addresses configured"))
+    elif facts.incident is not None and facts.incident_office_last_hour:
+        # One office mail per incident update, not one per reporter of the same message.
+        joined = f"another report of incident #{facts.incident}, whose office mail went out this hour"
+        actions.append(RecordEvent(EventType.OFFICE_INCIDENT, joined))
     elif dict(facts.office_last_hour).get(queue.name, 0) >= office_limit:
         actions.append(
             RecordEvent(EventType.OFFICE_HELD, f"queue {queue.name} had {office_limit} notifications this hour")
@@ -279,7 +284,9 @@ def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) ->
 def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now: datetime) -> Plan:
     """Decide, without I/O, what the desk does with one analysed message; `now` is the only clock."""
     env, offending = analysis.env, analysis.offending
-    classification = classify(env, facts)
+    org_domains = trace_settings(config).org_domains
+    junk = unsolicited(env, parts_of(analysis.raw.data), analysis.text, offending, config.desk_address, org_domains)
+    classification = classify(env, facts, junk)
     if classification.kind is Kind.REPORT:
         subject = route_subject(analysis.raw, env, offending, config, facts, rules)
         decision = route(subject, rules, str(config["desk.default_queue"]))

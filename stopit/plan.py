@@ -47,6 +47,10 @@ class EventType(StrEnum):
     STAFF_COMMAND = "staff.command"
     FOLLOWUP_DUE = "followup.due"
     TRACE_RDAP = "trace.rdap"
+    CASE_LINKED = "case.linked"
+    OFFICE_INCIDENT = "office.incident"
+    EVIDENCE_EXPORTED = "evidence.exported"
+    CASE_PURGED = "case.purged"
 
 
 class Trigger(StrEnum):
@@ -92,6 +96,7 @@ class SendMail:
     context: Mapping[str, Any] = field(default_factory=dict)
     queue: str = ""  # the office queue the mail is for (per-queue limits)
     records_ack: bool = False  # its Message-ID becomes the case's acknowledgement id
+    records_notice: str = ""  # "notice" or "abuse": recorded as mail to the sender's side, for the gates
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,16 @@ class UpdateCase:
 
 
 @dataclass(frozen=True)
+class RecordCommand:
+    """One staff command, run or refused, with why (the `commands` of `cases show --json`)."""
+
+    by: str
+    command: str
+    result: str  # "run" | "refused"
+    reason: str
+
+
+@dataclass(frozen=True)
 class AddFollowUp:
     """Something due on the case at a time: a row the scheduler acts on once."""
 
@@ -118,7 +133,7 @@ class AddFollowUp:
     detail: str = ""
 
 
-Action = OpenCase | RecordEvent | SaveOffending | SendMail | HoldOffice | UpdateCase | AddFollowUp
+Action = OpenCase | RecordEvent | SaveOffending | SendMail | HoldOffice | UpdateCase | RecordCommand | AddFollowUp
 
 
 def action_json(action: Action) -> dict[str, Any]:
@@ -142,6 +157,8 @@ def action_json(action: Action) -> dict[str, Any]:
         return {"type": "hold_office", "queue": action.queue}
     if isinstance(action, UpdateCase):
         return {"type": "update_case", "fields": dict(action.fields)}
+    if isinstance(action, RecordCommand):
+        return {"type": "command", "command": action.command, "result": action.result, "reason": action.reason}
     return {"type": "follow_up", "kind": action.kind, "due_at": action.due_at.isoformat()}
 
 

@@ -69,6 +69,24 @@ FULL_CONTEXT = {
     "linked_cases": [3, 9],
     "failed_template": "reporter/ack.txt.j2",  # office/template_failed.txt.j2 names it
     "error": "UndefinedError: 'case_number' is undefined",
+    # the staff side: notice, confirmation, refusal, handover, reply, follow-up
+    "messages": [{"date": "Sun, 29 Nov 2026 23:58", "subject": "hi"}],
+    "recipient": "x@y.example",
+    "results": [{"command": "consent yes", "result": "run", "reason": "consent recorded: yes"}],
+    "help": ["help — this list"],
+    "note_added": True,
+    "proof": "DKIM pass for campus.example.edu, recorded by our mail server",
+    "status": "waiting",
+    "consent": True,
+    "assignee": "",
+    "notice_policy": "approval",
+    "why": "the desk could not confirm the sender",
+    "case": 17,
+    "moved_by": "staff@campus.example.edu",
+    "note": "Talked to the student.",
+    "who": "reporter",
+    "text": "it says they will find me after class",
+    "became_urgent": True,
     "offending": [
         {
             "source": "inline",

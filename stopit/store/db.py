@@ -8,6 +8,7 @@ so that calling it outside the caller's `transaction()` is a bug that shows at o
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -32,6 +33,10 @@ MIGRATION_NAMES = (
     "0009_sender_links",
     "0010_purged_cases",
 )
+
+
+# Errors of the disk under the database and blobs (full, quota, read-only, I/O), not of a message.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 
 def utcnow() -> datetime:
@@ -119,6 +124,12 @@ class Database:
         try:
             yield self
             self._before_commit()
+        except (sqlite3.OperationalError, OSError) as exc:
+            self._rollback()
+            if isinstance(exc, OSError) and exc.errno not in STORAGE_ERRNOS:
+                raise
+            # Locked, full, read-only, I/O: the storage, not the message. Callers wait and retry.
+            raise StoreError(f"{self.path}: cannot write now: {exc}") from exc
         except BaseException:
             self._rollback()
             raise

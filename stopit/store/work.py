@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from stopit.models import CaseState
 from stopit.store.cases import Cases
 from stopit.store.db import iso
 
@@ -20,24 +21,6 @@ class FollowUp:
     state: str
     attempts: int
     detail: str
-
-
-@dataclass(frozen=True)
-class CaseState:
-    """What the gates of a staff command need to know about one case."""
-
-    id: int
-    status: str
-    queue: str
-    urgent: bool
-    reporter: str
-    notice: str
-    consent: bool | None
-    assignee: str
-    anonymous: bool
-    tags: tuple[str, ...]
-    ack_message_id: str
-    contact_due: str
 
 
 class Work(Cases):

@@ -1,0 +1,387 @@
+"""Staff by mail, in process: reading commands, proving the sender, threading tokens, and every notice gate."""
+
+from __future__ import annotations
+
+import email
+import json
+from email.policy import compat32
+from pathlib import Path
+
+import dkim
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from stopit.config import from_text
+from stopit.desk import Desk, handle
+from stopit.ingest.parse import envelope_of
+from stopit.models import RawMessage
+from stopit.staff.auth import staff_proof
+from stopit.staff.commands import split_body
+from stopit.staff.notice import ReporterIds, leak_scan
+from stopit.store import Store
+from stopit.tokens import Strength, Tokens, thread_of
+from stopit.trace import Lookups
+from stopit.values import Mailbox
+
+DESK = "stopit@campus.example.edu"
+STAFF = "desk-staff@campus.example.edu"
+POLICE = "dispatch@police.campus.example.edu"
+REPORTER = "maria.lopez@campus.example.edu"
+OFFENDER = "bully@mail.example.net"
+MX = "mx.campus.example.edu"
+CONFIG = f"""
+[desk]
+address = "{DESK}"
+org_domains = ["campus.example.edu"]
+trusted_networks = ["18.9.28.0/24"]
+authserv_ids = ["{MX}"]
+offline = true
+
+[queues.stopit]
+staff = ["{STAFF}"]
+
+[queues.police]
+staff = ["{POLICE}"]
+
+[queues.idhr]
+staff = ["idhr@campus.example.edu"]
+
+[queues.abuse]
+staff = ["abuse-desk@campus.example.edu"]
+"""
+OUR_AR = f"Authentication-Results: {MX}; dkim=pass header.d=campus.example.edu; spf=pass smtp.mailfrom={STAFF}\r\n"
+
+
+# --- reading a staff message ------------------------------------------------------------------------------
+
+
+def test_commands_are_the_top_lines_and_the_note_is_the_rest_without_quote_or_signature() -> None:
+    body = (
+        "\r\nSTOPIT: consent yes\r\nstopit:notice send --unverified\r\n\r\n"
+        "Talked to the student by phone; a notice is fine with them.\r\n\r\n-- \r\nDana, Stopit desk\r\n"
+        "On Mon, 30 Nov 2026 at 10:00, Stopit <stopit@campus.example.edu> wrote:\r\n> Stopit: status closed\r\n"
+    )
+    commands, note = split_body(body)
+    assert [(c.verb, c.args) for c in commands] == [("consent", ("yes",)), ("notice", ("send", "--unverified"))]
+    assert note == "Talked to the student by phone; a notice is fine with them."
+
+
+def test_a_command_below_the_first_words_is_only_text() -> None:
+    commands, note = split_body("Thanks!\nStopit: status closed\n")
+    assert commands == () and "Stopit: status closed" in note
+
+
+def test_outlook_reply_header_block_ends_the_note() -> None:
+    commands, note = split_body(
+        "Stopit: status waiting\n\nWaiting for the student.\n\n________________________________\n"
+        "From: Stopit <stopit@campus.example.edu>\nSent: Monday\n"
+    )
+    assert [c.line for c in commands] == ["status waiting"]
+    assert note == "Waiting for the student."
+
+
+# --- proving the staff sender ---------------------------------------------------------------------------------
+
+
+def envelope(head: str, sender: str = STAFF) -> object:
+    raw = RawMessage(f"{head}From: {sender}\r\nTo: {DESK}\r\nSubject: Re: x\r\n\r\nhi\r\n".encode(), "t")
+    return envelope_of(raw)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return from_text(CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("head", "ok"),
+    [
+        (OUR_AR, True),
+        (f"Authentication-Results: {MX}; spf=pass smtp.mailfrom={STAFF}\r\n", True),
+        (f"Authentication-Results: {MX}; dkim=pass header.d=sub.campus.example.edu\r\n", False),
+        (f"Authentication-Results: {MX}; dkim=pass header.d=example.edu\r\n", True),  # the parent domain
+        (f"Authentication-Results: {MX}; dkim=pass header.d=evil.example\r\n", False),
+        (f"Authentication-Results: {MX}; dkim=fail header.d=campus.example.edu\r\n", False),
+        (OUR_AR.replace(MX, "mx.evil.example"), False),  # somebody else's authserv-id
+        ("", False),
+        # Our id, but below a hop from outside our networks: anyone could have written it.
+        ("Received: from x (x [203.0.113.7]) by mx.campus.example.edu with ESMTP; Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+         + OUR_AR, False),
+        ("Received: from r (r [18.9.28.4]) by mx.campus.example.edu with ESMTP; Mon, 30 Nov 2026 10:00:00 +0000\r\n"
+         + OUR_AR, True),
+        (f"Received: from laptop (h [198.51.100.3]) (Authenticated sender: {STAFF}) by smtp.campus.example.edu"
+         " with ESMTPSA id 1; Mon, 30 Nov 2026 10:00:00 +0000\r\n", True),
+        ("Received: from laptop (h [198.51.100.3]) (Authenticated sender: other@campus.example.edu) by"
+         " smtp.campus.example.edu with ESMTPSA id 1; Mon, 30 Nov 2026 10:00:00 +0000\r\n", False),
+    ],
+)  # fmt: skip
+def test_staff_proof(config, head: str, ok: bool) -> None:
+    assert staff_proof(envelope(head), config).ok is ok
+
+
+# --- tokens ------------------------------------------------------------------------------------------------------
+
+
+def test_message_ids_and_plus_addresses_name_their_case_only_with_a_valid_mac() -> None:
+    tokens = Tokens(b"k" * 32, Mailbox(DESK), plus_addressing=True)
+    other = Tokens(b"x" * 32, Mailbox(DESK), plus_addressing=True)
+    mid = str(tokens.message_id(17))
+    assert tokens.case_of_message_id(mid) == 17
+    assert other.case_of_message_id(mid) is None
+    assert tokens.case_of_message_id(mid.replace("stopit.17.", "stopit.18.")) is None
+    reply = tokens.reply_address(17)
+    assert reply is not None and reply.address.startswith("stopit+17.")
+    assert tokens.case_of_address(reply.address) == 17
+    assert tokens.case_of_address(reply.address.replace("+17.", "+18.")) is None
+    assert tokens.outbox_of_address(tokens.bounce_address(99)) == 99
+    thread = thread_of(tokens, [], [], "Re: =?x?= [Stopit #5] hello")
+    assert (thread.case_id, thread.strength) == (5, Strength.TAG)
+    assert thread_of(tokens, ["<a@b>", mid], [], "[stopit #5]").strength is Strength.PROVEN
+
+
+# --- the leak scan -----------------------------------------------------------------------------------------------
+
+
+def test_leak_scan_finds_every_kind_of_reporter_identifier() -> None:
+    ids = ReporterIds(
+        REPORTER,
+        "Maria López",
+        ("<report.1@campus.example.edu>",),
+        "He said he would wait for me after class and I am scared of him.",
+    )
+
+    def mail(body: str) -> bytes:
+        return f"From: {DESK}\r\nTo: {OFFENDER}\r\nSubject: About\r\n\r\n{body}\r\n".encode()
+
+    assert leak_scan(mail("Please stop contacting them."), ids) == ""
+    assert "address" in leak_scan(mail("Write to maria.lopez@campus.example.edu"), ids)
+    assert "local part" in leak_scan(mail("maria.lopez asked us"), ids)
+    assert "name" in leak_scan(mail("Dear LÓPEZ"), ids)
+    assert "Message-ID" in leak_scan(mail("ref report.1@campus.example.edu"), ids)
+    assert "own text" in leak_scan(mail("he said he would wait for me\r\nafter class, and I am scared"), ids)
+    assert leak_scan(mail("he said he would wait for you"), ids) == ""  # seven words are not enough
+    encoded = f"From: {DESK}\r\nTo: {OFFENDER}\r\nSubject: =?utf-8?q?Mar=C3=ADa_L=C3=B3pez?=\r\n\r\nhi\r\n".encode()
+    assert "name" in leak_scan(encoded, ids)
+
+
+# --- the whole path in process, with a verifiable sender ----------------------------------------------------------
+
+
+def _key() -> tuple[bytes, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    import base64
+
+    return private, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+
+def offending(subject: str = "you again", body: str = "Your talk was awful and everyone laughed at you.") -> bytes:
+    return (
+        "Received: from mail.example.net (mail.example.net [203.0.113.9]) by mx.campus.example.edu (Postfix)"
+        " with ESMTPS id 4AB; Sun, 29 Nov 2026 23:58:02 +0000\r\n"
+        f"From: Bully <{OFFENDER}>\r\nTo: {REPORTER}\r\nSubject: {subject}\r\n"
+        "Date: Sun, 29 Nov 2026 23:58:00 +0000\r\nMessage-ID: <o1@mail.example.net>\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
+
+
+def report_with(attached: bytes, words: str = "He keeps writing to me. I do not know him.") -> bytes:
+    return (
+        f"From: Maria Lopez <{REPORTER}>\r\nTo: {DESK}\r\nSubject: Fwd: see attached\r\n"
+        "Message-ID: <report.1@campus.example.edu>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        f"--b\r\nContent-Type: text/plain\r\n\r\n{words}\r\n"
+        f"--b\r\nContent-Type: message/rfc822\r\n\r\n"
+    ).encode() + attached + b"\r\n--b--\r\n"
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    cfg = from_text(CONFIG.replace("offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"'))
+    made = Desk.open(cfg, Store(cfg.database))
+    private, record = _key()
+    made.lookups = Lookups(resolver=lambda name, timeout=5: record if name.startswith(b"s1._domainkey.") else b"")
+    made.private_key = private  # type: ignore[attr-defined]
+    return made
+
+
+def signed(desk: Desk, data: bytes) -> bytes:
+    include = [b"from", b"to", b"subject", b"date", b"message-id"]
+    return dkim.sign(data, b"s1", b"mail.example.net", desk.private_key, include_headers=include) + data
+
+
+def outbox(desk: Desk) -> list[tuple[list[str], bytes]]:
+    rows = desk.store.conn.execute("SELECT rcpt_to, message_row FROM outbox ORDER BY id").fetchall()
+    return [(json.loads(r[0]), desk.store.raw_bytes(r[1])) for r in rows]
+
+
+def staff_reply(desk: Desk, to_message: bytes, body: str, head: str = OUR_AR, sender: str = STAFF) -> bytes:
+    msg = email.message_from_bytes(to_message, policy=compat32)
+    return (
+        f"{head}From: Dana <{sender}>\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\n"
+        f"Message-ID: <staff.{abs(hash(body))}@campus.example.edu>\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
+        f"Date: Mon, 30 Nov 2026 11:00:00 +0000\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def office_mail(desk: Desk, to: str = STAFF) -> bytes:
+    return next(data for rcpt, data in outbox(desk) if rcpt == [to])
+
+
+def test_consent_then_notice_sends_a_verified_notice_that_never_names_the_reporter(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(signed(desk, offending())), "t"))
+    before = len(outbox(desk))
+    reply = staff_reply(desk, office_mail(desk), "Stopit: consent yes\r\nStopit: notice send\r\nSpoke to her.")
+    outcome = handle(desk, RawMessage(reply, "t"))
+    assert outcome.state == "processed"
+    new = outbox(desk)[before:]
+    notice = next(data for rcpt, data in new if rcpt == [OFFENDER])
+    confirmation = next(data for rcpt, data in new if rcpt == [STAFF])
+    text = notice.decode("ascii").lower()
+    for needle in ("maria", "lopez", REPORTER, "report.1", "he keeps writing"):
+        assert needle not in text
+    msg = email.message_from_bytes(notice, policy=compat32)
+    assert desk.tokens.case_of_message_id(msg["Message-ID"]) == 1
+    body = msg.get_payload(decode=True).decode()
+    assert '"you again"' in body and "Please stop contacting them" in body
+    assert b"notice sent to bully@mail.example.net" in email.message_from_bytes(confirmation).get_payload(decode=True)
+    case = desk.store.case_detail(1)
+    assert case["consent"] is True and case["status"] == "waiting"
+    assert [c["result"] for c in case["commands"]] == ["run", "run"]
+    assert case["notices"][0]["to"] == OFFENDER and case["notices"][0]["message_id"] == msg["Message-ID"]
+    # The sender answers: it joins case 1, staff are told, the reporter is not.
+    answer = (
+        f"From: {OFFENDER}\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
+        "Message-ID: <answer@mail.example.net>\r\n\r\nSorry, I will stop.\r\n"
+    ).encode()
+    before = len(outbox(desk))
+    assert handle(desk, RawMessage(answer, "t")).case_id == 1
+    told = outbox(desk)[before:]
+    assert [rcpt for rcpt, _ in told] == [[STAFF]]
+    assert b"the sender answered" in told[0][1]
+
+
+def test_no_consent_refuses_the_notice(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(signed(desk, offending())), "t"))
+    before = len(outbox(desk))
+    handle(desk, RawMessage(staff_reply(desk, office_mail(desk), "Stopit: notice send"), "t"))
+    new = outbox(desk)[before:]
+    assert [rcpt for rcpt, _ in new] == [[STAFF]]
+    assert b"no consent" in email.message_from_bytes(new[0][1]).get_payload(decode=True)
+    assert desk.store.case_detail(1)["commands"][0]["result"] == "refused"
+
+
+def test_an_unverified_sender_needs_the_flag(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending()), "t"))  # not signed: nothing proves the From
+    office = office_mail(desk)
+    handle(desk, RawMessage(staff_reply(desk, office, "Stopit: consent yes\r\nStopit: notice send"), "t"))
+    assert not any(rcpt == [OFFENDER] for rcpt, _ in outbox(desk))
+    handle(desk, RawMessage(staff_reply(desk, office, "Stopit: notice send --unverified"), "t"))
+    assert sum(rcpt == [OFFENDER] for rcpt, _ in outbox(desk)) == 1
+    handle(desk, RawMessage(staff_reply(desk, office, "Stopit: notice send --unverified"), "t"))
+    assert sum(rcpt == [OFFENDER] for rcpt, _ in outbox(desk)) == 1  # a second needs --again
+    handle(desk, RawMessage(staff_reply(desk, office, "Stopit: notice send --unverified --again"), "t"))
+    assert sum(rcpt == [OFFENDER] for rcpt, _ in outbox(desk)) == 2
+
+
+def test_a_threat_case_refuses_the_notice_until_its_own_staff_move_it(desk: Desk) -> None:
+    threat = offending("tonight", "I know where you live and I will kill you tonight.")
+    handle(desk, RawMessage(report_with(signed(desk, threat)), "t"))
+    police_mail = office_mail(desk, POLICE)
+    reply = staff_reply(desk, police_mail, "Stopit: consent yes\r\nStopit: notice send", sender=STAFF)
+    handle(desk, RawMessage(reply.replace(STAFF.encode(), b"desk-staff@campus.example.edu"), "t"))
+    assert not any(rcpt == [OFFENDER] for rcpt, _ in outbox(desk))
+    commands = desk.store.case_detail(1)["commands"]
+    assert commands[-1]["result"] == "refused" and "urgent" in commands[-1]["reason"]
+    # Staff of another queue may not take urgency off; the police desk may.
+    handle(desk, RawMessage(staff_reply(desk, police_mail, "Stopit: urgent off"), "t"))
+    assert desk.store.case_state(1).urgent is True
+    police_ar = OUR_AR.replace(f"smtp.mailfrom={STAFF}", f"smtp.mailfrom={POLICE}").replace(
+        "header.d=campus.example.edu", "header.d=police.campus.example.edu"
+    )
+    handle(desk, RawMessage(staff_reply(desk, police_mail, "Stopit: urgent off", police_ar, POLICE), "t"))
+    assert desk.store.case_state(1).urgent is False
+
+
+@pytest.mark.parametrize(
+    ("what", "head", "mangle"),
+    [
+        ("foreign authserv-id", OUR_AR.replace(MX, "mx.evil.example"), None),
+        ("no Authentication-Results", "", None),
+        ("wrong MAC", OUR_AR, lambda r: r.replace(b"In-Reply-To: <stopit.1.", b"In-Reply-To: <stopit.2.")),
+        ("only the subject tag", OUR_AR, lambda r: r.replace(b"In-Reply-To:", b"X-Was-In-Reply-To:")),
+    ],
+)
+def test_unproven_commands_run_nothing_and_say_why(desk: Desk, what: str, head: str, mangle) -> None:
+    handle(desk, RawMessage(report_with(offending()), "t"))
+    reply = staff_reply(desk, office_mail(desk), "Stopit: consent yes\r\nStopit: notice send --unverified", head)
+    if mangle:
+        reply = mangle(reply)
+    before = len(outbox(desk))
+    handle(desk, RawMessage(reply, "t"))
+    new = outbox(desk)[before:]
+    assert [rcpt for rcpt, _ in new] == [[STAFF]], what
+    assert b"not run" in new[0][1]
+    state = desk.store.case_state(1)
+    assert state.consent is None
+    assert desk.store.case_detail(1)["notices"] == []
+
+
+def test_a_non_staff_sender_cannot_command(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending()), "t"))
+    reply = staff_reply(desk, office_mail(desk), "Stopit: notice send --unverified", sender="eve@evil.example")
+    handle(desk, RawMessage(reply, "t"))
+    assert not any(rcpt == [OFFENDER] for rcpt, _ in outbox(desk))
+    assert desk.store.case_detail(1)["commands"] == []
+
+
+def test_a_site_template_that_names_the_reporter_is_refused(desk: Desk, tmp_path: Path) -> None:
+    site = tmp_path / "site" / "offender"
+    site.mkdir(parents=True)
+    (site / "notice.txt.j2").write_text("Hello, Maria Lopez asked us to write. {{ case_id }}\n")
+    from stopit.act.render import template_environment
+
+    desk.config = from_text(
+        CONFIG.replace("offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"\n'
+                       f'templates_dir = "{tmp_path / "site"}"')
+    )  # fmt: skip
+    desk.templates = template_environment(desk.config)
+    handle(desk, RawMessage(report_with(offending()), "t"))
+    handle(desk, RawMessage(staff_reply(desk, office_mail(desk), "Stopit: consent yes\r\nStopit: notice send --unverified"), "t"))
+    assert not any(rcpt == [OFFENDER] for rcpt, _ in outbox(desk))
+    reason = desk.store.case_detail(1)["commands"][-1]["reason"]
+    assert "identify the reporter" in reason and "name" in reason
+
+
+def test_a_staff_members_tagged_new_mail_joins_the_case_and_gets_no_acknowledgement(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending()), "t"))
+    mail = (
+        f"{OUR_AR}From: {STAFF}\r\nTo: {DESK}\r\nSubject: =?utf-8?q?Note_for_=5Bstopit_#1=5D?=\r\n"
+        "Message-ID: <new.1@campus.example.edu>\r\n\r\nCalled the student.\r\n"
+    ).encode()
+    before = len(outbox(desk))
+    assert handle(desk, RawMessage(mail, "t")).case_id == 1
+    assert outbox(desk)[before:] == []
+    assert any(e["type"] == "staff.note" for e in desk.store.case_detail(1)["events"])
+
+
+def test_a_reporters_follow_up_with_threat_words_makes_the_case_urgent_for_the_police(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending("hey", "Nice haircut, loser.")), "t"))
+    assert desk.store.case_state(1).urgent is False
+    ack = next(data for rcpt, data in outbox(desk) if rcpt == [REPORTER])
+    msg = email.message_from_bytes(ack, policy=compat32)
+    followup = (
+        f"From: {REPORTER}\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
+        "Message-ID: <f1@campus.example.edu>\r\n\r\nNow he wrote that he will kill me after class tomorrow.\r\n"
+    ).encode()
+    before = len(outbox(desk))
+    handle(desk, RawMessage(followup, "t"))
+    state = desk.store.case_state(1)
+    assert state.urgent is True and state.queue == "police"
+    new = outbox(desk)[before:]
+    assert [rcpt for rcpt, _ in new] == [[POLICE]]
+    assert b"URGENT" in new[0][1]
