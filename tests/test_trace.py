@@ -357,6 +357,13 @@ def test_a_client_address_without_a_login_is_low_confidence() -> None:
     assert "as the connecting client (no login recorded)" in t.origin_reason
 
 
+def test_a_header_that_only_repeats_the_handoff_address_is_no_origin() -> None:
+    # Office 365 writes X-Sender-IP: the host that connected to it, which is the handoff itself.
+    below = isp_line("User (unknown [203.0.113.77])", with_="SMTP")
+    t = trace(headers(MX_FROM_ISP, below, extra="X-Sender-IP: 198.51.100.36\r\n"), ORG)
+    assert (t.origin_ip, t.origin.basis) == ("203.0.113.77", "inferred")
+
+
 def test_nothing_is_inferred_when_the_line_below_names_another_writer() -> None:
     below = isp_line("[192.168.1.23] ([203.0.113.73])", by="smtp.elsewhere.example")
     t = trace(headers(MX_FROM_ISP, below), ORG)

@@ -188,7 +188,9 @@ def find_origin(
     inferred = _inferred(hops, handoff) if handoff is not None else Origin()
     if inferred.ip and inferred.login:
         return inferred
-    recorded = [(n, ip) for n, ip in originating_ips(headers) if not is_private(ip)]
+    # Microsoft's X-Sender-IP names the host that connected to it: the handoff, not the sender's client.
+    handoff_ip = hops[handoff].ip if handoff is not None else ""
+    recorded = [(n, ip) for n, ip in originating_ips(headers) if not is_private(ip) and ip != handoff_ip]
     if recorded:
         name, ip = recorded[0]
         confidence = "medium" if provider is not None else "low"
