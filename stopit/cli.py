@@ -703,3 +703,112 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
     for event in planned.events:
         if event.type in ("notice.blocked", "office.skipped", "ack.skipped"):
             click.echo(f"  note: {event.detail}")
+
+
+# --- records: the annual report, evidence for the police, retention ---------------------------------------
+
+
+@main.command("report")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_context
+def report_command(ctx: click.Context, start: Any, end: Any, fmt: str, output: str | None) -> None:
+    """The annual statistics of the cases opened in a period: counts only, no names or addresses.
+
+    Example: stopit report --from 2026-01-01 --to 2026-12-31 --format html -o report-2026.html
+    """
+    from stopit import report
+
+    store = _open_store(ctx)
+    text = report.render(report.build(store.conn, start.date(), end.date(), store.clock()), fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group()
+def evidence() -> None:
+    """Export a case as evidence for the police, and check such an export."""
+
+
+@evidence.command("export")
+@click.argument("case_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The zip to write.")
+@click.pass_context
+def evidence_export(ctx: click.Context, case_id: int, output: str) -> None:
+    """Write the case as a zip: messages byte-exact as .eml, SHA-256 manifest, trace, the hashed case log.
+
+    The export is recorded in the case log (who, when, which file).
+
+    Example: stopit evidence export 17 -o case-17.zip
+    """
+    from stopit import evidence as evidence_mod
+
+    store = _open_store(ctx)
+    try:
+        done = evidence_mod.export(store, case_id, Path(output))
+    except (StopitError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {done.path}: {done.files} files, manifest sha256 {done.manifest_sha256}")
+
+
+@evidence.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def evidence_verify(ctx: click.Context, file: str) -> None:
+    """Check an export: every file against the manifest, the log's hash links; on the desk that made it,
+    also the keyed hashes and the custody record. Exit 0 only when all of it checks out.
+
+    Example: stopit evidence verify case-17.zip
+    """
+    from stopit import evidence as evidence_mod
+
+    store = None
+    try:
+        store = _open_store(ctx)
+    except click.ClickException as exc:
+        click.echo(f"note: {exc.message}; checking the file on its own", err=True)
+    result = evidence_mod.verify(Path(file), store)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if result.ok:
+        click.echo(f"{file}: intact ({result.checked} files match the manifest)")
+        return
+    for problem in result.problems:
+        click.echo(f"BROKEN: {problem}")
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only list the cases that would be removed.")
+@click.option("--yes", is_flag=True, help="Remove them (nothing is removed without it).")
+@click.pass_context
+def purge(ctx: click.Context, dry_run: bool, yes: bool) -> None:
+    """Remove closed cases older than desk.retention_years (messages, blobs, rows), keeping a tombstone
+    with their report figures; the case log records each removal.
+
+    Example: stopit purge --dry-run
+    """
+    from stopit import purge as purge_mod
+
+    if dry_run == yes:
+        raise click.UsageError("say --dry-run to list, or --yes to remove")
+    cfg = _load(ctx)
+    store = _open_store(ctx)
+    now = store.clock()
+    years = int(cfg["desk.retention_years"])
+    found = purge_mod.candidates(store, now, years)
+    for c in found:
+        opened = c.opened[:10]
+        click.echo(f"case #{c.case} {c.status} queue {c.queue} opened {opened}: {c.messages} messages, {c.bytes} bytes")
+    if dry_run:
+        click.echo(f"{len(found)} case(s) past {years} years would be removed")
+        return
+    for c in found:
+        removed = purge_mod.purge_case(store, c.case, now)
+        click.echo(f"case #{c.case} removed: " + ", ".join(f"{n} {k}" for k, n in removed.items() if n))
+    click.echo(f"{len(found)} case(s) removed")

@@ -47,15 +47,15 @@ def report(reporter: str, message: bytes, subject: str = "Fwd: look at this") ->
     return RawMessage(mail.as_bytes(), "test")
 
 
-QUEUES = "".join(f'[queues.{q}]\nstaff = ["{q}-staff@campus.example.edu"]\n' for q in ("stopit", "police", "idhr", "abuse"))
+QUEUES = "".join(
+    f'[queues.{q}]\nstaff = ["{q}-staff@campus.example.edu"]\n' for q in ("stopit", "police", "idhr", "abuse")
+)
 
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
     text = (
-        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n'
-        f'[smtp]\nurl = "maildir://{tmp_path}/out"\n'
-        + QUEUES
+        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n[smtp]\nurl = "maildir://{tmp_path}/out"\n' + QUEUES
     )
     (tmp_path / "c.toml").write_text(text)
     return Desk.open(from_text(text))
@@ -86,7 +86,9 @@ def _item(**kw) -> Offending:
         trace={
             "handoff_ip": "198.51.100.7",
             "origin_ip": None,
-            "auth": {"dkim": [{"domain": "FreeMail.example", "result": "pass"}, {"domain": "z.example", "result": "fail"}]},
+            "auth": {
+                "dkim": [{"domain": "FreeMail.example", "result": "pass"}, {"domain": "z.example", "result": "fail"}]
+            },
         },
     )
     base.update(kw)
@@ -118,9 +120,14 @@ def test_body_fingerprint_ignores_case_spacing_punctuation_and_quotes_but_not_wo
 def test_same_message_from_two_reporters_is_one_incident_and_a_new_message_is_a_repeat(desk: Desk, tmp_path: Path):
     first = handle(desk, report("ann@campus.example.edu", offensive("Bad Guy <bad.guy@freemail.example>")))
     second = handle(desk, report("bob@campus.example.edu", offensive("Bad Guy <bad.guy@freemail.example>")))
-    other = offensive("B <Bad.Guy+2@FreeMail.example>", "A different message, written on another day entirely.", "<m2@x>")
+    other = offensive(
+        "B <Bad.Guy+2@FreeMail.example>", "A different message, written on another day entirely.", "<m2@x>"
+    )
     third = handle(desk, report("cat@campus.example.edu", other))
-    unrelated = handle(desk, report("dan@campus.example.edu", offensive("n@else.example", "Nothing alike here at all, truly.", "<m3@x>")))
+    unrelated = handle(
+        desk,
+        report("dan@campus.example.edu", offensive("n@else.example", "Nothing alike here at all, truly.", "<m3@x>")),
+    )
     store = desk.store
     assert store.incident_of(first.case_id) == store.incident_of(second.case_id) == first.case_id
     assert store.incident_of(third.case_id) is None and store.incident_of(unrelated.case_id) is None
@@ -146,7 +153,10 @@ def test_repeat_sender_counts_earlier_incidents_once_for_routing(desk: Desk) -> 
 
     for reporter in ("ann@campus.example.edu", "bob@campus.example.edu"):
         handle(desk, report(reporter, offensive("bad.guy@freemail.example")))
-    raw = report("cat@campus.example.edu", offensive("bad.guy@freemail.example", "Another one, and this time I mean it.", "<m9@x>"))
+    raw = report(
+        "cat@campus.example.edu",
+        offensive("bad.guy@freemail.example", "Another one, and this time I mean it.", "<m9@x>"),
+    )
     env = envelope_of(raw)
     analysis = analyse(raw, env, desk.config, desk.lookups)
     facts = gather_facts(desk, env, raw, analysis.offending)

@@ -1,0 +1,111 @@
+"""A desk on a fixed, movable clock with real cases in it, for the report, evidence and purge tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+from stopit.config import from_text
+from stopit.desk import Desk, handle
+from stopit.models import OutgoingMail, RawMessage
+from stopit.store import Store
+
+QUEUES = "".join(
+    f'[queues.{q}]\nstaff = ["{q}-staff@campus.example.edu"]\n' for q in ("stopit", "police", "idhr", "abuse")
+)
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def open_desk(tmp_path: Path, start: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> tuple[Desk, Clock, Path]:
+    text = (
+        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n[smtp]\nurl = "maildir://{tmp_path}/out"\n' + QUEUES
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    clock = Clock(start)
+    return Desk.open(from_text(text), Store(tmp_path / "s.db", clock=clock)), clock, config
+
+
+def offending(sender: str, body: str, message_id: str, big: bool = False) -> bytes:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender
+    msg["To"] = "student@campus.example.edu"
+    msg["Subject"] = "about the party"
+    msg["Date"] = "Mon, 02 Mar 2026 08:00:00 +0000"
+    msg["Message-ID"] = message_id
+    msg.set_content(body + ("\n" + "x" * 80) * (14000 if big else 0))
+    return msg.as_bytes()
+
+
+def file_report(desk: Desk, reporter: str, sender: str, body: str, message_id: str, big: bool = False) -> int:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = reporter
+    mail["To"] = "stopit@campus.example.edu"
+    mail["Subject"] = "Fwd: about the party"
+    mail["Message-ID"] = f"<{reporter.split('@')[0]}.{message_id.strip('<>')}>"
+    mail.set_content("Please make it stop.")
+    mail.add_attachment(offending(sender, body, message_id, big), maintype="message", subtype="rfc822")
+    case_id = handle(desk, RawMessage(mail.as_bytes(), "test")).case_id
+    assert case_id is not None
+    return case_id
+
+
+def staff_command(store: Store, case_id: int, command: str = "assign me") -> None:
+    with store.transaction():
+        store.record_command(case_id, "stopit-staff@campus.example.edu", command, "run", "", None)
+
+
+def send_notice(store: Store, case_id: int, to: str, delivered: bool = True) -> str:
+    """A notice to the sender, queued and then delivered (or refused by the sender's server)."""
+    message_id = f"<stopit.{case_id}.notice@campus.example.edu>"
+    mail = OutgoingMail(
+        message_id,
+        "stopit@campus.example.edu",
+        (to,),
+        b"Subject: Please stop\n\nPlease stop.\n",
+        "Please stop",
+        "offender",
+        "offender/notice.txt.j2",
+    )
+    with store.transaction():
+        store.add_outgoing(mail, case_id)
+        store.add_notice(case_id, "notice", to, message_id)
+    outbox_id = store.conn.execute("SELECT MAX(id) FROM outbox").fetchone()[0]
+    assert store.claim_delivery(outbox_id)
+    if delivered:
+        store.mark_sent(outbox_id, "250 ok")
+    else:
+        store.mark_failed(outbox_id, "550 no such user")
+    return message_id
+
+
+def sender_answers(desk: Desk, case_id: int, sender: str, notice_id: str) -> None:
+    """The sender replies to the notice: stored byte-exact and filed on the case as a reply."""
+    from stopit.ingest.parse import envelope_of
+
+    raw = RawMessage(
+        f"From: {sender}\nTo: stopit@campus.example.edu\nSubject: Re: Please stop\nIn-Reply-To: {notice_id}\n"
+        f"Message-ID: <answer.{case_id}@else.example>\n\nOK, I will stop.\n".encode(),
+        "test",
+    )
+    stored = desk.store.store_incoming(raw)
+    with desk.store.transaction():
+        desk.store.describe_incoming(stored.row_id, envelope_of(raw), "reply")
+        desk.store.set_state(stored.row_id, "processed", case_id)
+
+
+def close(store: Store, case_id: int) -> None:
+    with store.transaction():
+        store.update_case(case_id, status="closed")
