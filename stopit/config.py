@@ -315,6 +315,11 @@ QUEUE_KEYS = {
 }
 
 
+# approval: staff may send a notice once the reporter consents; reporter: the reporter decides whether the
+# sender is contacted at all (staff ask them first); never: no notice from this queue (police, threats).
+QUEUE_NOTICE_POLICIES = ("approval", "reporter", "never")
+
+
 @dataclass(frozen=True)
 class Queue:
     """An office's queue: who gets its mail, and what they may see."""
@@ -331,7 +336,7 @@ class Queue:
 DEFAULT_QUEUES = {
     "stopit": Queue("stopit", "The Stopit desk"),
     "police": Queue("police", "Campus Police", notice="never"),
-    "idhr": Queue("idhr", "Discrimination and harassment office"),
+    "idhr": Queue("idhr", "Discrimination and harassment office", notice="reporter"),
     "abuse": Queue("abuse", "IT security and abuse desk"),
 }
 
@@ -354,8 +359,9 @@ def _queue(name: str, body: Any, where: str) -> Queue:
         if problem:
             raise ConfigError(f"{where}: {key}.staff: {problem}")
     notice = body.get("notice", "approval")
-    if notice not in ("approval", "never"):
-        raise ConfigError(f'{where}: {key}.notice: "{notice}" is not one of approval, never')
+    if notice not in QUEUE_NOTICE_POLICIES:
+        listed = ", ".join(QUEUE_NOTICE_POLICIES)
+        raise ConfigError(f'{where}: {key}.notice: "{notice}" is not one of {listed}')
     return Queue(
         name,
         body.get("display_name", name),

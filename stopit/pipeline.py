@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,12 +12,23 @@ from stopit.extract import extract, parts_of, text_of
 from stopit.extract.junk import unsolicited
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
-from stopit.plan import Action, EventType, HoldOffice, OpenCase, Plan, RecordEvent, SaveOffending, SendMail, Trigger
+from stopit.plan import (
+    Action,
+    EventType,
+    HoldOffice,
+    OpenCase,
+    Plan,
+    RecordEvent,
+    SaveOffending,
+    SendMail,
+    Trigger,
+    UpdateCase,
+)
 from stopit.route import Route, route
 from stopit.route.conditions import Subject
 from stopit.route.rules import RuleSet
 from stopit.trace import Lookups, TraceSettings, trace
-from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_text, greeting_name, mailbox_key, msg_ids
+from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_block, clean_text, greeting_name, mailbox_key, msg_ids
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
 # No rules at all: every report stays in the default queue. The desk and the CLI pass the loaded rules.
@@ -112,7 +124,9 @@ def staff_mailboxes(addresses: tuple[str, ...]) -> tuple[Mailbox, ...]:
     return tuple(m for m in (Mailbox.parse(a) for a in addresses) if m is not None)
 
 
-def _office_mail(route: Route, queue: Queue, offending: tuple[Offending, ...], env: Envelope) -> PlannedMail | None:
+def _office_mail(
+    route: Route, queue: Queue, offending: tuple[Offending, ...], env: Envelope, anonymous: bool
+) -> PlannedMail | None:
     staff = staff_mailboxes(queue.staff)
     if not staff:
         return None
@@ -123,8 +137,44 @@ def _office_mail(route: Route, queue: Queue, offending: tuple[Offending, ...], e
         to=staff,
         subject=office_subject(route, offending, env, queue.confidential),
         auto_submitted=AutoSubmitted.GENERATED,
-        attach_report=not queue.confidential,
+        # The report itself names the reporter: an anonymous reporter's office mail carries content only.
+        attach_report=not (queue.confidential or anonymous),
     )
+
+
+_ANONYMOUS = re.compile(r"^\W*anonymous\W*$", re.IGNORECASE)
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv)\s*:\s*)+", re.IGNORECASE)
+
+
+def asks_anonymity(env: Envelope, text: str) -> bool:
+    """The word ANONYMOUS alone in the reporter's subject or first line: keep them out of office mail."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return bool(_ANONYMOUS.match(_SUBJECT_PREFIX.sub("", env.subject)) or _ANONYMOUS.match(first_line))
+
+
+def notice_policy(decision: Route, queue: Queue) -> str:
+    """never (a queue or rule forbids it), hold (a possible threat), reporter (they decide), or approval."""
+    if "never" in (decision.notice, queue.notice):
+        return "never"
+    if decision.notice == "hold":
+        return "hold"
+    return "reporter" if queue.notice == "reporter" else "approval"
+
+
+def office_commands(policy: str, urgent: bool) -> list[str]:
+    """The command lines that make sense for a new case, for the office mail."""
+    first = ["Stopit: urgent off"] if urgent or policy == "hold" else []
+    if policy == "never":
+        return [*first, "Stopit: queue stopit   (only once the danger is ruled out)", "Stopit: status waiting",
+                "Stopit: reply", "Stopit: help"]  # fmt: skip
+    return [*first, "Stopit: consent yes", "Stopit: notice preview", "Stopit: notice send", "Stopit: reply",
+            "Stopit: assign ADDRESS", "Stopit: status resolved", "Stopit: help"]  # fmt: skip
+
+
+def reporter_words(analysis: Analysis) -> str:
+    """What the reporter wrote themselves: their notes above forwards, else their whole message."""
+    notes = [o.note for o in analysis.offending if o.note]
+    return clean_block("\n\n".join(notes) if notes else analysis.text, 3000)
 
 
 def mail_context(
@@ -136,13 +186,20 @@ def mail_context(
     """
     env = analysis.env
     days = int(config["desk.offender_deadline_days"])
+    anonymous = asks_anonymity(env, analysis.text)
+    policy = notice_policy(decision, queue)
     return {
+        "anonymous": anonymous,
+        "reporter_words": "" if anonymous else reporter_words(analysis),
+        "notice_policy": policy,
+        "commands": office_commands(policy, decision.urgent),
+        "office_notified": False,  # set by the plan once it knows whether the office mail goes out
         # Only something that looks like a name: a display name is the sender's to choose, and spammers
         # choose "WIN 1000 USD NOW at http://…" to have it echoed in mail from the university.
         "reporter_name": greeting_name(env.from_.name) if env.from_ else "",
         "report_subject": clean_text(env.subject),
         "need_headers": needs_headers(analysis.offending),
-        "reporter": _reporter(env),
+        "reporter": "" if anonymous else _reporter(env),
         "queue_name": queue.display_name,
         "urgent": decision.urgent,
         "category": decision.category or "harassment",
@@ -197,14 +254,17 @@ def _plan_report(
     if offending:
         actions.append(SaveOffending(offending))
     context = mail_context(analysis, decision, queue, facts, config, now)
-    office = _office_mail(decision, queue, offending, env)
+    office = _office_mail(decision, queue, offending, env, bool(context["anonymous"]))
     office_limit = int(config["desk.office_limit_per_hour"])
     if office is None:
         actions.append(RecordEvent(EventType.OFFICE_SKIPPED, f"queue {queue.name} has no staff addresses configured"))
+        if decision.urgent:
+            actions += escalation(config, queue, f"an urgent case, but {queue.display_name} has no staff configured")
     elif facts.incident is not None and facts.incident_office_last_hour:
         # One office mail per incident update, not one per reporter of the same message.
         joined = f"another report of incident #{facts.incident}, whose office mail went out this hour"
         actions.append(RecordEvent(EventType.OFFICE_INCIDENT, joined))
+        context["office_notified"] = True
     elif dict(facts.office_last_hour).get(queue.name, 0) >= office_limit:
         actions.append(
             RecordEvent(EventType.OFFICE_HELD, f"queue {queue.name} had {office_limit} notifications this hour")
@@ -212,6 +272,9 @@ def _plan_report(
         actions.append(HoldOffice(queue.name))
     else:
         actions.append(SendMail(office, context, queue=queue.name))
+        context["office_notified"] = True
+    if context["anonymous"]:
+        actions.append(UpdateCase((("anonymous", 1),)))
     refusal = _ack_refusal(env, facts, config, offending)
     reporter = reporter_mailbox(env)
     if refusal or reporter is None:
@@ -237,6 +300,28 @@ def _plan_report(
         offending=offending,
         need_headers=needs_headers(offending),
     )
+
+
+def escalation(config: Config, queue: Queue, why: str) -> list[Action]:
+    """An urgent office could not be told: tell the supervisors and the desk's own staff at once."""
+    desk_queue = config.queues.get(str(config["desk.default_queue"]))
+    addresses = (*config["desk.supervisors"], *(desk_queue.staff if desk_queue else ()))
+    seen: dict[str, Mailbox] = {}
+    for box in staff_mailboxes(tuple(addresses)):
+        seen.setdefault(box.key, box)
+    if not seen:
+        return [RecordEvent(EventType.OFFICE_ESCALATED, f"{why}; no supervisors or desk staff are configured to tell")]
+    mail = PlannedMail(
+        audience="office",
+        template="office/escalation.txt.j2",
+        to=tuple(seen.values()),
+        subject=f"URGENT: {queue.display_name} was not reached",
+        auto_submitted=AutoSubmitted.GENERATED,
+    )
+    return [
+        RecordEvent(EventType.OFFICE_ESCALATED, f"{why}; told {', '.join(seen)}"),
+        SendMail(mail, {"why": why, "queue_name": queue.display_name}),
+    ]
 
 
 def _hit_reason(decision: Route) -> str:

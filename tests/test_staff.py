@@ -385,3 +385,49 @@ def test_a_reporters_follow_up_with_threat_words_makes_the_case_urgent_for_the_p
     new = outbox(desk)[before:]
     assert [rcpt for rcpt, _ in new] == [[POLICE]]
     assert b"URGENT" in new[0][1]
+
+
+# --- what offices and reporters are told ----------------------------------------------------------------------------
+
+
+def body_of(data: bytes) -> str:
+    msg = email.message_from_bytes(data, policy=compat32)
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    return " ".join(part.get_payload(decode=True).decode().split())
+
+
+def test_the_office_mail_carries_the_reporters_words_and_the_commands_that_fit(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending(), "He keeps writing to me at night."), "t"))
+    text = body_of(office_mail(desk))
+    assert "He keeps writing to me at night." in text
+    assert "Stopit: consent yes" in text and "Stopit: notice send" in text
+    assert "contact the sender of the offending message by" in text
+
+
+def test_an_anonymous_reporter_is_kept_out_of_office_mail(desk: Desk) -> None:
+    raw = report_with(offending(), "ANONYMOUS\r\nMy name is Maria Lopez and he keeps writing.")
+    handle(desk, RawMessage(raw, "t"))
+    office = office_mail(desk)
+    assert REPORTER.encode() not in office and b"maria" not in office.lower()
+    assert b"message/rfc822" not in office
+    assert "asked not to be named" in body_of(office)
+    assert desk.store.case_state(1).anonymous is True
+
+
+def test_a_threat_with_no_police_staff_is_escalated_and_the_reporter_is_told_the_truth(tmp_path: Path) -> None:
+    text = CONFIG.replace(f'[queues.police]\nstaff = ["{POLICE}"]', "[queues.police]\nstaff = []")
+    text = text.replace("offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"\nsupervisors = ["boss@campus.example.edu"]')
+    cfg = from_text(text)
+    desk = Desk.open(cfg, Store(cfg.database))
+    handle(desk, RawMessage(report_with(offending("tonight", "I know where you live and I will kill you.")), "t"))
+    sent = {tuple(r): data for r, data in outbox(desk)}
+    ack = body_of(sent[(REPORTER,)])
+    assert "by hand as soon as they can" in ack and "straight away" not in ack
+    escalation = sent[("boss@campus.example.edu", STAFF)]
+    assert b"URGENT" in escalation and "has no staff configured" in body_of(escalation)
+
+
+def test_with_police_staff_the_acknowledgement_says_it_was_passed_on(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending("tonight", "I know where you live and I will kill you.")), "t"))
+    ack = body_of(next(data for r, data in outbox(desk) if r == [REPORTER]))
+    assert "passed it to" in ack and "straight away" in ack and "today" not in ack

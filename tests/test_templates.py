@@ -87,6 +87,10 @@ FULL_CONTEXT = {
     "who": "reporter",
     "text": "it says they will find me after class",
     "became_urgent": True,
+    "anonymous": False,
+    "reporter_words": "He keeps writing to me.",
+    "commands": ["Stopit: consent yes", "Stopit: notice send"],
+    "office_notified": True,
     "offending": [
         {
             "source": "inline",
@@ -128,5 +132,5 @@ def test_threat_acknowledgement_puts_emergency_help_first() -> None:
         template_environment(cfg).get_template("reporter/ack_threat.txt.j2").render(**desk_context(cfg), **FULL_CONTEXT)
     )
     assert text.startswith("Call 911 or campus police at 617-253-1212.")
-    assert "alerted the campus police desk" in text
+    assert "passed it to Campus Police straight away" in " ".join(text.split())
     assert "as an attachment" in " ".join(text.split())  # the headers request still comes when needed
