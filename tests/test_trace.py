@@ -364,6 +364,13 @@ def test_a_header_that_only_repeats_the_handoff_address_is_no_origin() -> None:
     assert (t.origin_ip, t.origin.basis) == ("203.0.113.77", "inferred")
 
 
+def test_a_mail_server_of_another_organization_is_no_users_own_address() -> None:
+    below = isp_line("mail.relay.example (mail.relay.example [203.0.113.25])", with_="ESMTPS")
+    t = trace(headers(MX_FROM_ISP, below), ORG)
+    assert t.origin_ip == ""
+    assert "received it from another organization's mail server, mail.relay.example" in t.origin_reason
+
+
 def test_nothing_is_inferred_when_the_line_below_names_another_writer() -> None:
     below = isp_line("[192.168.1.23] ([203.0.113.73])", by="smtp.elsewhere.example")
     t = trace(headers(MX_FROM_ISP, below), ORG)
@@ -687,7 +694,8 @@ def test_rdap_backfill_caches_and_notes_the_contact_on_the_case(tmp_path) -> Non
     import asyncio
 
     from stopit.config import from_text as config_text
-    from stopit.desk import Desk, backfill_rdap, handle
+    from stopit.desk import Desk, handle
+    from stopit.schedule import backfill_rdap
 
     config = config_text(
         f'[desk]\norg_domains = ["campus.example.edu"]\ntrusted_networks = ["18.9.28.0/24"]\n'

@@ -154,6 +154,12 @@ def _inferred(hops: list[Hop], handoff: int) -> Origin:
         if internal:  # the provider's own relay: its name is the writer of the next line down
             names = {writer.lower(), *_names(line)} | (_LOOPBACK_NAMES if _is_loopback(line.ip) else set())
             continue
+        if not login and _is_name(line.rdns) and not looks_dynamic(line.rdns, line.ip):
+            # A mail server of another organization relayed it here: that is no user's own address.
+            return Origin(
+                reason=f"{writer} received it from another organization's mail server, {line.rdns} ({line.ip}), "
+                "so the sender's own address is not recorded by a server tied to the handoff"
+            )
         org = organizational_domain(writer) or writer
         what = f"when its user logged in to send ({login})" if login else "as the connecting client (no login recorded)"
         return Origin(
