@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,8 @@ BACKLOG_STALE = timedelta(minutes=10)
 # The daemon touches the mailbox at least every mailbox.poll_seconds; allow a few misses.
 CONTACT_GRACE_POLLS = 3
 CONTACT_GRACE_MIN = timedelta(minutes=5)
+# Below this, the next report may not fit: the daemon would stop taking mail (it waits, losing nothing).
+DISK_LOW_BYTES = 1024 * 1024
 
 
 # 'sending' is a claimed row whose delivery is under way (or was interrupted and will be requeued).
@@ -52,7 +55,7 @@ class DaemonState:
     mailbox_state: str = "starting"
     last_mailbox_contact: str = ""
     updated_at: str = ""
-    # "ok", or why the daemon is waiting for the database ("busy: …", "full: …"); it retries, never dies.
+    # "ok", or why the daemon waits for the database ("unavailable: … locked / disk is full"); it retries.
     database_state: str = "ok"
 
     def save(self, database: Path) -> None:
@@ -178,6 +181,9 @@ def gather(database: Path, poll_seconds: int, now: datetime | None = None) -> He
     backlog_age = _age(oldest_backlog, now)
     if backlog_age is not None and backlog_age > BACKLOG_STALE:
         problems.append(f"{backlog} stored report(s) waiting since {oldest_backlog}")
+    free = shutil.disk_usage(database.parent).free
+    if free < DISK_LOW_BYTES:
+        problems.append(f"disk nearly full: {free} bytes free under {database.parent}; intake waits for space")
     if quarantined:
         problems.append(f"{quarantined} message(s) in quarantine (stopit quarantine list)")
     if failed:

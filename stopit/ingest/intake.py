@@ -44,7 +44,7 @@ class Intake:
         self.stopping = False
         self.poll_requested = False
         self.errors = 0
-        # on_database("ok" | "busy: …"): the daemon reports it in its state file for `stopit status`.
+        # on_database("ok" | "unavailable: …"): the daemon reports it in its state file for `stopit status`.
         self.on_database: Callable[[str], None] = lambda state: None
         self._database_wait = 1.0
         self._replacement: Mailbox | None = None
@@ -108,7 +108,7 @@ class Intake:
     async def database_unavailable(self, exc: StoreError) -> None:
         """Nothing was lost (unprocessed messages stay in the mailbox): say so, wait, try again."""
         log.warning("database unavailable, intake waits %.0f s and retries: %s", self._database_wait, exc)
-        self.on_database(f"busy: {exc}")
+        self.on_database(f"unavailable: {exc}")
         await self._sleep(self._database_wait)
         self._database_wait = min(self._database_wait * 2, MAX_DATABASE_WAIT_SECONDS)
 
