@@ -698,6 +698,8 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
         )
         for tried in decision.tried:
             click.echo(f"    {'HIT ' if tried.hit else 'miss'} {tried.rule}: {tried.why}")
+        for line in rules.patterns.explain(decision.danger):
+            click.echo(f"  {line}")
     for action in result["actions"]:
         click.echo(f"  would send {action['template']} to {', '.join(action['to'])}")
     for event in planned.events:

@@ -76,8 +76,13 @@ class Subject:
         read as a message), else the report's text; the desk's own quoted acknowledgement lines,
         signatures and legal footers are left out of both.
         """
-        own = self.patterns.own_words
-        items = self.all_offending()
+        desk = tuple(a.address.lower() for a in self.report.to if a.address)
+
+        def own(text: str) -> str:
+            return self.patterns.own_words(text, desk)
+
+        # A forwarded acknowledgement of the desk's own is not an offending message to judge.
+        items = [o for o in self.all_offending() if not (o.from_ and o.from_.address.lower() in desk)]
         notes = [o.note for o in items if o.source in ("inline", "pasted")]
         reporter = "\n\n".join(n for n in notes if n) if notes else self.report_text
         subject = self.report.subject

@@ -377,6 +377,15 @@ class PatternSet:
                     reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
         return self.verdict(reasons)
 
+    def explain(self, danger: Danger) -> list[str]:
+        """The verdict for a person: score, band with its thresholds, and each pattern with its words."""
+        lines = [
+            f"danger: score {danger.score:g}, band {BAND_WORDS[danger.band]} "
+            f"(police from {self.police:g}, possible threat from {self.flag:g})"
+        ]
+        lines.extend(f"  {reason.line()}" for reason in danger.reasons)
+        return lines
+
     def verdict(self, reasons: list[Reason]) -> Danger:
         by_category: dict[str, float] = {}
         for reason in reasons:
@@ -390,24 +399,32 @@ class PatternSet:
 
     # --- what is read, and what is not -------------------------------------------------------
 
-    def own_words(self, text: str) -> str:
-        """`text` without the desk's own acknowledgement lines, signatures and legal footers."""
+    def own_words(self, text: str, desk: tuple[str, ...] = ()) -> str:
+        """`text` without the desk's own words, signatures and legal footers.
+
+        The desk's words: a quoted block under an attribution line naming a `desk` address ("On …,
+        Stopit <stopit@…> wrote:"), any line with the "[stopit #" case tag, and any line the desk's
+        reporter templates write. A signature starts at a "-- " line; a footer is a paragraph with
+        one of the footer phrases of normalise.toml.
+        """
         kept: list[str] = []
-        for paragraph in re.split(r"\n[ \t>]*\n", text):
-            lines, signature = [], False
-            for line in paragraph.splitlines():
-                bare = line.lstrip("> \t")
-                if bare.rstrip() in ("--", "__"):
-                    signature = True  # RFC 3676 "-- ": only the signature follows
-                    break
-                if "[stopit #" not in bare.lower() and not self._desk_line(bare):
-                    lines.append(line)
-            body = "\n".join(lines)
-            if body.strip() and not self._footer(body):
-                kept.append(body)
-            if signature:
-                break
-        return "\n\n".join(kept)
+        quoting_desk = False
+        for line in text.splitlines():
+            quoted = line.lstrip().startswith(">")
+            bare = line.lstrip("> \t")
+            if not quoted and bare.rstrip() in ("--", "__"):
+                break  # RFC 3676 "-- ": only the signature follows
+            if quoting_desk and (quoted or not bare.strip()):
+                continue
+            quoting_desk = False
+            lowered = bare.lower()
+            if desk and lowered.rstrip().endswith(":") and any(a in lowered for a in desk):
+                quoting_desk = True
+                continue
+            if "[stopit #" not in lowered and not self._desk_line(bare):
+                kept.append(line)
+        paragraphs = re.split(r"\n[ \t>]*\n", "\n".join(kept))
+        return "\n\n".join(p for p in paragraphs if p.strip() and not self._footer(p))
 
     def _desk_line(self, line: str) -> bool:
         if self.desk_lines is None:
@@ -672,16 +689,25 @@ def _normalise_settings(loaded: tuple[Path, dict, str] | None, reader: _Reader) 
     return Normaliser(aliases), tuple(footer)
 
 
+def _static(piece: str) -> str:
+    """A template fragment as a pattern: its words as written, each {{ variable }} any text."""
+    parts = [re.escape(" ".join(fold(p).split())) for p in re.split(r"\{[{#].*?[}#]\}", piece)]
+    return r"\s*(?:.*?)\s*".join(parts).strip()
+
+
 def desk_lines(templates: Path) -> re.Pattern[str] | None:
     """Every line the desk writes to reporters, as one pattern: their variables match any text."""
     alternatives: set[str] = set()
     for path in sorted((templates / "reporter").glob("*.j2")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            static = re.sub(r"\{[{%#].*?[}%#]\}", "\x00", line)
-            if len(re.findall(r"[^\W\d_]{2,}", static)) < 3:
+            # Text between {% if %} / {% else %} tags is one branch of several: each is optional.
+            pieces = re.split(r"\{%.*?%\}", line)
+            if len(re.findall(r"[^\W\d_]{2,}", re.sub(r"\{[{#].*?[}#]\}", "", "".join(pieces)))) < 3:
                 continue  # too short to be told apart from what a reporter writes
-            parts = [re.escape(" ".join(fold(p).split())) for p in static.split("\x00")]
-            alternatives.add(r"\s*(?:.*?)\s*".join(parts).strip())
+            branches = [_static(piece) for piece in pieces]
+            if len(branches) > 1:
+                branches = [branches[0], *(f"(?:{b})?" for b in branches[1:-1] if b), branches[-1]]
+            alternatives.add(r"\s*".join(b for b in branches if b))
     if not alternatives:
         return None
     return re.compile("|".join(f"(?:{a})" for a in sorted(alternatives)))
