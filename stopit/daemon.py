@@ -18,7 +18,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from stopit import preflight, systemd
+from stopit import preflight, schedule, systemd
 from stopit.act.outbox import SWEEP_SECONDS, OutboxLoop
 from stopit.act.send import Transport, make_transport
 from stopit.config import Config
@@ -204,18 +204,6 @@ class Daemon:
         )
         systemd.notify("STATUS=config and rules reloaded")
 
-    async def backfill_rdap(self) -> None:
-        """Who runs the networks mail came from: looked up off the intake path, with time limits."""
-        from stopit.desk import backfill_rdap
-        from stopit.trace.rdap import abuse_contact
-
-        async def fetch(ip: str) -> dict:
-            return await asyncio.to_thread(abuse_contact, ip, 5.0)
-
-        found = await backfill_rdap(self.desk, fetch)
-        if found:
-            log.info("RDAP: abuse contacts noted on %d case(s)", found)
-
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._stop_event.wait(), timeout=seconds)
@@ -231,8 +219,8 @@ class Daemon:
         scheduler.add_job(self.outbox.wake, "interval", seconds=SWEEP_SECONDS, id="outbox-due")
         # A piped message whose poke was lost (stored while we started) is picked up within a sweep.
         scheduler.add_job(self.piped.poke, "interval", seconds=SWEEP_SECONDS, id="stored-sweep")
-        if not self.config["desk.offline"]:
-            scheduler.add_job(self.backfill_rdap, "interval", minutes=10, id="rdap-backfill")
+        # Time as a stage (digests, escalations, follow-ups, RDAP): stopit.schedule owns those jobs.
+        schedule.add_jobs(scheduler, lambda: self.desk, self._queued)
         return scheduler
 
     def _collect(self) -> RunStats:
@@ -285,6 +273,10 @@ class Daemon:
             self.intake.errors += 1
             log.error("database unavailable; stored messages wait for the next run: %s", exc)
         await self.intake.once()
+        try:
+            schedule.run_clock(self.desk)
+        except StoreError as exc:
+            log.error("database unavailable; what is due waits for the next run: %s", exc)
         try:
             await self.outbox.drain_once()
         finally:

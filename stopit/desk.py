@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -23,7 +22,10 @@ from stopit.models import Envelope, Facts, Offending, OutgoingMail, PlannedMail,
 from stopit.plan import (
     AddFollowUp,
     EventType,
+    FinishFollowUp,
     HoldOffice,
+    MarkDigested,
+    MarkEscalated,
     OpenCase,
     Plan,
     RecordCommand,
@@ -101,29 +103,6 @@ def network_lookups(config: Config, store: Store | None = None) -> Lookups:
     return Lookups(resolver=dns_resolver(), spf=spf_checker(), rdap=rdap)
 
 
-async def backfill_rdap(desk: Desk, fetch: Callable[[str], Awaitable[dict[str, Any]]], days: int = 7) -> int:
-    """Look up, and cache, the networks of recent handoff addresses; note each contact on its case.
-
-    Only `fetch` leaves the event loop's thread (the database stays on it), so intake keeps going.
-    """
-    store = desk.store
-    max_age = timedelta(days=int(desk.config["desk.rdap_cache_days"]))
-    done = 0
-    for case_id, ip in store.handoffs_without_rdap(store.clock() - timedelta(days=days), max_age):
-        if store.rdap_cached(ip, max_age) is None:
-            try:
-                store.rdap_save(ip, await fetch(ip))
-            except Exception as exc:
-                log.info("RDAP lookup for %s failed: %s", ip, exc)
-                continue
-        answer = store.rdap_cached(ip, max_age) or {}
-        emails = ", ".join(answer.get("abuse_emails", [])) or "none listed"
-        with store.transaction():
-            store.add_event(case_id, "trace.rdap", f"{ip}: network {answer.get('network') or '?'}, abuse {emails}")
-        done += 1
-    return done
-
-
 def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Offending, ...] = ()) -> Facts:
     ids = (*env.references, *env.in_reply_to)
     if not ids and env.content_type == "multipart/report":
@@ -156,8 +135,18 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
     """
     store = desk.store
     case_id = plan.case_id
+    last_row: int | None = None
     for action in plan.actions:
-        if isinstance(action, OpenCase):
+        if isinstance(action, FinishFollowUp | MarkEscalated):
+            # Compare-and-set: a restart or a second processor never acts on the same row twice.
+            done = (
+                store.finish_followup(action.followup_id, action.state)
+                if isinstance(action, FinishFollowUp)
+                else store.mark_escalated(action.outbox_id)
+            )
+            if not done:
+                raise AlreadyDone(f"{action} was acted on already")
+        elif isinstance(action, OpenCase):
             case_id = store.open_case(action.queue, action.reporter, action.subject, action.report_sha256)
             store.update_case(
                 case_id,
@@ -184,11 +173,18 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
         elif isinstance(action, AddFollowUp) and case_id is not None:
             store.add_followup(case_id, action.kind, action.due_at, action.detail)
         elif isinstance(action, SendMail):
-            _send(desk, action, case_id, attachment)
+            last_row = _send(desk, action, case_id, attachment) or last_row
+        elif isinstance(action, MarkDigested) and last_row is not None:
+            store.mark_digested(list(action.case_ids), last_row)
     return case_id
 
 
-def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes | None) -> None:
+class AlreadyDone(StoreError):
+    """A clock plan's row was acted on by someone else first: the whole plan is rolled back."""
+
+
+def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes | None) -> int | None:
+    """Compose and queue one mail; its message row, or None when it could not be composed."""
     store, mail = desk.store, action.mail
     context = dict(action.context)
     attached = attachment if mail.attach_report else None
@@ -200,16 +196,17 @@ def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes |
         # The case stands; this one mail is not sent, and the case log says why.
         log.warning("case %s: %s not composed: %s", case_id, mail.template, exc)
         store.add_event(case_id, EventType.MAIL_REFUSED, f"{mail.template}: {exc}")
-        return
+        return None
     if action.queue:
         outgoing = replace(outgoing, queue=action.queue)
-    store.add_outgoing(outgoing, case_id)
+    row = store.add_outgoing(outgoing, case_id)
     recipients = ", ".join(m.address for m in mail.to)
     store.add_event(case_id, EventType.MAIL_QUEUED, f"{mail.template} to {recipients} {outgoing.message_id}")
     if action.records_ack and case_id is not None:
         store.update_case(case_id, ack_message_id=outgoing.message_id)
     if action.records_notice and case_id is not None:
         store.add_notice(case_id, action.records_notice, mail.to[0].address, outgoing.message_id)
+    return row
 
 
 def _apply(desk: Desk, plan: Plan, env: Envelope, row_id: int, raw: RawMessage) -> int | None:

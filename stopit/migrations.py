@@ -255,3 +255,10 @@ def _purged_cases(db: Database) -> None:
             figures TEXT NOT NULL,
             removed TEXT NOT NULL
         )""")
+
+
+@migrations(name="0011_outbox_escalation")
+def _outbox_escalation(db: Database) -> None:
+    # An urgent office's mail that failed or bounced is escalated once; the row says when.
+    db.execute("ALTER TABLE outbox ADD COLUMN escalated_at TEXT")
+    db.execute("CREATE INDEX outbox_status ON outbox(status, audience)")

@@ -125,6 +125,28 @@ class RecordCommand:
 
 
 @dataclass(frozen=True)
+class MarkDigested:
+    """These cases' held office mail went out in the digest this plan sends."""
+
+    case_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MarkEscalated:
+    """The failure of this outbox row has been escalated (once)."""
+
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class FinishFollowUp:
+    """A follow-up row was acted on (compare-and-set: a restart never repeats it)."""
+
+    followup_id: int
+    state: str = "done"
+
+
+@dataclass(frozen=True)
 class AddFollowUp:
     """Something due on the case at a time: a row the scheduler acts on once."""
 
@@ -133,7 +155,19 @@ class AddFollowUp:
     detail: str = ""
 
 
-Action = OpenCase | RecordEvent | SaveOffending | SendMail | HoldOffice | UpdateCase | RecordCommand | AddFollowUp
+Action = (
+    OpenCase
+    | RecordEvent
+    | SaveOffending
+    | SendMail
+    | HoldOffice
+    | UpdateCase
+    | RecordCommand
+    | AddFollowUp
+    | FinishFollowUp
+    | MarkDigested
+    | MarkEscalated
+)
 
 
 def action_json(action: Action) -> dict[str, Any]:
@@ -159,7 +193,13 @@ def action_json(action: Action) -> dict[str, Any]:
         return {"type": "update_case", "fields": dict(action.fields)}
     if isinstance(action, RecordCommand):
         return {"type": "command", "command": action.command, "result": action.result, "reason": action.reason}
-    return {"type": "follow_up", "kind": action.kind, "due_at": action.due_at.isoformat()}
+    if isinstance(action, AddFollowUp):
+        return {"type": "follow_up", "kind": action.kind, "due_at": action.due_at.isoformat()}
+    if isinstance(action, FinishFollowUp):
+        return {"type": "follow_up_done", "id": action.followup_id, "state": action.state}
+    if isinstance(action, MarkDigested):
+        return {"type": "digested", "cases": list(action.case_ids)}
+    return {"type": "escalated", "outbox": action.outbox_id}
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ FULL_CONTEXT = {
     "reporter_words": "He keeps writing to me.",
     "commands": ["Stopit: consent yes", "Stopit: notice send"],
     "office_notified": True,
+    "cases": [{"id": 17, "urgent": True, "status": "open"}],
+    "limit": 30,
     "offending": [
         {
             "source": "inline",

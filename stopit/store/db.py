@@ -32,6 +32,7 @@ MIGRATION_NAMES = (
     "0008_staff_work",
     "0009_sender_links",
     "0010_purged_cases",
+    "0011_outbox_escalation",
 )
 
 

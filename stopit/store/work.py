@@ -122,3 +122,24 @@ class Work(Cases):
             ),
             "notices": self.notices_for(case_id),
         }
+
+    # --- what the clock acts on -----------------------------------------------------------------
+
+    def unescalated_failures(self) -> list[tuple[int, int, str, str]]:
+        """(outbox id, case, queue, error) of office mail to urgent cases that failed or bounced, not yet
+        escalated."""
+        rows = self.conn.execute(
+            "SELECT o.id, o.case_id, c.queue, o.last_error FROM outbox o JOIN cases c ON c.id = o.case_id"
+            " WHERE o.audience='office' AND o.status IN ('failed', 'bounced') AND o.escalated_at IS NULL"
+            " AND c.urgent=1 ORDER BY o.id"
+        ).fetchall()
+        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
+
+    def mark_escalated(self, outbox_id: int) -> bool:
+        """Caller's transaction; compare-and-set: False when it was escalated already."""
+        self._require_tx()
+        cur = self.conn.execute(
+            "UPDATE outbox SET escalated_at=? WHERE id=? AND escalated_at IS NULL", (self.now(), outbox_id)
+        )
+        return cur.rowcount == 1
+
