@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from stopit import casework, pipeline
+from stopit.act.dkim import Signer, signer_from_config
 from stopit.act.headers import UnsafeMail
 from stopit.act.render import compose, template_environment
 from stopit.config import Config
@@ -72,21 +73,23 @@ class Desk:
     lookups: Lookups
     rules: RuleSet
     tokens: Tokens
+    signer: Signer | None = None  # outbound DKIM, when [smtp] dkim_selector and dkim_key_file are set
 
     @classmethod
     def open(cls, config: Config, store: Store | None = None) -> Desk:
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         store = store or Store(config.database)
         templates, lookups = template_environment(config), network_lookups(config, store)
-        return cls(config, store, templates, lookups, rules, tokens_for(config))
+        return cls(config, store, templates, lookups, rules, tokens_for(config), signer_from_config(config))
 
     def reload(self, config: Config) -> None:
         """Take a new config and rule set, both checked first; on any mistake keep the old ones."""
         rules = load_rules(list(config["desk.rules_dirs"]), set(config.queues))
         templates = template_environment(config)
         lookups = network_lookups(config, self.store)
-        tokens = tokens_for(config)
+        tokens, signer = tokens_for(config), signer_from_config(config)
         self.config, self.rules, self.templates, self.lookups, self.tokens = config, rules, templates, lookups, tokens
+        self.signer = signer
 
 
 def network_lookups(config: Config, store: Store | None = None) -> Lookups:
@@ -199,6 +202,9 @@ def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes |
         return None
     if action.queue:
         outgoing = replace(outgoing, queue=action.queue)
+    if desk.signer is not None:
+        # Signed before the outbox stores the bytes: what is stored is exactly what is sent.
+        outgoing = replace(outgoing, data=desk.signer.sign(outgoing.data))
     row = store.add_outgoing(outgoing, case_id)
     recipients = ", ".join(m.address for m in mail.to)
     store.add_event(case_id, EventType.MAIL_QUEUED, f"{mail.template} to {recipients} {outgoing.message_id}")

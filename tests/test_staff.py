@@ -431,3 +431,28 @@ def test_with_police_staff_the_acknowledgement_says_it_was_passed_on(desk: Desk)
     handle(desk, RawMessage(report_with(offending("tonight", "I know where you live and I will kill you.")), "t"))
     ack = body_of(next(data for r, data in outbox(desk) if r == [REPORTER]))
     assert "passed it to" in ack and "straight away" in ack and "today" not in ack
+
+
+def test_the_desk_signs_what_it_stores_and_the_signature_verifies_offline(tmp_path: Path) -> None:
+    from tests.test_dkim import ed25519_key, rsa_key
+
+    for key_path, record in (rsa_key(tmp_path, serialization.PrivateFormat.PKCS8), ed25519_key(tmp_path, True)):
+        db = tmp_path / f"{key_path.stem}.db"
+        cfg = from_text(
+            CONFIG.replace("offline = true", f'offline = true\ndatabase = "{db}"')
+            + f'\n[smtp]\ndkim_selector = "s2026"\ndkim_key_file = "{key_path}"\n'
+        )
+        desk = Desk.open(cfg, Store(cfg.database))
+        handle(desk, RawMessage(report_with(offending()), "t"))
+        mails = outbox(desk)
+        assert len(mails) == 2
+        for _, data in mails:
+            assert data.startswith(b"DKIM-Signature:")
+
+            def dns(name: bytes, timeout: int = 5, record: str = record) -> bytes:
+                return record.encode() if name.startswith(b"s2026._domainkey.campus.example.edu") else b""
+
+            assert dkim.verify(data, dnsfunc=dns)
+            at = data.index(b"\r\n\r\n") + 10  # one byte of the body
+            changed = data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
+            assert not dkim.verify(changed, dnsfunc=dns)
