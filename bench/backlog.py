@@ -35,6 +35,19 @@ def owner(path: Path) -> tuple[int, int]:
 
 
 def main(count: int = 10_000) -> None:
+    figures = measure(count)
+    elapsed, left, samples = figures["seconds"], figures["left_in_inbox"], figures["rss_samples"]
+    print(
+        f"backlog of {count} reports: all acknowledgements delivered in {elapsed:.1f} s "
+        f"({count / elapsed:.0f} reports/s); {left} left in INBOX"
+    )
+    print(f"daemon peak RSS {figures['peak_mb']:.1f} MB")
+    step = max(1, len(samples) // 10)
+    print("RSS over the run (s: MB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step]))
+
+
+def measure(count: int = 10_000) -> dict:
+    """seconds until every ack is delivered, left_in_inbox, peak_mb, rss_samples [(s, KiB)]."""
     dovecot, sink = start_dovecot(), start_smtp_sink()
     work = Path(tempfile.mkdtemp(prefix="stopit-backlog-"))
     try:
@@ -67,13 +80,7 @@ def main(count: int = 10_000) -> None:
         dovecot.stop()
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"backlog of {count} reports: all acknowledgements delivered in {elapsed:.1f} s "
-        f"({count / elapsed:.0f} reports/s); {left} left in INBOX"
-    )
-    print(f"daemon peak RSS {peak / 1024:.1f} MB")
-    step = max(1, len(samples) // 10)
-    print("RSS over the run (s: MB): " + ", ".join(f"{t:.0f}: {kib / 1024:.1f}" for t, kib in samples[::step]))
+    return {"seconds": elapsed, "left_in_inbox": left, "peak_mb": peak / 1024, "rss_samples": samples}
 
 
 if __name__ == "__main__":

@@ -23,6 +23,15 @@ ANNOUNCED = re.compile(r"new mail announced at (\d+\.\d+)")
 
 
 def main(count: int = 200) -> None:
+    figures = measure(count)
+    print(describe("APPEND → ack over IMAP IDLE (includes Dovecot's fixed 0.5 s)", figures["idle"]))
+    print(describe("our share: IDLE notification received → ack at SMTP server", figures["ours"]))
+    print(describe("stopit ingest (pipe, daemon running, interpreter start-up included) → ack", figures["pipe"]))
+    print(describe("stopit ingest (pipe, no daemon: it sends the ack itself) → ack", figures["alone"]))
+
+
+def measure(count: int = 200, pipe_runs: int = 20) -> dict[str, list[float]]:
+    """Seconds per report: idle (APPEND → ack), ours (IDLE notice → ack), pipe and alone (ingest → ack)."""
     # A real install (pip install .) byte-compiles the package; an editable checkout under
     # PYTHONDONTWRITEBYTECODE=1 would recompile it in every `stopit ingest` process instead.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "stopit")], check=True)
@@ -44,19 +53,16 @@ def main(count: int = 200) -> None:
             total.append(acks[n].at - start)
         announced = [float(x) for x in ANNOUNCED.findall(log.read_text())]
         ours = our_share(announced, [a.wall for a in sink.handler.received])
-        piped = pipe_latency(config, sink, count)
+        piped = pipe_latency(config, sink, count, pipe_runs)
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)
-        alone = pipe_latency(config, sink, count + len(piped))
+        alone = pipe_latency(config, sink, count + len(piped), pipe_runs)
     finally:
         if daemon.poll() is None:
             daemon.kill()
         dovecot.stop()
         sink.stop()
-    print(describe("APPEND → ack over IMAP IDLE (includes Dovecot's fixed 0.5 s)", total))
-    print(describe("our share: IDLE notification received → ack at SMTP server", ours))
-    print(describe("stopit ingest (pipe, daemon running, interpreter start-up included) → ack", piped))
-    print(describe("stopit ingest (pipe, no daemon: it sends the ack itself) → ack", alone))
+    return {"idle": total, "ours": ours, "pipe": piped, "alone": alone}
 
 
 def our_share(announced: list[float], arrivals: list[float]) -> list[float]:

@@ -86,9 +86,15 @@ def report_chains(rows: list[dict], source: str) -> None:
         print(f"  {name}\n    stopit:       {mine}\n    SpamAssassin: {theirs}")
 
 
-def main(target: str) -> None:
+def speed(target: str) -> tuple[float, int, float, int]:
+    """(sa_relays seconds, its messages, stopit trace seconds, its messages) over `target`."""
     sa_seconds, sa_lines = timed([str(SA_RELAYS), target])
     our_seconds, our_lines = timed([str(ROOT / ".venv/bin/stopit"), "trace", "--json", "--offline", target])
+    return sa_seconds, sa_lines, our_seconds, our_lines
+
+
+def main(target: str) -> None:
+    sa_seconds, sa_lines, our_seconds, our_lines = speed(target)
     print(f"sa_relays:    {sa_lines} messages in {sa_seconds:.1f} s ({sa_lines / sa_seconds:.0f}/s)")
     print(f"stopit trace: {our_lines} messages in {our_seconds:.1f} s ({our_lines / our_seconds:.0f}/s)")
     print(f"ratio stopit/sa_relays: {our_seconds / sa_seconds:.2f} (≤ 1.00 means no slower)")

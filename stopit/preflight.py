@@ -1,8 +1,9 @@
 """Owns the checks made before the desk runs: what `check-config` rejects, `run` refuses to start with.
 
 Rules are loaded exactly as the daemon loads them, the configured directories must exist, and every
-template the desk can pick (site ones over shipped ones) is rendered under StrictUndefined with a
-representative context, in both the "everything present" and the "nothing optional" shape.
+site template (they override the shipped ones by name) is checked for variables the desk does not
+pass and rendered under StrictUndefined with a representative context, in both the "everything
+present" and the "nothing optional" shape. The shipped templates are rendered by the test suite.
 """
 
 from __future__ import annotations
@@ -110,42 +111,48 @@ def sample_contexts() -> list[dict[str, Any]]:
     return [full, empty]
 
 
-def _template_dirs(config: Config) -> list[tuple[Path, str]]:
-    dirs = [(shipped_dir("templates"), "shipped")]
-    if config["desk.templates_dir"]:
-        dirs.insert(0, (Path(config["desk.templates_dir"]), "site"))
-    return dirs
+def _variables(env: jinja2.Environment, source: str) -> set[str]:
+    return set(jinja2.meta.find_undeclared_variables(env.parse(source)))
 
 
 def template_problems(config: Config) -> list[str]:
-    """Every template that would fail to render, named with where it comes from and why."""
+    """Every site template that would fail: a syntax error, a variable the desk never passes with
+    that template, or an error rendering it with the sample contexts.
+
+    The shipped templates are rendered by the test suite; a site template may use what the shipped
+    one of the same name uses, and any variable of the sample contexts.
+    """
+    if not config["desk.templates_dir"]:
+        return []
+    site = Path(config["desk.templates_dir"])
+    if not site.is_dir():
+        return []  # problems() reports the missing directory
     env = template_environment(config)
-    seen: set[str] = set()
-    problems = []
-    for root, origin in _template_dirs(config):
-        if not root.is_dir():
-            continue
-        for name in template_names(root):
-            if name in seen or Path(name).name.startswith("_"):  # overridden, or an included fragment
+    shipped = shipped_dir("templates")
+    samples = sample_contexts()
+    base = set(desk_context(config)) | {"case_id"}
+    found = []
+    for name in template_names(site):
+        if Path(name).name.startswith("_"):
+            continue  # an included fragment: checked inside the templates that include it
+        where = f"templates: {site / name} (site)"
+        try:
+            used = _variables(env, (site / name).read_text(encoding="utf-8"))
+            original = shipped / name
+            passed = _variables(env, original.read_text(encoding="utf-8")) if original.is_file() else set()
+            unknown = used - base - passed - set(samples[0])
+            if unknown:
+                known = ", ".join(sorted(base | passed | set(samples[0])))
+                found.append(f"{where}: undefined variable(s) {', '.join(sorted(unknown))} (known: {known})")
                 continue
-            seen.add(name)
-            where = f"templates: {root / name} ({origin})"
-            try:
+            if used <= base | set(samples[0]):
                 template = env.get_template(name)
-                known = set(sample_contexts()[0]) | set(desk_context(config))
-                unknown = jinja2.meta.find_undeclared_variables(env.parse(env.loader.get_source(env, name)[0]))  # type: ignore[union-attr]
-                if unknown - known:
-                    problems.append(
-                        f"{where}: undefined variable(s) {', '.join(sorted(unknown - known))} "
-                        f"(known: {', '.join(sorted(known))})"
-                    )
-                    continue
-                for context in sample_contexts():
+                for context in samples:
                     template.render(**desk_context(config), **context)
-            except jinja2.TemplateError as exc:
-                line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
-                problems.append(f"{where}{line}: {type(exc).__name__}: {exc}")
-    return problems
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError) as exc:
+            line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+            found.append(f"{where}{line}: {type(exc).__name__}: {exc}")
+    return found
 
 
 def problems(config: Config) -> list[str]:
