@@ -7,6 +7,7 @@ case, or comes from someone who is not a participant, goes to the ordinary plann
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -19,7 +20,7 @@ from stopit.extract import text_of
 from stopit.ingest.classify import classify
 from stopit.ingest.parse import envelope_of
 from stopit.models import CaseState, Classification, Facts, Kind, PlannedMail, RawMessage
-from stopit.plan import Action, EventType, Plan, RecordEvent, Trigger
+from stopit.plan import Action, EventType, MarkBounced, Plan, RecordEvent, SendMail, Trigger
 from stopit.replies import decide_reporter_followup, decide_sender_answer
 from stopit.staff.auth import staff_proof
 from stopit.staff.commands import (
@@ -32,8 +33,8 @@ from stopit.staff.commands import (
     split_body,
 )
 from stopit.staff.notice import ReporterIds
-from stopit.tokens import Strength, Thread, thread_of
-from stopit.values import Mailbox, mailbox_key
+from stopit.tokens import OUR_IDS, Strength, Thread, thread_of
+from stopit.values import AutoSubmitted, Mailbox, mailbox_key
 
 if TYPE_CHECKING:
     from stopit.desk import Desk
@@ -71,8 +72,11 @@ def plan_case_message(desk: Desk, analysis: pipeline.Analysis, facts: Facts, now
     """The plan for a message about an existing case from one of its participants (or from any staff
     address), or None when the ordinary planner decides."""
     env = analysis.env
+    kind = classify(env, facts).kind
+    if kind is Kind.BOUNCE:
+        return _bounce(desk, analysis)
     sender = Mailbox.parse(env.from_.address) if env.from_ else None
-    if sender is None or classify(env, facts).kind in (Kind.AUTO, Kind.BOUNCE):
+    if sender is None or kind is Kind.AUTO:
         return None
     thread = thread_for(desk, analysis)
     proven = thread.case_id if thread.strength is Strength.PROVEN else None
@@ -92,6 +96,44 @@ def plan_case_message(desk: Desk, analysis: pipeline.Analysis, facts: Facts, now
         return plan
     how = thread.how or "a reply to our message"
     return replace(plan, classification=Classification(Kind.REPLY, f"from the case's {role or 'staff'}, by {how}"))
+
+
+def _bounce(desk: Desk, analysis: pipeline.Analysis) -> Plan | None:
+    """A message of ours came back: found by its VERP address, else by our Message-ID in what it returns.
+    The outbox row says bounced; staff are told when it was a notice (an urgent office's mail is escalated
+    by the clock)."""
+    env, store = analysis.env, desk.store
+    delivered = [v for k, v in env.headers if k.lower() in ("delivered-to", "x-original-to")]
+    row = None
+    for address in [a.address for a in env.to] + delivered:
+        outbox_id = desk.tokens.outbox_of_address(address)
+        row = store.outbox_row(outbox_id=outbox_id) if outbox_id else None
+        if row:
+            break
+    for found in [] if row else OUR_IDS.findall(analysis.raw.data):
+        row = store.outbox_row(message_id=found.decode("ascii", "replace"))
+        if row:
+            break
+    if row is None:
+        return None
+    outbox_id, case_id, audience, recipients = row
+    detail = f"outbox {outbox_id} ({audience} mail to {', '.join(json.loads(recipients))}) came back"
+    actions: list[Action] = [MarkBounced(outbox_id, env.subject[:200]), RecordEvent(EventType.MAIL_BOUNCED, detail)]
+    state = store.case_state(case_id) if case_id else None
+    if state is not None and audience == "offender":
+        queue = desk.config.queues.get(state.queue)
+        staff = pipeline.staff_mailboxes(queue.staff) if queue else ()
+        if staff:
+            mail = PlannedMail(
+                audience="office",
+                template="office/bounced.txt.j2",
+                to=staff,
+                subject="the notice to the sender bounced",
+                auto_submitted=AutoSubmitted.GENERATED,
+            )
+            actions.append(SendMail(mail, {"recipients": json.loads(recipients), "why": env.subject[:200]}))
+    classification = Classification(Kind.BOUNCE, f"a bounce of our outbox row {outbox_id}")
+    return Plan(trigger=Trigger.MESSAGE, actions=tuple(actions), case_id=case_id, classification=classification)
 
 
 def _from_staff(

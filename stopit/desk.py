@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from stopit.plan import (
     EventType,
     FinishFollowUp,
     HoldOffice,
+    MarkBounced,
     MarkDigested,
     MarkEscalated,
     OpenCase,
@@ -37,13 +37,12 @@ from stopit.plan import (
 )
 from stopit.route.rules import RuleSet, load_rules
 from stopit.store import AlreadyClaimed, Store
-from stopit.tokens import Tokens, tokens_for
+from stopit.tokens import OUR_IDS, Tokens, tokens_for
 from stopit.trace import Lookups
 from stopit.values import AutoSubmitted
 
 log = logging.getLogger("stopit.desk")
 
-_OUR_IDS = re.compile(rb"<stopit\.\d+\.[0-9a-f]+(?:\.[0-9a-f]+)?@[^<>\s]+>")
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Of
     ids = (*env.references, *env.in_reply_to)
     if not ids and env.content_type == "multipart/report":
         # A bounce of our own mail names our Message-ID only inside the returned headers.
-        ids = tuple(m.decode("ascii", "replace") for m in _OUR_IDS.findall(raw.data))
+        ids = tuple(m.decode("ascii", "replace") for m in OUR_IDS.findall(raw.data))
     reporter = env.from_.address if env.from_ else ""
     since = desk.store.clock() - timedelta(hours=1)
     senders = [o.from_.address for o in offending if o.from_ and o.from_.address]
@@ -149,6 +148,8 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
             )
             if not done:
                 raise AlreadyDone(f"{action} was acted on already")
+        elif isinstance(action, MarkBounced):
+            store.mark_bounced(action.outbox_id, action.detail)
         elif isinstance(action, OpenCase):
             case_id = store.open_case(action.queue, action.reporter, action.subject, action.report_sha256)
             store.update_case(

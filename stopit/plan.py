@@ -139,6 +139,14 @@ class MarkEscalated:
 
 
 @dataclass(frozen=True)
+class MarkBounced:
+    """A message of ours came back: its outbox row says so (compare-and-set: once)."""
+
+    outbox_id: int
+    detail: str
+
+
+@dataclass(frozen=True)
 class FinishFollowUp:
     """A follow-up row was acted on (compare-and-set: a restart never repeats it)."""
 
@@ -167,6 +175,7 @@ Action = (
     | FinishFollowUp
     | MarkDigested
     | MarkEscalated
+    | MarkBounced
 )
 
 
@@ -197,6 +206,8 @@ def action_json(action: Action) -> dict[str, Any]:
         return {"type": "follow_up", "kind": action.kind, "due_at": action.due_at.isoformat()}
     if isinstance(action, FinishFollowUp):
         return {"type": "follow_up_done", "id": action.followup_id, "state": action.state}
+    if isinstance(action, MarkBounced):
+        return {"type": "bounced", "outbox": action.outbox_id, "detail": action.detail}
     if isinstance(action, MarkDigested):
         return {"type": "digested", "cases": list(action.case_ids)}
     return {"type": "escalated", "outbox": action.outbox_id}

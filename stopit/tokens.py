@@ -28,6 +28,8 @@ CREDENTIAL = "stopit-secret"
 _MSGID = re.compile(r"<stopit\.(\d+)\.([0-9a-f]{16})\.([0-9a-f]{20})@([^<>\s]+)>")
 _PLUS = re.compile(r"^(?P<local>[^+@]+)\+(?P<kind>b?)(?P<number>\d+)\.(?P<mac>[0-9a-f]{12})@(?P<domain>.+)$")
 _TAG = re.compile(r"\[stopit #(\d{1,9})\]", re.IGNORECASE)
+# Any Message-ID of ours, as bytes: a bounce names it only inside the headers it returns.
+OUR_IDS = re.compile(rb"<stopit\.\d+\.[0-9a-f]+(?:\.[0-9a-f]+)?@[^<>\s]+>")
 
 
 def load_secret(config: Config) -> bytes:

@@ -456,3 +456,46 @@ def test_the_desk_signs_what_it_stores_and_the_signature_verifies_offline(tmp_pa
             at = data.index(b"\r\n\r\n") + 10  # one byte of the body
             changed = data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
             assert not dkim.verify(changed, dnsfunc=dns)
+
+
+def dsn(returned: bytes) -> bytes:
+    """A delivery status notification as Postfix writes it, returning the headers of `returned`."""
+    head = returned.partition(b"\r\n\r\n")[0]
+    return (
+        b"From: MAILER-DAEMON@mx.mail.example.net (Mail Delivery System)\r\n"
+        b"To: " + DESK.encode() + b"\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        b"Auto-Submitted: auto-replied\r\nMessage-ID: <dsn.1@mx.mail.example.net>\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        b"--r\r\nContent-Type: text/plain\r\n\r\n<bully@mail.example.net>: user unknown\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.mail.example.net\r\n\r\n"
+        b"Final-Recipient: rfc822; bully@mail.example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"--r\r\nContent-Type: text/rfc822-headers\r\n\r\n" + head + b"\r\n--r--\r\n"
+    )
+
+
+def test_a_bounced_notice_is_recorded_and_staff_are_told(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(offending()), "t"))
+    office = office_mail(desk)
+    handle(desk, RawMessage(staff_reply(desk, office, "Stopit: consent yes\r\nStopit: notice send --unverified"), "t"))
+    notice = next(data for rcpt, data in outbox(desk) if rcpt == [OFFENDER])
+    before = len(outbox(desk))
+    outcome = handle(desk, RawMessage(dsn(notice), "t"))
+    assert outcome.case_id == 1
+    status = desk.store.conn.execute("SELECT status FROM outbox WHERE audience='offender'").fetchone()[0]
+    assert status == "bounced"
+    assert desk.store.case_detail(1)["notices"][0]["state"] == "bounced"
+    told = outbox(desk)[before:]
+    assert [r for r, _ in told] == [[STAFF]] and "came back undelivered" in body_of(told[0][1])
+
+
+def test_a_bounced_urgent_office_mail_is_escalated(desk: Desk) -> None:
+    from stopit.schedule import run_clock
+
+    desk.config.values["desk.supervisors"] = ["boss@campus.example.edu"]
+    handle(desk, RawMessage(report_with(offending("tonight", "I know where you live and I will kill you.")), "t"))
+    police = office_mail(desk, POLICE)
+    handle(desk, RawMessage(dsn(police), "t"))
+    before = len(outbox(desk))
+    assert run_clock(desk) == 1
+    (escalated,) = outbox(desk)[before:]
+    assert set(escalated[0]) == {"boss@campus.example.edu", STAFF}

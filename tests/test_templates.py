@@ -93,6 +93,7 @@ FULL_CONTEXT = {
     "office_notified": True,
     "cases": [{"id": 17, "urgent": True, "status": "open"}],
     "limit": 30,
+    "recipients": ["x@y.example"],
     "offending": [
         {
             "source": "inline",

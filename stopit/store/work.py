@@ -143,3 +143,24 @@ class Work(Cases):
         )
         return cur.rowcount == 1
 
+    def outbox_row(self, outbox_id: int | None = None, message_id: str = "") -> tuple[int, int | None, str, str] | None:
+        """(outbox id, case, audience, recipients as JSON) of one of our sent messages, by id or Message-ID."""
+        if outbox_id is not None:
+            row = self._one("SELECT id, case_id, audience, rcpt_to FROM outbox WHERE id=?", (outbox_id,))
+        else:
+            row = self._one(
+                "SELECT o.id, o.case_id, o.audience, o.rcpt_to FROM outbox o JOIN messages m ON m.id = o.message_row"
+                " WHERE m.message_id=? ORDER BY o.id DESC LIMIT 1",
+                (message_id,),
+            )
+        return None if row is None else (int(row[0]), row[1], str(row[2]), str(row[3]))
+
+    def mark_bounced(self, outbox_id: int, detail: str) -> bool:
+        """Caller's transaction; compare-and-set: False when the row was marked bounced already."""
+        self._require_tx()
+        cur = self.conn.execute(
+            "UPDATE outbox SET status='bounced', last_error=? WHERE id=? AND status IN ('sent', 'sending', 'queued')",
+            (detail[:500], outbox_id),
+        )
+        return cur.rowcount == 1
+
