@@ -21,6 +21,9 @@ BLOB_COLUMNS = (("messages", "blob_path"), ("offending", "blob_path"))
 # The audit chain's key and its last anchored head live beside the database (stopit.store.events):
 # without the key a restored event log cannot be verified.
 AUDIT_KEY, AUDIT_HEAD = "audit.key", "audit.head"
+# The secret that signs our Message-IDs when the site gives none (stopit.tokens): replies to mail
+# sent before a restore are threaded to their cases only with the same secret.
+SECRETS_BESIDE = (AUDIT_KEY, "desk.secret")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def backup(database: Path, target: Path) -> BackupResult:
         if hashlib.sha256(dst.read_bytes()).hexdigest() != Path(relative).name:
             raise StoreError(f"{src}: blob does not match its SHA-256 name; the backup is not trustworthy")
         blob_bytes += dst.stat().st_size
-    _copy_beside(database, target, AUDIT_KEY)
+    for name in SECRETS_BESIDE:
+        _copy_beside(database, target, name)
     return BackupResult(copy, copy.stat().st_size, len(paths), blob_bytes)
 
 

@@ -156,6 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
         "desk.secret_file",
         "",
         "File with the secret that signs our Message-IDs; else $CREDENTIALS_DIRECTORY/stopit-secret, else generated.",
+        credential="stopit-secret",
     ),
     Setting(
         "desk.plus_addressing",
@@ -374,7 +375,8 @@ def _queue(name: str, body: Any, where: str) -> Queue:
 
 
 # The settings that name where a secret is read from (the secrets themselves never sit in the file).
-SECRET_SETTINGS = {s.key.split(".")[0]: s for s in SETTINGS if s.credential}
+SECRETS = tuple(s for s in SETTINGS if s.credential)
+SECRET_SETTINGS = {s.key.split(".")[0]: s for s in SECRETS if s.key.endswith(".password_file")}
 PLACEHOLDER_SETTINGS = ("desk.organization", "desk.emergency_text", "desk.idhr_text", "desk.confidential_text")
 
 _KIND_CHECKS: dict[str, tuple[type | tuple[type, ...], str]] = {

@@ -10,11 +10,8 @@ import asyncio
 import logging
 import os
 import signal
-import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -28,31 +25,9 @@ from stopit.ingest.intake import Intake, PipedIntake
 from stopit.ingest.mailbox import Incoming, Mailbox, open_mailbox
 from stopit.lock import DaemonLock
 from stopit.status import DaemonState
-from stopit.wake import MAX_PATH, socket_path
+from stopit.wake import listen_for_pokes, socket_path
 
 log = logging.getLogger("stopit.daemon")
-
-
-class _WakeListener(asyncio.DatagramProtocol):
-    def __init__(self, on_poke: Callable[[], None]) -> None:
-        self.on_poke = on_poke
-
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        self.on_poke()
-
-
-async def listen_for_pokes(state_dir: Path, on_poke: Callable[[], None]) -> asyncio.BaseTransport | None:
-    """Listen for `stopit ingest`'s pokes; None when the socket path cannot be used."""
-    path = socket_path(state_dir)
-    if len(str(path)) > MAX_PATH:
-        log.warning("%s is too long for a socket; piped reports wait for the next outbox sweep", path)
-        return None
-    path.unlink(missing_ok=True)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-    sock.bind(str(path))
-    os.chmod(path, 0o660)
-    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _WakeListener(on_poke), sock=sock)
-    return transport
 
 
 @dataclass

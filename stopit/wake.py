@@ -1,13 +1,19 @@
 """Owns the nudge a piped `stopit ingest` gives the running daemon, so that the daemon sends at once.
 
-The daemon listens (stopit.daemon); this module stays light, for the short-lived ingest process.
+Both ends live here: `poke` for the short-lived ingest process (so this module imports nothing
+heavy at the top) and `listen_for_pokes` for the daemon's event loop.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("stopit.wake")
 
@@ -32,3 +38,24 @@ def poke(state_dir: Path, what: bytes = b"stored") -> bool:
     except OSError:
         return False
     return True
+
+
+async def listen_for_pokes(state_dir: Path, on_poke: Callable[[], None]) -> asyncio.BaseTransport | None:
+    """Listen for `stopit ingest`'s pokes; None when the socket path cannot be used."""
+    import asyncio
+    import os
+
+    class Listener(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: object) -> None:
+            on_poke()
+
+    path = socket_path(state_dir)
+    if len(str(path)) > MAX_PATH:
+        log.warning("%s is too long for a socket; piped reports wait for the next outbox sweep", path)
+        return None
+    path.unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    sock.bind(str(path))
+    os.chmod(path, 0o660)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(Listener, sock=sock)
+    return transport

@@ -466,6 +466,8 @@ def test_backup_while_the_daemon_writes_is_consistent_and_restores(desk, tmp_pat
     blobs = [r[0] for r in copy.execute("SELECT blob_path FROM messages WHERE blob_path IS NOT NULL")]
     copy.close()
     assert blobs and all((tmp_path / "bk" / b).is_file() for b in blobs)
+    for secret in ("audit.key", "desk.secret"):  # made at first use; a restored desk needs the same ones
+        assert (tmp_path / "bk" / secret).read_bytes() == (tmp_path / "state" / secret).read_bytes(), secret
     # Restore as the README says: the backup's files become the state directory of a desk.
     restored = tmp_path / "restored"
     restored.mkdir()
