@@ -207,6 +207,9 @@ def _send(desk: Desk, action: SendMail, case_id: int | None, attachment: bytes |
         # Signed before the outbox stores the bytes: what is stored is exactly what is sent.
         outgoing = replace(outgoing, data=desk.signer.sign(outgoing.data))
     row = store.add_outgoing(outgoing, case_id)
+    if desk.tokens.plus_addressing:
+        # VERP: a bounce names the outbox row in the address it is sent back to.
+        store.set_envelope_sender(row, desk.tokens.bounce_address)
     recipients = ", ".join(m.address for m in mail.to)
     store.add_event(case_id, EventType.MAIL_QUEUED, f"{mail.template} to {recipients} {outgoing.message_id}")
     if action.records_ack and case_id is not None:

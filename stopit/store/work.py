@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -163,4 +164,11 @@ class Work(Cases):
             (detail[:500], outbox_id),
         )
         return cur.rowcount == 1
+
+    def set_envelope_sender(self, message_row: int, sender_for: Callable[[int], str]) -> None:
+        """Caller's transaction: the envelope sender of the outbox row of `message_row`, from its id (VERP)."""
+        self._require_tx()
+        row = self._one("SELECT id FROM outbox WHERE message_row=?", (message_row,))
+        if row is not None:
+            self.conn.execute("UPDATE outbox SET mail_from=? WHERE id=?", (sender_for(int(row[0])), int(row[0])))
 
