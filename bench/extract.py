@@ -108,7 +108,33 @@ def talon() -> None:
     print(f"talon replies taken as forwards: stopit {ours}/{total}, email-forward-parser {peer}/{total}")
 
 
+def junk(step: int = 4) -> None:
+    """How the SpamAssassin public corpus would be classified if each message reached the desk:
+    spam should be junk or automatic, ham never junk (commercial 'hard ham' is bulk mail too)."""
+    from collections import Counter
+
+    from stopit.extract import parts_of, text_of
+    from stopit.extract.junk import unsolicited
+    from stopit.ingest.classify import classify
+    from stopit.models import Facts
+
+    root = corpus_root()
+    if root is None:
+        print(MISSING)
+        return
+    for folder in sorted(p for p in (root / "spamassassin-public-corpus").iterdir() if p.is_dir()):
+        kinds: Counter[str] = Counter()
+        for path in sorted(folder.iterdir())[::step]:
+            data = path.read_bytes()
+            env = envelope_of(RawMessage(data, "bench"))
+            why = unsolicited(env, parts_of(data), text_of(data), extract(data, env, DESK), DESK, ())
+            kinds[classify(env, Facts(), why).kind.value] += 1
+        total = sum(kinds.values())
+        print(f"{folder.name}: " + ", ".join(f"{k} {n}/{total}" for k, n in kinds.most_common()))
+
+
 if __name__ == "__main__":
     score()
     talon()
+    junk()
     throughput()

@@ -169,8 +169,17 @@ PHISHING_HTML = (
             ),
             "spam confidence 9",
         ),
+        (  # an advance-fee scam: shouting subject, answers collected elsewhere, sales language
+            mail(
+                "Congratulations! A confidential investment opportunity awaits you. Act now and reply today.",
+                sender="Mr. Smith <smith@bank-transfers.example>",
+                subject="URGENT BUSINESS PROPOSAL",
+                Reply_To="smith.private@freemail.example",
+            ),
+            "replies go to freemail.example",
+        ),
     ],
-    ids=["newsletter", "phishing", "spamassassin-flag", "microsoft-scl-bcc"],
+    ids=["newsletter", "phishing", "spamassassin-flag", "microsoft-scl-bcc", "advance-fee"],
 )
 def test_unsolicited_mail_to_the_desk_is_junk(data: bytes, sign: str) -> None:
     result = kind_of(data)
@@ -186,7 +195,7 @@ def test_unsolicited_mail_to_the_desk_is_junk(data: bytes, sign: str) -> None:
             "Hi, I don't know who else to ask. A man from my course keeps sending me messages on Instagram and "
             "yesterday he waited outside my dorm. I'm scared. Please help.",
             sender="Lea <lea.student@freemail.example>",
-            subject="please help",
+            subject="PLEASE HELP HE WONT STOP!!!",
         ),
         # someone signed her up to hundreds of newsletters as harassment: she says "unsubscribe" too
         mail(

@@ -228,6 +228,8 @@ def signs(
         _html_only(parts),
         _links(markup, text),
         _impersonal(env, desk_address),
+        _shouting(env.subject),
+        _reply_elsewhere(env),
         _internal(env, org_domains),
         _own_account(text),
     )
@@ -320,6 +322,24 @@ def _impersonal(env: Envelope, desk_address: str) -> Sign | None:
     if not to:
         return Sign("impersonal", 1, "no recipient named (undisclosed recipients)")
     return Sign("impersonal", 1, "the desk is not among the recipients named in To")
+
+
+def _shouting(subject: str) -> Sign | None:
+    """A subject in capitals, or with '!!!' or '$$$': how mass mail asks to be opened."""
+    letters = [c for c in subject if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    if "!!!" in subject or "$$" in subject or (len(letters) >= 10 and upper / len(letters) > 0.6):
+        return Sign("shouting", 1, f"a shouting subject ({subject[:40]!r})")
+    return None
+
+
+def _reply_elsewhere(env: Envelope) -> Sign | None:
+    """Answers go to another domain than the sender's: scams collect replies elsewhere."""
+    sender = (env.from_.address if env.from_ else "").rpartition("@")[2].lower()
+    others = {a.address.rpartition("@")[2].lower() for a in env.reply_to} - {sender, ""}
+    if sender and others and not any(_same_site(sender, d) for d in others):
+        return Sign("reply-elsewhere", 1, f"replies go to {sorted(others)[0]}, not {sender}")
+    return None
 
 
 def _internal(env: Envelope, org_domains: tuple[str, ...]) -> Sign | None:
