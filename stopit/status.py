@@ -82,6 +82,7 @@ class Health:
     verdict: int
     database: str
     db_bytes: int
+    blob_bytes: int
     daemon_pid: int | None
     started_at: str
     mailbox: str
@@ -135,13 +136,18 @@ def _db_bytes(database: Path) -> int:
     return sum(p.stat().st_size for p in database.parent.glob(f"{database.name}*") if p.is_file())
 
 
+def _down(database: Path, problems: list[str]) -> Health:
+    """No database to read: nothing but the reason."""
+    return Health(DOWN, str(database), 0, 0, None, "", "", "", "", 0, "", 0, "", None, 0, 0, None, tuple(problems))
+
+
 def gather(database: Path, poll_seconds: int, now: datetime | None = None) -> Health:
     """Read the daemon's state file and the database (read-only) and judge the desk's health."""
     now = now or _now()
     problems: list[str] = []
     if not database.exists():
         problems.append(f"no database at {database}")
-        return Health(DOWN, str(database), 0, None, "", "", "", "", 0, "", 0, "", None, 0, 0, None, tuple(problems))
+        return _down(database, problems)
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
     try:
         backlog = int(_scalar(conn, "SELECT COUNT(*) FROM messages WHERE direction='in' AND state='received'"))
@@ -153,7 +159,7 @@ def gather(database: Path, poll_seconds: int, now: datetime | None = None) -> He
         overdue = _overdue_followups(conn, now)
     except sqlite3.Error as exc:
         problems.append(f"cannot read {database}: {exc}")
-        return Health(DOWN, str(database), 0, None, "", "", "", "", 0, "", 0, "", None, 0, 0, None, tuple(problems))
+        return _down(database, problems)
     finally:
         conn.close()
 
@@ -196,6 +202,7 @@ def gather(database: Path, poll_seconds: int, now: datetime | None = None) -> He
         verdict=verdict,
         database=str(database),
         db_bytes=_db_bytes(database),
+        blob_bytes=sum(p.stat().st_size for p in (database.parent / "blobs").rglob("*") if p.is_file()),
         daemon_pid=pid,
         started_at=state.started_at if state else "",
         mailbox=state.mailbox if state else "",
@@ -229,6 +236,9 @@ def describe(health: Health) -> list[str]:
     ]
     if health.followups_overdue is not None:
         lines.append(f"follow-ups overdue: {health.followups_overdue}")
-    lines.append(f"database: {health.database} ({health.db_bytes / 1e6:.1f} MB with WAL and state)")
+    lines.append(
+        f"database: {health.database} ({health.db_bytes / 1e6:.1f} MB with WAL and state, "
+        f"blobs {health.blob_bytes / 1e6:.1f} MB)"
+    )
     lines.extend(f"problem: {p}" for p in health.problems)
     return lines

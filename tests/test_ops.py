@@ -128,6 +128,17 @@ def test_group_help_promises_only_commands_that_exist() -> None:
         assert promised <= set(group.commands), f"stopit {name} --help promises {promised - set(group.commands)}"
 
 
+def test_the_scheduler_says_nothing_at_info(tmp_path: Path) -> None:
+    import logging
+
+    config = write_config(tmp_path, f"maildir://{tmp_path / 'in'}", f"maildir://{tmp_path / 'out'}")
+    stopit(config, "status")
+    # "Job … executed successfully" came every 15 s at INFO; warnings and errors still show.
+    for name in ("apscheduler", "apscheduler.executors.default", "apscheduler.scheduler"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING), name
+
+
 def test_read_only_commands_never_create_a_database(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"maildir://{tmp_path / 'in'}", f"maildir://{tmp_path / 'out'}")
     for args in (
@@ -339,7 +350,7 @@ def test_status_healthy_then_degraded_by_quarantine(desk) -> None:
         health = json.loads(run_cli(config, "status", "--json").stdout)
         assert health["mailbox_state"] == "connected" and health["last_mailbox_contact"]
         assert health["backlog"] == 0 and health["outbox_queued"] == 0 and health["quarantined"] == 0
-        assert health["db_bytes"] > 0
+        assert health["db_bytes"] > 0 and health["blob_bytes"] == 0
         deliver(inbox, b"", "empty")
         wait_for(lambda: json.loads(run_cli(config, "status", "--json").stdout)["quarantined"] == 1, what="quarantine")
         degraded = run_cli(config, "status")
