@@ -9,6 +9,7 @@ and ::1). Nothing here decides what stopit believes; `mark_trust` does that.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from stopit.trace.received import IP_IN_TEXT, Hop, in_networks, is_private, normalise_ip
 
@@ -21,6 +22,7 @@ SA_ORIGINATING_HEADERS = (
     "X-AOL-IP",
     "X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp",
 )
+_SA_FETCHER = re.compile(r"with (?:POP3|IMAP)")  # SpamAssassin's test, case and all
 ALWAYS_TRUSTED = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
@@ -36,21 +38,34 @@ def sa_originating(headers: list[tuple[str, str]]) -> list[str]:
     return found
 
 
-def sa_relays(hops: list[Hop], originating: list[str]) -> list[tuple[str, bool]]:
-    """(address, authenticated) for every relay SpamAssassin would list, newest first."""
-    return [(h.ip, bool(h.auth)) for h in hops if h.is_relay] + [(ip, False) for ip in originating]
+def sa_relays(
+    hops: list[Hop], originating: list[str], trusted_networks: tuple[str, ...] = ()
+) -> list[tuple[str, bool]]:
+    """(address, trusted) for every relay SpamAssassin keeps, newest first.
+
+    A relay is trusted while every relay above it is: private or authenticated, or with
+    `trusted_networks` inside them (127/8 and ::1 always). A mail fetcher's line ("with POP3",
+    "with IMAP": fetchmail, getmail) met while still among trusted relays restarts the list, as
+    SpamAssassin does, because the relays above it only moved the mail from a mailbox.
+    """
+    networks = [ipaddress.ip_network(n, strict=False) for n in trusted_networks]
+    kept: list[tuple[str, bool]] = []
+    trusting = True
+    candidates = [(h.ip, bool(h.auth), h.raw) for h in hops if h.is_relay or _SA_FETCHER.search(h.raw)]
+    for ip, auth, raw in [*candidates, *((ip, False, "") for ip in originating)]:
+        if not ip:  # a fetcher's line: restart while the relays so far are all trusted
+            if trusting and raw.lower().startswith(("from ", "(from ")):
+                kept.clear()
+            continue
+        if trusting and not auth:
+            trusting = in_networks(ip, [*networks, *ALWAYS_TRUSTED]) if networks else is_private(ip)
+        kept.append((ip, trusting))
+    return kept
 
 
 def sa_untrusted(hops: list[Hop], originating: list[str], trusted_networks: tuple[str, ...]) -> list[str]:
     """SpamAssassin's untrusted relay addresses, for comparing with sa_relays (same trust rules)."""
-    networks = [ipaddress.ip_network(n, strict=False) for n in trusted_networks]
-    untrusted, trusting = [], True
-    for ip, auth in sa_relays(hops, originating):
-        if trusting and not auth:
-            trusting = in_networks(ip, [*networks, *ALWAYS_TRUSTED]) if networks else is_private(ip)
-        if not trusting:
-            untrusted.append(ip)
-    return untrusted
+    return [ip for ip, trusted in sa_relays(hops, originating, trusted_networks) if not trusted]
 
 
 def sa_relay_addresses(hops: list[Hop], headers: list[tuple[str, str]]) -> list[str]:
