@@ -88,6 +88,7 @@ class Daemon:
         self.piped = PipedIntake(self._resume, self._queued)
         self.intake.on_database = self._database_state
         self._stop_event = asyncio.Event()
+        self.scheduler: AsyncIOScheduler | None = None
 
     @property
     def config(self) -> Config:
@@ -168,6 +169,9 @@ class Daemon:
             return
         if mailbox is not None:
             self.intake.replace(mailbox)
+            poll = fresh.mailbox_settings.poll_seconds
+            if self.scheduler is not None and poll != old.mailbox_settings.poll_seconds:
+                self.scheduler.reschedule_job("poll-mailbox", trigger="interval", seconds=poll)
         if transport is not None:
             self.outbox.replace(transport)
         changed = [n for n, v in (("mailbox", mailbox), ("smtp", transport)) if v is not None]
@@ -216,7 +220,7 @@ class Daemon:
         # Messages stored before a crash are resumed by the piped-intake task, once the socket listens
         # (so that none stored meanwhile is missed) and where a busy database is waited for.
         self.piped.poke()
-        scheduler = self._scheduler()
+        scheduler = self.scheduler = self._scheduler()
         scheduler.start()
         waker = await listen_for_pokes(self.config.state_dir, self._poked)
         try:
