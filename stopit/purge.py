@@ -15,7 +15,7 @@ reporter's address in `case.opened`): removing that needs a change to how events
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -92,7 +92,7 @@ def purge_case(store: Store, case_id: int, now: datetime) -> dict[str, int]:
             removed[table] = store.conn.execute(f"DELETE FROM {table} WHERE {where}", (case_id,)).rowcount
         store.conn.execute(
             "INSERT INTO purged_cases (case_id, purged_at, figures, removed) VALUES (?, ?, ?, ?)",
-            (case_id, store.now(), json.dumps(asdict(figures)), json.dumps(removed)),
+            (case_id, store.now(), json.dumps(figures.to_json()), json.dumps(removed)),
         )
         store.update_case(case_id, reporter="", subject="", assignee="", ack_message_id=None, report_sha256=None)
         counts = ", ".join(f"{n} {table}" for table, n in removed.items() if n)

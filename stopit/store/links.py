@@ -145,10 +145,11 @@ class Links(Work):
 
     def incident_office_mails_since(self, incident: int, since: datetime) -> int:
         """Office mail queued for any case of the incident since `since` (one per incident update)."""
-        # The first case is in `incidents` only once a second report joined it.
+        # The first case is in `incidents` only once a second report joined it. Outgoing mail is looked up
+        # by case (messages_case): the outbox has no index by case, and scanning it grows with the desk.
         row = self._one(
-            "SELECT COUNT(*) FROM outbox WHERE audience='office' AND created_at >= ?"
-            " AND (case_id=? OR case_id IN (SELECT case_id FROM incidents WHERE incident=?))",
+            "SELECT COUNT(*) FROM messages WHERE direction='out' AND kind='office' AND at >= ?"
+            " AND case_id IN (SELECT ? UNION SELECT case_id FROM incidents WHERE incident=?)",
             (iso(since), incident, incident),
         )
         return int(row[0])
