@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stopit.lock import daemon_pid
+from stopit.store.db import iso
 
 HEALTHY, DEGRADED, DOWN = 0, 1, 2
 VERDICTS = {HEALTHY: "healthy", DEGRADED: "degraded", DOWN: "down"}
@@ -26,6 +27,8 @@ VERDICTS = {HEALTHY: "healthy", DEGRADED: "degraded", DOWN: "down"}
 # to an hour); a stored report not processed within this time means intake is stuck.
 OUTBOX_STALE = timedelta(hours=1)
 BACKLOG_STALE = timedelta(minutes=10)
+# The clock job turns due follow-ups into mail every minute: one still due after this is overdue.
+FOLLOWUP_GRACE = timedelta(minutes=5)
 # The daemon touches the mailbox at least every mailbox.poll_seconds; allow a few misses.
 CONTACT_GRACE_POLLS = 3
 CONTACT_GRACE_MIN = timedelta(minutes=5)
@@ -118,18 +121,12 @@ def _scalar(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) ->
 
 
 def _overdue_followups(conn: sqlite3.Connection, now: datetime) -> int | None:
-    """Follow-ups past their due time, when the database has a follow-up table (None when not)."""
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'follow%'")]
-    for table in tables:
-        columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
-        if "due_at" not in columns:
-            continue
-        open_only = " AND done_at IS NULL" if "done_at" in columns else ""
-        if "status" in columns:
-            open_only += " AND status NOT IN ('done', 'cancelled', 'closed')"
-        sql = f'SELECT COUNT(*) FROM "{table}" WHERE due_at < ?{open_only}'  # table and columns come from the schema
-        return int(_scalar(conn, sql, (now.isoformat(),)) or 0)
-    return None
+    """Follow-ups still due well after their time (the clock acts on them every minute); None on a
+    database from before the follow-ups table."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='followups'").fetchone() is None:
+        return None
+    due = iso(now - FOLLOWUP_GRACE)
+    return int(_scalar(conn, "SELECT COUNT(*) FROM followups WHERE state='due' AND due_at < ?", (due,)) or 0)
 
 
 def _db_bytes(database: Path) -> int:

@@ -510,3 +510,33 @@ def test_migrate_dry_run_lists_pending_then_run_applies_them(tmp_path: Path) -> 
     assert db_path.read_bytes() == before  # a dry run writes nothing
     assert stopit(config, "run", "--once").exit_code == 0  # upgrades apply at start
     assert stopit(config, "migrate", "--dry-run").output.strip() == "the schema is current"
+
+
+def test_status_counts_overdue_follow_ups_and_reads_a_database_without_their_table(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlite_utils import Database
+
+    from stopit.migrations import migrations
+    from stopit.status import gather
+    from stopit.store import Store
+
+    old_db = tmp_path / "old" / "stopit.db"
+    old_db.parent.mkdir()
+    db = Database(old_db)
+    migrations.apply(db, stop_before="0004_case_route")  # long before follow-ups existed
+    db.close()
+    assert gather(old_db, 60).followups_overdue is None
+
+    store = Store(tmp_path / "new" / "stopit.db")
+    now = datetime.now(UTC)
+    with store.transaction():
+        case = store.open_case("stopit", "r@campus.example.edu", "s", "0" * 64)
+        for hours in (-48, -1, 2):  # two are past their time, one is still ahead
+            store.conn.execute(
+                "INSERT INTO followups (case_id, kind, due_at, created_at) VALUES (?, 'reminder', ?, ?)",
+                (case, (now + timedelta(hours=hours)).isoformat(), now.isoformat()),
+            )
+    store.close()
+    health = gather(tmp_path / "new" / "stopit.db", 60)
+    assert health.followups_overdue == 2 and "2 follow-up(s) overdue" in health.problems
