@@ -65,6 +65,18 @@ def test_export_holds_every_message_byte_exact_and_verifies(exported) -> None:
     assert store.verify_chain().ok
 
 
+def _repack(files: dict[str, bytes], case: int, target: Path) -> None:
+    """Write the files back as a zip, with a manifest recomputed to match them (as a forger would)."""
+    root = f"case-{case}/"
+    files = dict(files)
+    files[root + "manifest.sha256"] = "".join(
+        f"{hashlib.sha256(d).hexdigest()}  {n[len(root) :]}\n" for n, d in sorted(files.items()) if "manifest" not in n
+    ).encode()
+    with zipfile.ZipFile(target, "w") as zf:
+        for n, d in files.items():
+            zf.writestr(n, d)
+
+
 def _rewrite(source: Path, target: Path, change) -> None:
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for name in zin.namelist():
@@ -94,16 +106,26 @@ def test_a_consistent_forgery_is_caught_by_the_desk(exported, tmp_path: Path) ->
     files = _members(target)
     name = next(n for n in files if "/messages/01-" in n)
     files[name] = files[name].replace(b"Please make it stop.", b"Please make it stop!")
-    root = f"case-{case}/"
-    listing = "".join(
-        f"{hashlib.sha256(d).hexdigest()}  {n[len(root) :]}\n"
-        for n, d in sorted(files.items())
-        if not n.endswith("manifest.sha256")
-    )
-    files[root + "manifest.sha256"] = listing.encode()
-    with zipfile.ZipFile(bad, "w") as zf:
-        for n, d in files.items():
-            zf.writestr(n, d)
+    _repack(files, case, bad)
     result = stopit(config, "evidence", "verify", str(bad))
     assert result.exit_code == 1
     assert "no message.received event" in result.output and "no record of exporting this manifest" in result.output
+
+
+def test_verify_away_from_the_desk_checks_the_file_on_its_own(exported, tmp_path: Path) -> None:
+    """At the police station: no database, no audit key; the manifest and the hash links still tell."""
+    _, _, case, target = exported
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(f'[desk]\ndatabase = "{tmp_path / "none" / "s.db"}"\n')
+    result = stopit(elsewhere, "evidence", "verify", str(target))
+    assert result.exit_code == 0 and "keyed hashes not recomputed" in result.output, result.output
+    bad = tmp_path / "cut.zip"
+    log_name = f"case-{case}/log.json"
+    # An event removed from the middle of the log's chain, with a manifest recomputed to match.
+    files = _members(target)
+    log = json.loads(files[log_name])
+    del log["chain"][len(log["chain"]) // 2]
+    files[log_name] = json.dumps(log).encode()
+    _repack(files, case, bad)
+    result = stopit(elsewhere, "evidence", "verify", str(bad))
+    assert result.exit_code == 1 and "chain broken" in result.output, result.output
