@@ -118,8 +118,9 @@ def gather_facts(desk: Desk, env: Envelope, raw: RawMessage, offending: tuple[Of
         replied_case=desk.store.case_for_message_ids(ids),
         acks_last_hour=desk.store.acks_since(reporter, since) if reporter else 0,
         office_last_hour=tuple(sorted(desk.store.office_mails_since(since).items())),
-        # A repeat sender: earlier incidents linked by any identifier, not only the same From address.
-        offender_cases=links.repeat or desk.store.cases_for_senders(senders),
+        # A repeat sender: earlier incidents linked by any identifier (more copies of the same message are
+        # not repeats); by From address alone only for cases older than the sender index.
+        offender_cases=links.repeat if links.linked else desk.store.cases_for_senders(senders),
         linked=links.linked,
         incident=links.incident,
         incident_office_last_hour=links.incident_office_since,

@@ -189,3 +189,15 @@ def test_300_reporters_of_one_message_make_one_incident_one_office_mail_300_acks
     assert _outbox(store, "office") == 1
     skipped = store.conn.execute("SELECT COUNT(*) FROM events WHERE type='office.incident'").fetchone()[0]
     assert skipped == 299
+
+
+def test_more_copies_of_one_message_are_not_a_repeat_sender(desk: Desk) -> None:
+    from stopit.desk import gather_facts
+    from stopit.ingest.parse import envelope_of
+    from stopit.pipeline import analyse
+
+    handle(desk, report("ann@campus.example.edu", offensive("bad.guy@freemail.example")))
+    raw = report("bob@campus.example.edu", offensive("bad.guy@freemail.example"))
+    env = envelope_of(raw)
+    facts = gather_facts(desk, env, raw, analyse(raw, env, desk.config, desk.lookups).offending)
+    assert facts.incident == 1 and facts.offender_cases == ()
