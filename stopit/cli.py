@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,16 +104,31 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     ctx.obj = {"config_path": config_path}
 
 
+def _moment(value: str | None) -> datetime | None:
+    """An ISO 8601 time for --at; a time without a zone offset is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a time like 2026-12-24T09:00 or 2026-12-24T09:00+01:00") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Process the mailbox, drain the outbox, then exit.")
+@click.option("--at", "at", metavar="TIME", help="With --once: act as if it were TIME (a rehearsal tool).")
 @click.pass_context
-def run(ctx: click.Context, once: bool) -> None:
+def run(ctx: click.Context, once: bool, at: str | None) -> None:
     """Run the desk: watch the mailbox, open cases, send mail.
 
     Refuses to start with anything check-config rejects, or when another daemon runs on the same
     database. After --once the exit status is 0 when everything was processed and sent, 1 when a
     message was quarantined, mail failed or the mailbox could not be reached, and 75 (EX_TEMPFAIL)
     when mail was deferred for a later try.
+
+    --once --at TIME rehearses what the desk would do at TIME (follow-ups, reminders, check-ins):
+    mail is really queued and sent, so use it on a copy of the database.
 
     Example: stopit --config demo/config.toml run --once
     """
@@ -121,10 +137,16 @@ def run(ctx: click.Context, once: bool) -> None:
     from stopit.daemon import open_daemon
 
     cfg = _load(ctx)
+    moment = _moment(at)
+    if moment is not None and not once:
+        raise click.UsageError("--at rehearses one run: use it with --once")
     try:
         daemon, lock = open_daemon(cfg)
     except (ConfigError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if moment is not None:
+        # Every timestamp, deadline and due row of this run is judged as if it were `moment`.
+        daemon.desk.store.clock = lambda: moment
     try:
         stats = asyncio.run(daemon.run_once() if once else daemon.run_forever())
     finally:
@@ -814,3 +836,36 @@ def purge(ctx: click.Context, dry_run: bool, yes: bool) -> None:
         removed = purge_mod.purge_case(store, c.case, now)
         click.echo(f"case #{c.case} removed: " + ", ".join(f"{n} {k}" for k, n in removed.items() if n))
     click.echo(f"{len(found)} case(s) removed")
+
+
+@main.group()
+def followups() -> None:
+    """What is due on cases: reminders, check-ins, auto-close."""
+
+
+@followups.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: [{case, kind, due_at, state}].")
+@click.option("--at", "at", metavar="TIME", help="What would be due at TIME (default: now).")
+@click.pass_context
+def followups_list(ctx: click.Context, as_json: bool, at: str | None) -> None:
+    """The follow-ups still to do, and which of them are due now (or at TIME), with what would be sent.
+
+    Example: stopit followups list --at 2026-12-24T09:00
+    """
+    from stopit.followups import DEADLINES
+
+    moment = _moment(at) or datetime.now(UTC)
+    store = _open_store(ctx)
+    rows = [
+        {"case": f.case_id, "kind": f.kind, "due_at": f.due_at, "state": f.state}
+        for f in store.followups(state="due")
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("nothing is waiting")
+    for row in rows:
+        due = datetime.fromisoformat(row["due_at"]) <= moment
+        what = DEADLINES.get(str(row["kind"]), str(row["kind"]))
+        click.echo(f"case {row['case']:>5}  {row['kind']:<13} {row['due_at']}  {'DUE' if due else 'later'}  ({what})")

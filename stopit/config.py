@@ -88,6 +88,25 @@ def _dns_name_check(value: Any) -> str | None:
     return None if DNS_NAME.match(str(value)) else f'"{value}" is not a DNS name (labels of letters, digits and -)'
 
 
+def _timezone_check(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'"{value}" is not a time zone name (expected e.g. "UTC" or "Europe/Berlin")'
+    return None
+
+
+_QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _quiet_hours_check(value: Any) -> str | None:
+    if value == "" or _QUIET.match(str(value)):
+        return None
+    return f'"{value}" is not a range of local times (expected e.g. "21:00-08:00", or "" for none)'
+
+
 def _positive(value: Any) -> str | None:
     return None if value > 0 else f"{value} must be greater than 0"
 
@@ -163,6 +182,18 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "Reply-To and envelope sender carry a case token (stopit+17.…@); only if the mail server delivers them.",
         "bool",
+    ),
+    Setting(
+        "desk.timezone",
+        "UTC",
+        "The desk's time zone (IANA name, e.g. Europe/Berlin): quiet hours and reminder times are local.",
+        check=_timezone_check,
+    ),
+    Setting(
+        "desk.quiet_hours",
+        "21:00-08:00",
+        "No mail to reporters in these local hours (check-ins wait); staff reminders are not held. Empty: none.",
+        check=_quiet_hours_check,
     ),
     Setting(
         "desk.notice_requires_consent",
@@ -313,6 +344,11 @@ QUEUE_KEYS = {
     "notice": str,
     "ack_template": str,
     "office_template": str,
+    "first_action_days": int,
+    "contact_days": int,
+    "answer_days": int,
+    "checkin_days": list,
+    "auto_close_days": int,
 }
 
 
@@ -332,6 +368,14 @@ class Queue:
     notice: str = "approval"
     ack_template: str = ""
     office_template: str = "office/new_case.txt.j2"
+    # Follow-up times, in days: first staff action after the case opens; contacting the sender (0: the
+    # desk's offender_deadline_days); the sender's answer after a notice; check-ins with the reporter after
+    # a notice; closing as "no reply" after the notice when the reporter never answers a check-in.
+    first_action_days: int = 2
+    contact_days: int = 0
+    answer_days: int = 7
+    checkin_days: tuple[int, ...] = (14, 60)
+    auto_close_days: int = 90
 
 
 DEFAULT_QUEUES = {
@@ -363,6 +407,14 @@ def _queue(name: str, body: Any, where: str) -> Queue:
     if notice not in QUEUE_NOTICE_POLICIES:
         listed = ", ".join(QUEUE_NOTICE_POLICIES)
         raise ConfigError(f'{where}: {key}.notice: "{notice}" is not one of {listed}')
+    checkins = body.get("checkin_days", [14, 60])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in checkins):
+        raise ConfigError(f"{where}: {key}.checkin_days: expected a list of whole numbers of days, like [14, 60]")
+    days = {k: body.get(k, default) for k, default in (("first_action_days", 2), ("contact_days", 0),
+                                                        ("answer_days", 7), ("auto_close_days", 90))}  # fmt: skip
+    for day_key, value in days.items():
+        if value < 0 or (value == 0 and day_key != "contact_days"):
+            raise ConfigError(f"{where}: {key}.{day_key}: {value} must be a positive number of days")
     return Queue(
         name,
         body.get("display_name", name),
@@ -371,6 +423,8 @@ def _queue(name: str, body: Any, where: str) -> Queue:
         notice,
         body.get("ack_template", ""),
         body.get("office_template", "office/new_case.txt.j2"),
+        checkin_days=tuple(sorted(checkins)),
+        **days,
     )
 
 
@@ -431,6 +485,8 @@ class DeskSettings:
     secret_file: str
     plus_addressing: bool
     notice_requires_consent: bool
+    timezone: str
+    quiet_hours: str
     link_ip_days: int
     retention_years: int
 

@@ -21,6 +21,7 @@ from stopit.ingest.parse import envelope_of, parse_message
 from stopit.models import Envelope, Facts, Offending, OutgoingMail, PlannedMail, RawMessage
 from stopit.plan import (
     AddFollowUp,
+    CancelFollowUps,
     EventType,
     FinishFollowUp,
     HoldOffice,
@@ -163,7 +164,9 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
                 contact_due=action.contact_due,
             )
         elif isinstance(action, RecordEvent):
-            store.add_event(case_id, action.type, action.detail)
+            store.add_event(action.case_id or case_id, action.type, action.detail)
+        elif isinstance(action, CancelFollowUps) and (action.case_id or case_id):
+            store.cancel_followups(action.case_id or case_id, action.kinds)
         elif isinstance(action, SaveOffending) and message_row is not None:
             for position, item in enumerate(action.items):
                 store.add_offending(case_id, message_row, position, item)

@@ -262,3 +262,9 @@ def _outbox_escalation(db: Database) -> None:
     # An urgent office's mail that failed or bounced is escalated once; the row says when.
     db.execute("ALTER TABLE outbox ADD COLUMN escalated_at TEXT")
     db.execute("CREATE INDEX outbox_status ON outbox(status, audience)")
+
+
+@migrations(name="0012_case_outcome")
+def _case_outcome(db: Database) -> None:
+    # What the reporter said at a check-in ("stopped", "still happening"), or "no reply" at auto-close.
+    db.execute("ALTER TABLE cases ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")

@@ -212,3 +212,17 @@ class CaseState:
     tags: tuple[str, ...]
     ack_message_id: str
     contact_due: str
+    outcome: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One row of something due on a case at a time (stopit.followups says what it means)."""
+
+    id: int
+    case_id: int
+    kind: str
+    due_at: str
+    state: str
+    attempts: int
+    detail: str

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stopit import followups
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
 from stopit.extract.junk import unsolicited
@@ -275,6 +276,7 @@ def _plan_report(
         context["office_notified"] = True
     if context["anonymous"]:
         actions.append(UpdateCase((("anonymous", 1),)))
+    actions += followups.on_open(queue, str(context["notice_policy"]), config, now)
     refusal = _ack_refusal(env, facts, config, offending)
     reporter = reporter_mailbox(env)
     if refusal or reporter is None:

@@ -46,6 +46,10 @@ class EventType(StrEnum):
     STAFF_NOTE = "staff.note"
     STAFF_COMMAND = "staff.command"
     FOLLOWUP_DUE = "followup.due"
+    FOLLOWUP_REMINDED = "followup.reminded"
+    CHECKIN_SENT = "checkin.sent"
+    CHECKIN_ANSWERED = "checkin.answered"
+    CASE_CLOSED = "case.closed"
     TRACE_RDAP = "trace.rdap"
     CASE_LINKED = "case.linked"
     OFFICE_INCIDENT = "office.incident"
@@ -79,6 +83,7 @@ class OpenCase:
 class RecordEvent:
     type: EventType
     detail: str
+    case_id: int | None = None  # another case than the plan's (a digest of several cases)
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,14 @@ class MarkBounced:
 
 
 @dataclass(frozen=True)
+class CancelFollowUps:
+    """What was due of these kinds on the case is no longer needed (the event it waited for happened)."""
+
+    kinds: tuple[str, ...]
+    case_id: int | None = None
+
+
+@dataclass(frozen=True)
 class FinishFollowUp:
     """A follow-up row was acted on (compare-and-set: a restart never repeats it)."""
 
@@ -176,6 +189,7 @@ Action = (
     | MarkDigested
     | MarkEscalated
     | MarkBounced
+    | CancelFollowUps
 )
 
 
@@ -206,6 +220,8 @@ def action_json(action: Action) -> dict[str, Any]:
         return {"type": "follow_up", "kind": action.kind, "due_at": action.due_at.isoformat()}
     if isinstance(action, FinishFollowUp):
         return {"type": "follow_up_done", "id": action.followup_id, "state": action.state}
+    if isinstance(action, CancelFollowUps):
+        return {"type": "cancel_follow_ups", "kinds": list(action.kinds)}
     if isinstance(action, MarkBounced):
         return {"type": "bounced", "outbox": action.outbox_id, "detail": action.detail}
     if isinstance(action, MarkDigested):

@@ -11,9 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from stopit.config import Config
+from stopit.followups import checkin_answer
 from stopit.models import CaseState, Facts, PlannedMail
 from stopit.pipeline import Analysis, describe_offending, route_subject, staff_mailboxes
-from stopit.plan import Action, EventType, Plan, RecordEvent, SaveOffending, SendMail, Trigger, UpdateCase
+from stopit.plan import (
+    Action,
+    CancelFollowUps,
+    EventType,
+    Plan,
+    RecordEvent,
+    SaveOffending,
+    SendMail,
+    Trigger,
+    UpdateCase,
+)
 from stopit.route import route
 from stopit.route.rules import RuleSet
 from stopit.values import AutoSubmitted
@@ -45,6 +56,7 @@ def _to_staff(
         "queue_name": target.display_name if target else queue,
         "urgent": urgent,
         "became_urgent": bool(extra.get("became_urgent")),
+        "checkin": str(extra.get("checkin") or ""),
     }
     return [SendMail(mail, context, queue=queue)]
 
@@ -54,6 +66,18 @@ def decide_reporter_followup(
 ) -> Plan:
     """The reporter wrote again on their case: keep it, route it again, and tell the queue's staff."""
     actions: list[Action] = [RecordEvent(EventType.REPLY_RECEIVED, "the reporter wrote again")]
+    answer = checkin_answer(analysis.text)
+    if answer == "stopped":
+        actions += [
+            UpdateCase((("outcome", "stopped"), ("status", "resolved"))),
+            RecordEvent(EventType.CHECKIN_ANSWERED, "the reporter says it has stopped"),
+            CancelFollowUps(("checkin", "auto_close")),
+        ]
+    elif answer == "still happening":
+        actions += [
+            UpdateCase((("outcome", "still happening"), ("status", "open"))),
+            RecordEvent(EventType.CHECKIN_ANSWERED, "the reporter says it is still happening: the case is open again"),
+        ]
     if analysis.offending:
         actions += [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in analysis.offending]
         actions.append(SaveOffending(analysis.offending))
@@ -73,12 +97,16 @@ def decide_reporter_followup(
             RecordEvent(EventType.ROUTE_DECIDED, f"follow-up: now urgent, queue {queue} by rule {decision.rule}: {why}")
         )
     urgent = case.urgent or became_urgent
-    actions += _to_staff(case, queue, config, "reporter", analysis, {"urgent": urgent, "became_urgent": became_urgent})
+    extra = {"urgent": urgent, "became_urgent": became_urgent, "checkin": answer}
+    actions += _to_staff(case, queue, config, "reporter", analysis, extra)
     return Plan(trigger=Trigger.MESSAGE, actions=tuple(actions), case_id=case.id, queue=queue, route=decision)
 
 
 def decide_sender_answer(analysis: Analysis, case: CaseState, config: Config) -> Plan:
     """The sender a notice went to answered: it joins the case and goes to staff, not to the reporter."""
-    actions: list[Action] = [RecordEvent(EventType.REPLY_RECEIVED, "the sender answered the notice")]
+    actions: list[Action] = [
+        RecordEvent(EventType.REPLY_RECEIVED, "the sender answered the notice"),
+        CancelFollowUps(("answer",)),
+    ]
     actions += _to_staff(case, case.queue, config, "sender", analysis, {"urgent": case.urgent})
     return Plan(trigger=Trigger.MESSAGE, actions=tuple(actions), case_id=case.id, queue=case.queue)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from stopit.errors import StoreError
+from stopit.followups import Reminder, decide_due
 from stopit.models import PlannedMail
 from stopit.pipeline import escalation, staff_mailboxes
 from stopit.plan import EventType, MarkDigested, MarkEscalated, Plan, RecordEvent, SendMail, Trigger
-from stopit.values import AutoSubmitted
+from stopit.values import AutoSubmitted, Mailbox
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -76,24 +78,68 @@ def escalation_plans(desk: Desk) -> list[Plan]:
     return plans
 
 
+def followup_plans(desk: Desk, now: datetime) -> list[Plan]:
+    """One plan per due follow-up row, then the staff reminders they produce: one mail per address (a digest
+    when several cases are due; a single case's reminder is threaded on that case, so replying commands)."""
+    store, config = desk.store, desk.config
+    plans: list[Plan] = []
+    lines: dict[str, tuple[Mailbox, list[Reminder]]] = {}
+    for item in store.due_followups(now):
+        case = store.case_state(item.case_id)
+        if case is None:
+            continue
+        due = decide_due(item, case, config, now, _report_id(desk, item.case_id))
+        if due is None:
+            continue
+        plans.append(Plan(trigger=Trigger.CLOCK, actions=due.actions, case_id=item.case_id, queue=case.queue))
+        for address, reminder in due.reminders:
+            lines.setdefault(address.key, (address, []))[1].append(reminder)
+    for address, reminders in lines.values():
+        cases = sorted({r.case_id for r in reminders})
+        mail = PlannedMail(
+            audience="office",
+            template="office/reminder.txt.j2",
+            to=(address,),
+            subject=f"reminder: {reminders[0].what}, {reminders[0].step}"
+            if len(reminders) == 1
+            else f"{len(reminders)} things due on cases {', '.join(f'#{c}' for c in cases)}",
+            auto_submitted=AutoSubmitted.GENERATED,
+        )
+        context = {"reminders": [asdict(r) for r in reminders], "single": len(cases) == 1}
+        single = cases[0] if len(cases) == 1 else None
+        plans.append(Plan(trigger=Trigger.CLOCK, actions=(SendMail(mail, context),), case_id=single))
+    return plans
+
+
+def _report_id(desk: Desk, case_id: int) -> str:
+    row = desk.store.conn.execute(
+        "SELECT message_id FROM messages WHERE case_id=? AND direction='in' ORDER BY id LIMIT 1", (case_id,)
+    ).fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
 def clock_plans(desk: Desk, now: datetime) -> list[Plan]:
     return [*escalation_plans(desk), *digest_plans(desk, now)]
 
 
 def run_clock(desk: Desk, now: datetime | None = None) -> int:
-    """Apply every plan that is due at `now`; returns how many were applied."""
+    """Apply every plan that is due at `now`; returns how many were applied. The follow-ups of one run and
+    the reminders they produce are applied in one transaction, so a crash leaves none half-done."""
     from stopit.desk import AlreadyDone, apply_plan
 
     now = now or desk.store.clock()
     applied = 0
-    for plan in clock_plans(desk, now):
+    for batch in [[p] for p in clock_plans(desk, now)] + [followup_plans(desk, now)]:
+        if not batch:
+            continue
         try:
             with desk.store.transaction():
-                apply_plan(desk, plan)
+                for plan in batch:
+                    apply_plan(desk, plan)
         except AlreadyDone as exc:
             log.info("skipped: %s", exc)
             continue
-        applied += 1
+        applied += len(batch)
     return applied
 
 

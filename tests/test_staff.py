@@ -201,6 +201,11 @@ def report_with(attached: bytes, words: str = "He keeps writing to me. I do not 
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
+    return make_desk(tmp_path)
+
+
+def make_desk(tmp_path: Path) -> Desk:
+    """A desk on a fresh database whose DNS knows the key that signs the offending test messages."""
     cfg = from_text(CONFIG.replace("offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"'))
     made = Desk.open(cfg, Store(cfg.database))
     private, record = _key()

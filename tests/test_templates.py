@@ -94,6 +94,13 @@ FULL_CONTEXT = {
     "cases": [{"id": 17, "urgent": True, "status": "open"}],
     "limit": 30,
     "recipients": ["x@y.example"],
+    "number": 1,
+    "checkin": "still happening",
+    "single": True,
+    "reminders": [
+        {"case_id": 17, "what": "contacting the sender", "step": "missed", "deadline": "Monday 07 December 2026",
+         "waited_days": 7, "commands": ["Stopit: notice send"]}
+    ],
     "offending": [
         {
             "source": "inline",

@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from stopit.config import Config
+from stopit.followups import ALL_KINDS, on_notice
 from stopit.models import CaseState, PlannedMail
 from stopit.plan import (
     Action,
+    CancelFollowUps,
     EventType,
     Plan,
     RecordCommand,
@@ -163,6 +165,8 @@ def decide_staff(
         reason = outcome.removeprefix("refused: ") if verdict == "refused" else outcome
         run.results.append((command.line, verdict, reason))
         run.actions.append(RecordCommand(str(message.sender), command.line, verdict, reason))
+    if any(verdict == "run" for _, verdict, _ in run.results):
+        run.actions.append(CancelFollowUps(("first_action",)))  # a staff member has acted on the case
     run.actions.append(_confirmation(message, run, view, config))
     return Plan(trigger=Trigger.COMMAND, actions=tuple(run.actions), case_id=view.state.id, queue=run.case.queue)
 
@@ -186,6 +190,8 @@ def _one(
         if len(args) != 1 or args[0].lower() not in STATUSES:
             return f"refused: say one of {', '.join(STATUSES)}"
         _update(run, status=args[0].lower())
+        if args[0].lower() in ("resolved", "closed"):
+            run.actions.append(CancelFollowUps(ALL_KINDS))
         return f"status is now {args[0].lower()}"
     if verb == "queue":
         if len(args) != 1 or args[0] not in config.queues:
@@ -284,6 +290,9 @@ def _notice(
         return f"refused: {refusal}"
     run.actions.append(SendMail(mail, context, records_notice="notice"))
     run.actions.append(RecordEvent(EventType.NOTICE_SENT, f"notice to {draft.recipient} approved by {message.sender}"))
+    queue = config.queues.get(run.case.queue)
+    if queue is not None:
+        run.actions += on_notice(queue, config, now)
     _update(run, status="waiting")
     return f"notice sent to {draft.recipient}; the case waits for the sender's answer"
 

@@ -33,6 +33,7 @@ MIGRATION_NAMES = (
     "0009_sender_links",
     "0010_purged_cases",
     "0011_outbox_escalation",
+    "0012_case_outcome",
 )
 
 

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from stopit.models import CaseState
+from stopit.models import CaseState, FollowUp
 from stopit.store.cases import Cases
 from stopit.store.db import iso
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    id: int
-    case_id: int
-    kind: str
-    due_at: str
-    state: str
-    attempts: int
-    detail: str
 
 
 class Work(Cases):
     def case_state(self, case_id: int) -> CaseState | None:
         row = self._one(
             "SELECT id, status, queue, urgent, reporter, notice, consent, assignee, anonymous, tags,"
-            " COALESCE(ack_message_id, ''), contact_due FROM cases WHERE id=?",
+            " COALESCE(ack_message_id, ''), contact_due, outcome FROM cases WHERE id=?",
             (case_id,),
         )
         if row is None:
@@ -46,6 +34,7 @@ class Work(Cases):
             tuple(json.loads(row[9] or "[]")),
             str(row[10]),
             str(row[11]),
+            str(row[12]),
         )
 
     def record_command(
@@ -171,4 +160,25 @@ class Work(Cases):
         row = self._one("SELECT id FROM outbox WHERE message_row=?", (message_row,))
         if row is not None:
             self.conn.execute("UPDATE outbox SET mail_from=? WHERE id=?", (sender_for(int(row[0])), int(row[0])))
+
+    def cancel_followups(self, case_id: int, kinds: tuple[str, ...]) -> int:
+        """Caller's transaction: what is due of these kinds on the case is no longer needed."""
+        self._require_tx()
+        marks = ", ".join("?" for _ in kinds)
+        cur = self.conn.execute(
+            f"UPDATE followups SET state='cancelled', done_at=? WHERE case_id=? AND state='due' AND kind IN ({marks})",
+            (self.now(), case_id, *kinds),
+        )
+        return cur.rowcount
+
+    def followups(self, case_id: int | None = None, state: str | None = "due") -> list[FollowUp]:
+        sql = "SELECT id, case_id, kind, due_at, state, attempts, detail FROM followups WHERE 1=1"
+        params: list[Any] = []
+        if case_id is not None:
+            sql += " AND case_id=?"
+            params.append(case_id)
+        if state is not None:
+            sql += " AND state=?"
+            params.append(state)
+        return [FollowUp(*r) for r in self.conn.execute(sql + " ORDER BY due_at, id", params)]
 
