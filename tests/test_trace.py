@@ -191,6 +191,34 @@ RECEIVED = [
         "rhost-flags-OK-OK-OK-OK) by vger.kernel.org with ESMTP id S2295; Thu, 2 Feb 2023 00:42:13 -0500",
         {"ip": "23.128.96.19", "helo": "lindbergh.monkeyblade.net", "rdns": "lindbergh.monkeyblade.net"},
     ),
+    (
+        "port after the address (XMail)",
+        "from list.example.com (198.51.100.86:23198) by mx1.example.net with [XMail 1.20 ESMTP Server] id <S72E>; "
+        "Sat, 18 Sep 2004 23:17:54 -0500",
+        {"ip": "198.51.100.86", "by": "mx1.example.net"},
+    ),
+    (
+        "port inside brackets (ecelerity)",
+        "from ([192.168.1.151:49601] helo=dev1.example.org) by m12.example.com (ecelerity 2.1.1.3) with ESMTP "
+        "id 52/92; Fri, 15 Sep 2006 10:58:32 -0400",
+        {"ip": "192.168.1.151", "helo": "dev1.example.org"},
+    ),
+    (
+        "only a comment",
+        "from (198.51.100.186) by mcafee.example.edu via smtp id 021b; Tue, 23 May 2006 13:06:35 -0400",
+        {"ip": "198.51.100.186", "by": "mcafee.example.edu"},
+    ),
+    (
+        "address then comma (smap)",
+        "from smtp.example.com(198.51.100.51, HELO smtp.example.net) by x.example.org via smap (V1.3)",
+        {"ip": "198.51.100.51"},
+    ),
+    (
+        "qmail-scanner note",
+        "from 198.51.100.196 by mx.example.org (envelope-from <a@example.net>, uid 502) with qmail-scanner-1.24 "
+        "(clamdscan: 0.80/594. Clear:RC:0(198.51.100.196):. Processed in 0.2 secs); 7 Nov 2004 05:50:13 -0000",
+        {"ip": None, "parsed": True},
+    ),
     ("garbage", "this is not a received line at all", {"ip": None, "parsed": False}),
 ]
 

@@ -19,11 +19,13 @@ _IPV6 = r"(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{0,4}|" + _IPV4 + r")"
 _IP = rf"(?:{_IPV4}|{_IPV6})"
 # An address anywhere in a header value (X-Originating-IP: [192.0.2.1], "Ip=[…]" …).
 IP_IN_TEXT = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
-_BRACKETED_IP = re.compile(rf"\[(?:IPv6:)?({_IP})(?:%[\w.~-]*)?\]", re.IGNORECASE)
+# A port may follow the address: "[192.0.2.1:49601]", "(192.0.2.1:23198)" (ecelerity, XMail).
+_BRACKETED_IP = re.compile(rf"\[(?:IPv6:)?({_IP})(?:%[\w.~-]*)?(?::\d{{1,5}})?\]", re.IGNORECASE)
 # "(ip)", "(rdns ip)", "(ident@ip)" and qmail's "(account@domain@ip)": the last '@' ends the account.
 # A comment that starts with HELO/EHLO only repeats what the client said, so it is never the peer.
 _PAREN_IP = re.compile(
-    rf"\((?!(?:HELO|EHLO|HELLO)\s)(?:[^()\s]*\s)?(?:[^()\s]+@)?(?:IPv6:)?({_IP})(?:\s[^()]*)?\)", re.IGNORECASE
+    rf"\((?!(?:HELO|EHLO|HELLO)\s)(?:[^()\s]*\s)?(?:[^()\s]+@)?(?:IPv6:)?({_IP})(?::\d{{1,5}})?(?:[\s,][^()]*)?\)",
+    re.IGNORECASE,
 )
 _HELO_BEFORE = re.compile(r"(?:helo=|helo |ehlo=|ehlo |hello )$", re.IGNORECASE)
 # "from [ip] (HELO x)", "from [ip] (account name HELO x)": the literal is the peer the server saw.
@@ -159,14 +161,14 @@ def _address_in(clause: str) -> tuple[str, str]:
     literal = _LITERAL_THEN_HELO.match(clause)
     if literal and normalise_ip(literal.group(1)):
         return normalise_ip(literal.group(1)), ""
-    comment_start = clause.find("(")
-    searches = [(_BRACKETED_IP, comment_start), (_PAREN_IP, comment_start)] if comment_start > 0 else []
+    comment_start = clause.find("(")  # 0 for "from (192.0.2.1) by …": the comment is all there is
+    searches = [(_BRACKETED_IP, comment_start), (_PAREN_IP, comment_start)] if comment_start >= 0 else []
     for pattern, start in searches:
-        match = _first_ip(pattern, clause, max(start, 0))
+        match = _first_ip(pattern, clause, start)
         if match:
             return normalise_ip(match.group(1)), clause[: match.start()]
     # No comment: "from [helo-literal] [peer]" puts what the server saw last.
-    outside = clause[:comment_start] if comment_start > 0 else clause
+    outside = clause[:comment_start] if comment_start >= 0 else clause
     literals = [m for m in _BRACKETED_IP.finditer(outside) if normalise_ip(m.group(1))]
     if literals:
         return normalise_ip(literals[-1].group(1)), clause[: literals[-1].start()]
@@ -234,6 +236,8 @@ def parse_received(value: str) -> Hop:
         return Hop(parsed=bool(by), note="no 'from' clause: not a network handover", **common)
     if any(w in lowered for w in ("imap", "pop", "fetchmail", "getmail", "odmr")) and _FETCHER.search(line):
         return Hop(parsed=True, note="fetched from a mailbox by a mail client, not a relay", **common)
+    if "with qmail-scanner" in lowered:  # a content filter on the receiving host repeats the line below
+        return Hop(parsed=True, note="a content filter's note on the same host, not a handover", **common)
     clause = from_clause.lstrip("(")[5:].strip()
     ip, before = _address_in(clause)
     rdns, helo = _rdns_and_helo(clause, before)
