@@ -217,6 +217,9 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
             date=o.get("date_raw") or o.get("date") or "",
             headers_complete=bool(o.get("headers_complete")),
             verified=verified_sender(o),
+            abuse_contacts=tuple(c.get("contact", "") for c in (o.get("trace") or {}).get("abuse_contacts") or []),
+            handoff_ip=(o.get("trace") or {}).get("handoff_ip") or "",
+            original=store.offending_bytes(o["sha256"]) if o.get("sha256") and o.get("headers_complete") else None,
         )
         for o in offending
     )
@@ -237,6 +240,7 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         state=state,
         offending=views,
         reporter=reporter,
-        notices_to=frozenset(mailbox_key(a) for a in store.notice_recipients(state.id)),
+        notices_to=frozenset(mailbox_key(n["to"]) for n in store.notices_for(state.id, "notice")),
+        abuse_to=frozenset(mailbox_key(n["to"]) for n in store.notices_for(state.id, "abuse")),
         report_message_id=str(theirs[0][2]) if theirs else "",
     )

@@ -184,6 +184,12 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
     ),
     Setting(
+        "desk.abuse_report_format",
+        "arf",
+        'Abuse reports to a provider: "arf" (RFC 5965 multipart/report) or "plain" (one text part).',
+        check=lambda value: None if value in ("arf", "plain") else f'"{value}" is not "arf" or "plain"',
+    ),
+    Setting(
         "desk.timezone",
         "UTC",
         "The desk's time zone (IANA name, e.g. Europe/Berlin): quiet hours and reminder times are local.",
@@ -485,6 +491,7 @@ class DeskSettings:
     secret_file: str
     plus_addressing: bool
     notice_requires_consent: bool
+    abuse_report_format: str
     timezone: str
     quiet_hours: str
     link_ip_days: int

@@ -168,6 +168,20 @@ class PlannedMail:
     references: tuple[MsgId, ...] = ()
     auto_submitted: AutoSubmitted = AutoSubmitted.REPLIED
     attach_report: bool = False
+    abuse: AbuseSpec | None = None  # an abuse report: the letter becomes the human part of it
+
+
+@dataclass(frozen=True)
+class AbuseSpec:
+    """What an abuse report to a provider carries besides its letter (stopit.act.arf builds it)."""
+
+    original: bytes  # the offending message, exactly as received; redacted when the report is built
+    identifiers: tuple[str, ...]  # the reporter's address and name: redacted out, and never allowed in
+    plain: bool = False  # one text/plain part instead of RFC 5965 multipart/report
+    original_mail_from: str = ""
+    arrival_date: str = ""
+    source_ip: str = ""
+    reported_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

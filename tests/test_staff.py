@@ -504,3 +504,24 @@ def test_a_bounced_urgent_office_mail_is_escalated(desk: Desk) -> None:
     assert run_clock(desk) == 1
     (escalated,) = outbox(desk)[before:]
     assert set(escalated[0]) == {"boss@campus.example.edu", STAFF}
+
+
+def test_an_abuse_report_goes_to_the_provider_as_arf_without_the_reporter(desk: Desk) -> None:
+    handle(desk, RawMessage(report_with(signed(desk, offending())), "t"))
+    contacts = desk.store.offending_for_case(1)[0]["trace"]["abuse_contacts"]
+    provider = contacts[0]["contact"]
+    assert provider.endswith("example.net")
+    body = "Stopit: consent yes\r\nStopit: abuse-report send"
+    handle(desk, RawMessage(staff_reply(desk, office_mail(desk), body), "t"))
+    report = next(data for rcpt, data in outbox(desk) if rcpt == [provider])
+    msg = email.message_from_bytes(report, policy=compat32)
+    assert msg.get_content_type() == "multipart/report" and msg.get_param("report-type") == "feedback-report"
+    parts = msg.get_payload()
+    assert [p.get_content_type() for p in parts] == ["text/plain", "message/feedback-report", "message/rfc822"]
+    assert b"Feedback-Type: abuse" in report
+    for needle in (REPORTER.encode(), b"maria", b"lopez"):
+        assert needle not in report.lower()
+    assert desk.store.case_detail(1)["commands"][-1]["result"] == "run"
+    # One report per provider unless staff say --again.
+    handle(desk, RawMessage(staff_reply(desk, office_mail(desk), "Stopit: abuse-report send"), "t"))
+    assert "already went" in desk.store.case_detail(1)["commands"][-1]["reason"]

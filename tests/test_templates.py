@@ -96,6 +96,10 @@ FULL_CONTEXT = {
     "recipients": ["x@y.example"],
     "number": 1,
     "checkin": "still happening",
+    "provider": "abuse@mail.example.net",
+    "sender": "x@y.example",
+    "date": "Sun, 29 Nov 2026 23:58",
+    "subject": "hi",
     "single": True,
     "reminders": [
         {"case_id": 17, "what": "contacting the sender", "step": "missed", "deadline": "Monday 07 December 2026",

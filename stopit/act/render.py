@@ -14,7 +14,7 @@ import jinja2
 
 from stopit.act.headers import Headers, UnsafeMail, verify_outgoing
 from stopit.config import Config
-from stopit.models import OutgoingMail, PlannedMail
+from stopit.models import AbuseSpec, OutgoingMail, PlannedMail
 from stopit.resources import shipped_dir
 from stopit.tokens import Tokens
 from stopit.values import MAX_SUBJECT, Mailbox, clean_context, clean_text
@@ -114,6 +114,26 @@ def with_exact_attachment(headers: Headers, body: bytes, raw: bytes, filename: s
     return data, [name for name, _ in mime]
 
 
+def _abuse_report(headers: Headers, letter: str, spec: AbuseSpec) -> tuple[bytes, list[str]]:
+    """The abuse report under our own headers; a report that would name the reporter is refused."""
+    from stopit.act.arf import ReporterLeak, build_arf, build_plain  # arf builds on this module's text part
+
+    build = build_plain if spec.plain else build_arf
+    try:
+        report = build(
+            spec.original,
+            spec.identifiers,
+            text=letter,
+            original_mail_from=spec.original_mail_from,
+            arrival_date=spec.arrival_date,
+            source_ip=spec.source_ip,
+            reported_domains=spec.reported_domains,
+        )
+    except ReporterLeak as exc:
+        raise UnsafeMail(str(exc)) from exc
+    return headers.to_bytes(report.mime_fields) + b"\r\n" + report.body, [n for n, _ in report.mime_fields]
+
+
 def compose(
     env: jinja2.Environment,
     config: Config,
@@ -150,7 +170,9 @@ def compose(
         reply_to=tokens.reply_address(case_id),
     )
     body = text_body(letter)
-    if attachment is not None:
+    if mail.abuse is not None:
+        data, mime_names = _abuse_report(headers, letter, mail.abuse)
+    elif attachment is not None:
         data, mime_names = with_exact_attachment(headers, body, attachment, f"report-{case_id}.eml")
     else:
         mime = (("MIME-Version", "1.0"), *TEXT_PART)

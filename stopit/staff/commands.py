@@ -16,7 +16,7 @@ from typing import Any
 
 from stopit.config import Config
 from stopit.followups import ALL_KINDS, on_notice
-from stopit.models import CaseState, PlannedMail
+from stopit.models import AbuseSpec, CaseState, PlannedMail
 from stopit.plan import (
     Action,
     CancelFollowUps,
@@ -28,7 +28,7 @@ from stopit.plan import (
     Trigger,
     UpdateCase,
 )
-from stopit.staff.notice import NoticeDraft, ReporterIds, leak_scan, notice_gates, notice_mail
+from stopit.staff.notice import NoticeDraft, ReporterIds, case_gates, leak_scan, notice_gates, notice_mail
 from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_block, clean_text, mailbox_key
 
 _COMMAND = re.compile(r"^\s*stopit\s*:\s*(.*?)\s*$", re.IGNORECASE)
@@ -106,6 +106,10 @@ class OffendingView:
     date: str
     headers_complete: bool
     verified: bool  # its From is backed by an aligned DKIM or SPF pass recorded by a trusted receiver
+    abuse_contacts: tuple[str, ...] = ()  # the sending provider's abuse desk, as the trace found it
+    handoff_ip: str = ""
+    envelope_sender: str = ""
+    original: bytes | None = None  # the exact bytes, when the message arrived with them
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class CaseView:
     notices_to: frozenset[str]  # addresses a notice already went to
     report_message_id: str  # the reporter's first message, to thread a reply on
     linked: tuple[int, ...] = ()
+    abuse_to: frozenset[str] = frozenset()  # providers an abuse report already went to
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,7 @@ def _one(
     if verb == "notice":
         return _notice(args, message, view, run, config, now, render)
     if verb in ("abuse-report", "abuse"):
-        return "refused: abuse reports by mail are not available yet; the trace lists the provider's contact"
+        return _abuse_report(args, message, view, run, config, render)
     return f"refused: unknown command {verb!r} (send Stopit: help)"
 
 
@@ -295,6 +300,69 @@ def _notice(
         run.actions += on_notice(queue, config, now)
     _update(run, status="waiting")
     return f"notice sent to {draft.recipient}; the case waits for the sender's answer"
+
+
+ABUSE_TEMPLATE = "provider/abuse_report.txt.j2"
+
+
+def _abuse_report(
+    args: tuple[str, ...], message: StaffMessage, view: CaseView, run: _Run, config: Config, render: Render
+) -> str:
+    """A report to the sending provider's abuse desk, with the offending message attached and redacted."""
+    action = args[0].lower() if args else ""
+    flags = {a.lower() for a in args[1:]}
+    if action not in ("preview", "send") or flags - {"--again"}:
+        return "refused: say abuse-report preview, or abuse-report send [--again]"
+    item = next((o for o in view.offending if o.original is not None and o.headers_complete), None)
+    if item is None or item.original is None:
+        return "refused: no offending message arrived with its full headers to show the provider"
+    org = {d.lower() for d in config["desk.org_domains"]}
+    contacts = [m for m in map(Mailbox.parse, item.abuse_contacts) if m]
+    outside = [m for m in contacts if not any(m.domain == d or m.domain.endswith("." + d) for d in org)]
+    if contacts and not outside:
+        return "refused: the sender is inside our own organization: that is the IT abuse queue's job (`queue abuse`)"
+    if not outside:
+        return "refused: the trace found no abuse contact for the sending provider"
+    provider = outside[0]
+    spec = AbuseSpec(
+        original=item.original,
+        identifiers=tuple(x for x in (view.reporter.address, view.reporter.name) if x),
+        plain=str(config["desk.abuse_report_format"]) == "plain",
+        original_mail_from=item.envelope_sender,
+        arrival_date=item.date,
+        source_ip=item.handoff_ip,
+        reported_domains=(item.sender.rpartition("@")[2],) if "@" in item.sender else (),
+    )
+    mail = PlannedMail(
+        audience="provider",
+        template=ABUSE_TEMPLATE,
+        to=(provider,),
+        subject="Abuse report: harassing messages sent through your service",
+        auto_submitted=AutoSubmitted.NO,
+        abuse=spec,
+    )
+    context = {
+        "provider": provider.address,
+        "sender": item.sender,
+        "date": item.date,
+        "subject": item.subject,
+    }
+    try:
+        render(mail, context)
+    except ValueError as exc:  # UnsafeMail: the report would name the reporter
+        return f"refused: {exc}"
+    if action == "preview":
+        preview = replace(mail, audience="office", to=(message.sender,), subject=f"Preview: {mail.subject}")
+        run.actions.append(SendMail(preview, context))
+        return f"a preview of the abuse report to {provider} is on its way to you only"
+    refusal = case_gates(run.case, config)
+    if refusal:
+        return f"refused: {refusal}"
+    if provider.key in view.abuse_to and "--again" not in flags:
+        return f"refused: an abuse report already went to {provider} (`abuse-report send --again` sends another)"
+    run.actions.append(SendMail(mail, context, records_notice="abuse"))
+    run.actions.append(RecordEvent(EventType.NOTICE_SENT, f"abuse report to {provider} approved by {message.sender}"))
+    return f"abuse report sent to {provider}, with the offending message redacted of the reporter's identifiers"
 
 
 def _office_handover(view: CaseView, queue: str, staff: tuple[Mailbox, ...], message: StaffMessage) -> SendMail:

@@ -123,8 +123,8 @@ def notice_mail(draft: NoticeDraft, view: CaseView, config: Config) -> PlannedMa
     )
 
 
-def notice_gates(case: CaseState, view: CaseView, draft: NoticeDraft, config: Config, again: bool) -> str:
-    """Why the notice may not go now ('' when every gate is open)."""
+def case_gates(case: CaseState, config: Config) -> str:
+    """Why nothing may go to the sender's side now, whatever it is ('' when the case allows it)."""
     queue = config.queues.get(case.queue)
     if case.urgent:
         return "the case is urgent: staff of its queue must first say `urgent off`"
@@ -132,8 +132,17 @@ def notice_gates(case: CaseState, view: CaseView, draft: NoticeDraft, config: Co
         return f"no notice may go from the {case.queue} queue: staff of that queue must first move it (`queue stopit`)"
     if case.notice == "hold":
         return "a possible threat is flagged on this case: staff of its queue must clear it first (`urgent off`)"
-    if config["desk.notice_requires_consent"] and case.consent is not True:
+    reporter_decides = queue is not None and queue.notice == "reporter"
+    if (config["desk.notice_requires_consent"] or reporter_decides) and case.consent is not True:
         return "no consent from the reporter is recorded (`consent yes` once they have agreed)"
+    return ""
+
+
+def notice_gates(case: CaseState, view: CaseView, draft: NoticeDraft, config: Config, again: bool) -> str:
+    """Why the notice may not go now ('' when every gate is open)."""
+    refusal = case_gates(case, config)
+    if refusal:
+        return refusal
     if not draft.verified and not draft.allow_unverified:
         return (
             f"the sender's address {draft.recipient} is not authenticated (no aligned DKIM or SPF pass recorded "
