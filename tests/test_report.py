@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import stopit
-from tests.records import close, file_report, open_desk, send_notice, sender_answers, staff_command
+from tests.records import file_report, open_desk, send_notice, sender_answers, staff_command
 
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 BODY = "You should not have come to the party. People like you are not welcome here, remember that."
@@ -35,7 +35,8 @@ def year(tmp_path: Path) -> Path:
     notice = send_notice(store, first, "troll@freemail.example")
     clock.advance(days=1)
     sender_answers(desk, first, "troll@freemail.example", notice)
-    close(store, first)
+    with store.transaction():  # the reporter's check-in: it stopped
+        store.update_case(first, status="resolved", outcome="stopped")
     later = file_report(
         desk, "cat@campus.example.edu", "troll@freemail.example", "Another message entirely, sent a week on.", "<t2@x>"
     )
@@ -66,7 +67,8 @@ def test_figures_of_the_year(year) -> None:
     # within hours; quiet: opened 300 days before the report's clock, never acted on.
     assert figures["deadlines"] == {"met": 2, "missed": 2}
     assert (figures["notices_sent"], figures["notices_bounced"], figures["notices_answered"]) == (1, 1, 1)
-    assert figures["cases_notified"] == 2 and figures["outcome_after_notice"] == {"not known": 2}
+    assert figures["cases_notified"] == 2 and figures["outcome_after_notice"] == {"not known": 1, "stopped": 1}
+    assert (figures["outcome_answered"], figures["stopped_rate"]) == (1, 1.0)
     assert figures["repeat_sender_cases"] == 1  # `later`: the same sender, another message
     assert (figures["incidents"], figures["incident_reports"]) == (1, 2)
 
