@@ -689,7 +689,7 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
     planned = make_plan(raw, env, Facts(), cfg, Lookups() if offline else network_lookups(cfg), rules)
     result = {
         "kind": planned.kind.value,
-        "reason": planned.classification.reason,
+        "reason": planned.reason,
         "sha256": raw.sha256,
         "offending": [o.to_json() for o in planned.offending],
         "route": planned.route.to_json() if planned.route else None,
@@ -866,6 +866,6 @@ def followups_list(ctx: click.Context, as_json: bool, at: str | None) -> None:
     if not rows:
         click.echo("nothing is waiting")
     for row in rows:
-        due = datetime.fromisoformat(row["due_at"]) <= moment
+        due = datetime.fromisoformat(str(row["due_at"])) <= moment
         what = DEADLINES.get(str(row["kind"]), str(row["kind"]))
         click.echo(f"case {row['case']:>5}  {row['kind']:<13} {row['due_at']}  {'DUE' if due else 'later'}  ({what})")

@@ -165,8 +165,10 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
             )
         elif isinstance(action, RecordEvent):
             store.add_event(action.case_id or case_id, action.type, action.detail)
-        elif isinstance(action, CancelFollowUps) and (action.case_id or case_id):
-            store.cancel_followups(action.case_id or case_id, action.kinds)
+        elif isinstance(action, CancelFollowUps):
+            target = action.case_id or case_id
+            if target is not None:
+                store.cancel_followups(target, action.kinds)
         elif isinstance(action, SaveOffending) and message_row is not None:
             for position, item in enumerate(action.items):
                 store.add_offending(case_id, message_row, position, item)
@@ -294,7 +296,7 @@ def _process_stored(desk: Desk, row_id: int, raw: RawMessage) -> Outcome:
         qid = desk.store.quarantine(row_id, raw.sha256, stage, f"{type(exc).__name__}: {exc}")
         return Outcome(raw.sha256, "quarantined", detail=f"quarantine #{qid}: {stage}: {exc}")
     mails = f"{len(plan.mails)} mail(s) queued" if plan.mails else "nothing to send"
-    return Outcome(raw.sha256, "processed", plan.kind.value, case_id, detail=f"{mails}; {plan.classification.reason}")
+    return Outcome(raw.sha256, "processed", plan.kind.value, case_id, detail=f"{mails}; {plan.reason}")
 
 
 def handle(desk: Desk, raw: RawMessage) -> Outcome:

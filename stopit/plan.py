@@ -249,6 +249,10 @@ class Plan:
         return self.classification.kind if self.classification else Kind.AUTO
 
     @property
+    def reason(self) -> str:
+        return self.classification.reason if self.classification else f"a plan of the {self.trigger}"
+
+    @property
     def opens(self) -> OpenCase | None:
         return next((a for a in self.actions if isinstance(a, OpenCase)), None)
 

@@ -71,8 +71,9 @@ def _decoded_text(data: bytes) -> str:
         pieces.append(f"{name}: {text}")
     for part in msg.walk():
         if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True) or b""
-            pieces.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                pieces.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
     return "\n".join(pieces).casefold()
 
 
