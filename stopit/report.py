@@ -276,8 +276,17 @@ def _chart(kind: str, title: str, counts: dict[str, int]) -> str:
         legend_font_size=18,
         label_font_size=16,
         major_label_font_size=16,
+        value_font_size=18,
     )
-    options = {"title": title, "style": style, "js": [], "disable_xml_declaration": True, "width": 600, "height": 400}
+    options = {
+        "title": title,
+        "style": style,
+        "js": [],
+        "disable_xml_declaration": True,
+        "width": 600,
+        "height": 400,
+        "print_values": True,  # the count on each bar or slice: no tooltips offline
+    }
     chart = pygal.Pie(inner_radius=0.4, **options) if kind == "pie" else pygal.HorizontalBar(**options)
     for key, value in sorted(counts.items(), key=lambda kv: -kv[1]):
         chart.add(key, value)
