@@ -150,7 +150,8 @@ def template_problems(config: Config) -> list[str]:
                 for context in samples:
                     template.render(**desk_context(config), **context)
         except (jinja2.TemplateError, OSError, UnicodeDecodeError) as exc:
-            line = f" line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+            lineno = getattr(exc, "lineno", None)
+            line = f" line {lineno}" if lineno else ""
             found.append(f"{where}{line}: {type(exc).__name__}: {exc}")
     return found
 

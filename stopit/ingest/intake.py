@@ -79,7 +79,7 @@ class Intake:
             if self.stopping:
                 break
             batch = handles[start : start + FETCH_BATCH]
-            incoming = await asyncio.to_thread(lambda b=batch: list(self.mailbox.fetch(b)))
+            incoming = await asyncio.to_thread(self._fetch, batch)
             for item in incoming:
                 if self.stopping:
                     break
@@ -90,6 +90,9 @@ class Intake:
                 await self._move(moves)
         await self._move(moves)
         return done
+
+    def _fetch(self, handles: list[str | int]) -> list[Incoming]:
+        return list(self.mailbox.fetch(handles))
 
     async def _move(self, moves: dict[str, list[str | int]]) -> None:
         settings = self.settings()
