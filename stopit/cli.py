@@ -205,6 +205,8 @@ def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> No
     The processor lock makes sure that only one process plans and sends; a message stored while
     another ingest held it is found when that one releases the lock and looks again.
     """
+    import sqlite3
+
     from stopit.desk import Desk, resume_unfinished
     from stopit.lock import DaemonLock
 
@@ -228,7 +230,8 @@ def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> No
                 return
     except ConfigError as exc:
         click.echo(f"stopit ingest: stored; processing waits for a valid config: {exc}", err=True)
-    except StoreError as exc:
+    except (StoreError, sqlite3.Error) as exc:
+        # The bytes are committed: the mail server is done, a later daemon or ingest processes them.
         click.echo(f"stopit ingest: stored; processing waits for the daemon: {exc}", err=True)
     finally:
         lock.release()
