@@ -2,8 +2,9 @@
 
 A backup is a directory: `stopit.db` written by SQLite's online backup API (a consistent snapshot,
 even mid-write), plus every blob that snapshot refers to. Blobs are content-addressed and never
-rewritten or deleted, and each is on disk before the row naming it commits, so copying the blobs
-the snapshot names — after taking the snapshot — gives a consistent pair.
+rewritten, and each is on disk before the row naming it commits, so copying the blobs the snapshot
+names — after taking the snapshot — gives a consistent pair. Only `stopit purge` deletes blobs: one
+that vanishes mid-copy means a newer snapshot is taken, in which its rows are gone too.
 """
 
 from __future__ import annotations
@@ -50,11 +51,27 @@ def _blob_paths(conn: sqlite3.Connection) -> list[str]:
     return sorted(found)
 
 
-def backup(database: Path, target: Path) -> BackupResult:
+class _BlobGone(Exception):
+    """A blob the snapshot names was removed meanwhile (`stopit purge`): take a newer snapshot."""
+
+
+def backup(database: Path, target: Path, attempts: int = 3) -> BackupResult:
     """Write a consistent copy of `database` and its blobs into the new or empty directory `target`."""
     if target.exists() and any(target.iterdir()):
         raise StoreError(f"{target}: exists and is not empty (give a new directory)")
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for attempt in range(attempts):
+        try:
+            return _backup_once(database, target)
+        except _BlobGone as gone:
+            for item in target.iterdir():
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
+            if attempt == attempts - 1:
+                raise StoreError(f"{gone}: blobs keep disappearing (a purge running?); try again later") from None
+    raise AssertionError("unreachable")
+
+
+def _backup_once(database: Path, target: Path) -> BackupResult:
     copy = target / database.name
     source = _read_only(database)
     # The head first: it may only name an event the snapshot taken next already holds.
@@ -82,6 +99,8 @@ def backup(database: Path, target: Path) -> BackupResult:
         dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             shutil.copyfile(src, dst)
+        except FileNotFoundError:
+            raise _BlobGone(str(src)) from None
         except OSError as exc:
             raise StoreError(f"{src}: cannot copy blob: {exc}") from exc
         if hashlib.sha256(dst.read_bytes()).hexdigest() != Path(relative).name:

@@ -540,3 +540,34 @@ def test_status_counts_overdue_follow_ups_and_reads_a_database_without_their_tab
     store.close()
     health = gather(tmp_path / "new" / "stopit.db", 60)
     assert health.followups_overdue == 2 and "2 follow-up(s) overdue" in health.problems
+
+
+def test_a_blob_purged_during_a_backup_means_a_newer_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stopit.backup as backup_mod
+    from stopit.models import RawMessage
+    from stopit.store import Store
+
+    store = Store(tmp_path / "state" / "stopit.db")
+    kept, purged = (RawMessage(report(n, "y" * 1_100_000), "test") for n in (1, 2))
+    for raw in (kept, purged):
+        store.store_incoming(raw)
+    store.close()
+    copy = backup_mod.shutil.copyfile
+    purged_at = []
+
+    def purge_then_copy(src, dst):
+        if Path(src).name == purged.sha256 and not purged_at:
+            # What `stopit purge` does between our snapshot and our copy: rows first, then the file.
+            live = sqlite3.connect(tmp_path / "state" / "stopit.db")
+            live.execute("DELETE FROM messages WHERE sha256=?", (purged.sha256,))
+            live.commit()
+            live.close()
+            Path(src).unlink()
+            purged_at.append(src)
+        return copy(src, dst)
+
+    monkeypatch.setattr(backup_mod.shutil, "copyfile", purge_then_copy)
+    result = backup_mod.backup(tmp_path / "state" / "stopit.db", tmp_path / "bk")
+    assert purged_at and result.blobs == 1
+    names = [p.name for p in (tmp_path / "bk" / "blobs").rglob("*") if p.is_file()]
+    assert names == [kept.sha256]
