@@ -178,8 +178,17 @@ PHISHING_HTML = (
             ),
             "replies go to freemail.example",
         ),
+        (  # plain-text phishing in German, worded unlike any phrase in the table, with its link
+            mail(
+                "Sicherheitswarnung: Ihr Postfach ist voll. Bestätigen Sie Ihr Passwort innerhalb von 24 Stunden, "
+                "sonst wird es gesperrt: https://webmail-campus.example-login.top/owa",
+                sender="IT-Service <it-service@mail-support.example>",
+                subject="Postfach voll",
+            ),
+            "under pressure",
+        ),
     ],
-    ids=["newsletter", "phishing", "spamassassin-flag", "microsoft-scl-bcc", "advance-fee"],
+    ids=["newsletter", "phishing", "spamassassin-flag", "microsoft-scl-bcc", "advance-fee", "plain-phishing-de"],
 )
 def test_unsolicited_mail_to_the_desk_is_junk(data: bytes, sign: str) -> None:
     result = kind_of(data)
@@ -228,6 +237,13 @@ def test_unsolicited_mail_to_the_desk_is_junk(data: bytes, sign: str) -> None:
             sender="Sam <sam.chen@freemail.example>",
             subject="weird mail",
         ),
+        # a person asking about a phishing mail, in their own words, quoting its demands
+        mail(
+            "I got an email asking for my password within 24 hours or my mailbox will be suspended. "
+            "The link was https://webmail-campus.example-login.top/owa. Is this real?",
+            sender="Sam <sam.chen@freemail.example>",
+            subject="password email",
+        ),
         # a plain note in German, no signs either way
         mail("Können Sie mich bitte zurückrufen? Es geht um eine Nachricht, die ich bekommen habe.", subject="Frage"),
         # flagged as spam on the way, but a person telling what happens to them
@@ -244,6 +260,7 @@ def test_unsolicited_mail_to_the_desk_is_junk(data: bytes, sign: str) -> None:
         "html-signature",
         "forwarded-phishing",
         "pasted-spam-question",
+        "phishing-question",
         "plain-question",
         "flagged-but-own-account",
     ],

@@ -168,12 +168,27 @@ PHISHING_PHRASES = (
     "su cuenta será suspendida",
 )
 
+# A request for what phishing is after, and the pressure it puts on (en, de, fr, es).
+CREDENTIALS = re.compile(
+    r"\b(password|passwort|mot de passe|contraseña|credentials|log ?in|sign in|zugangsdaten|anmelden|"
+    r"melden sie sich|identifiants|connectez-vous|inicie sesión|credenciales|verify your (?:account|identity)|"
+    r"konto (?:zu )?verifizieren|vérifier votre compte|verificar su cuenta|bank details|direct deposit|"
+    r"pay the|card number)\b"
+)
+URGENCY = re.compile(
+    r"\b(within \d+ hours|\d+ hours|\d+ stunden|\d+ heures|\d+ horas|immediately|sofort|immédiatement|"
+    r"suspend\w*|deactivat\w*|gesperrt|suspendu\w*|suspendid\w*|expires?|lose access|final notice|"
+    r"unusual sign-in|security (?:alert|warning)|sicherheitswarnung|alerte de sécurité|alerta de seguridad|"
+    r"mailbox (?:is )?full|postfach ist voll|boîte mail est pleine|buzón está lleno|will be (?:delayed|closed))\b"
+)
+
 # A person's own account: first person, and what happened to them or what they received (en, de, fr, es).
 FIRST_PERSON = re.compile(r"\b(i|i'm|i’m|me|my|ich|mich|mir|mein|meine|je|j'|moi|mon|ma|yo|mi|mí)\b", re.I)
 DISTRESS = re.compile(
     r"\b(harass\w*|threat\w*|stalk\w*|scared|afraid|frightened|fear|help me|please help|bull(?:y|ied|ying)|"
     r"keeps? (?:sending|writing|messaging|calling|texting)|sent me|wrote to me|won't stop|blackmail\w*|"
     r"nudes?|fake profile|received this|got this|keep getting|is this (?:real|legit|phishing|spam|a scam)|"
+    r"(?:got|received|receive|get|getting) (?:an?|this|these|that|the|some) (?:e-?mails?|messages?|mails?|texts?)|"
     r"belästig\w*|bedroh\w*|angst|hilfe|erhalten|bekommen|harc[eè]l\w*|menac\w*|peur|aidez|reçu|"
     r"acos\w*|amenaz\w*|miedo|ayuda|recib\w*)\b",
     re.I,
@@ -217,13 +232,14 @@ def signs(
 ) -> list[Sign]:
     """Every sign that fired, for the classification reason and for `stopit explain`."""
     markup = "\n".join(p.text() for p in parts if p.content_type == "text/html")[:500_000]
-    words = f"{text}\n{_visible(markup)}".casefold()
+    # The words, without the addresses of links: "https://login.example" asks for nothing.
+    words = _URL_IN_TEXT.sub(" ", f"{text}\n{_visible(markup)}").casefold()
     checks = (
         _spam_verdict(env),
         _esp_headers(env),
         _bulk_sender(env),
         _found(words, UNSUBSCRIBE_WORDS, "unsubscribe", 2, "a marketing footer"),
-        _phishing(words),
+        _phishing(words, bool(_HREF.search(markup) or _URL_IN_TEXT.search(text))),
         _marketing(words),
         _html_only(parts),
         _links(markup, text),
@@ -274,11 +290,20 @@ def _found(words: str, table: tuple[str, ...], name: str, weight: int, what: str
     return Sign(name, weight, f"{what} ({hits[0]!r})") if hits else None
 
 
-def _phishing(words: str) -> Sign | None:
+def _phishing(words: str, linked: bool) -> Sign | None:
+    """Known phishing phrases, or a request for credentials or money under a deadline or a threat
+    of loss; a link to act on makes either stronger."""
     hits = [p for p in PHISHING_PHRASES if p in words]
-    if not hits:
+    credentials, urgency = CREDENTIALS.search(words), URGENCY.search(words)
+    if credentials and urgency:
+        weight, what = 3, f"{credentials.group(0)!r} under pressure ({urgency.group(0)!r})"
+    elif hits:
+        weight, what = (2 if len(hits) == 1 else 3), ", ".join(hits[:3])
+    else:
         return None
-    return Sign("phishing", 2 if len(hits) == 1 else 3, "what phishing asks for (" + ", ".join(hits[:3]) + ")")
+    if linked:
+        weight, what = weight + 1, what + ", with a link to act on"
+    return Sign("phishing", weight, f"what phishing asks for ({what})")
 
 
 def _marketing(words: str) -> Sign | None:
