@@ -11,6 +11,7 @@ One module per part, composed into `Store`:
     quarantine  messages a stage could not process
     work        the staff side: commands, notices to senders, follow-ups
     links       the sender index: keys per case, links between cases, incidents
+    retention   removing a case's contents when its retention period is over
     caches      RDAP answers
 
 Methods that open their own transaction say "Own transaction." in their docstring; those that
@@ -28,6 +29,7 @@ from stopit.store.links import Links, Match
 from stopit.store.messages import AlreadyClaimed, Stored
 from stopit.store.outbox import Outbox, OutboxClaimLost
 from stopit.store.quarantine import Quarantine, QuarantineEntry
+from stopit.store.retention import Retention
 from stopit.store.work import FollowUp, Work
 
 __all__ = [
@@ -52,5 +54,5 @@ __all__ = [
 ]
 
 
-class Store(Links, Outbox, Quarantine, Work, Caches):
+class Store(Retention, Links, Outbox, Quarantine, Work, Caches):
     """One SQLite database. Writes happen inside `transaction()`, which takes the write lock at once."""
