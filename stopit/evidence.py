@@ -89,58 +89,27 @@ def _trace_text(traces: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _events(store: Store, case_id: int, shas: list[str]) -> list[dict[str, Any]]:
-    """The case's events, and the `message.received` events of its messages (written before it existed)."""
-    rows = store._dicts(
-        "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed FROM events WHERE case_id=? ORDER BY id",
-        (case_id,),
-    )
-    for sha in shas:
-        rows += store._dicts(
-            "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed FROM events"
-            " WHERE type='message.received' AND case_id IS NULL AND detail LIKE ? ORDER BY id LIMIT 1",
-            (f"{sha} %",),
-        )
-    return sorted(rows, key=lambda r: r["id"])
-
-
-def _chain(store: Store, first: int, last: int) -> list[list[Any]]:
-    rows = store.conn.execute(
-        "SELECT id, prev_hash, hash FROM events WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)
-    )
-    return [list(r) for r in rows]
-
-
 def package(store: Store, case_id: int) -> dict[str, bytes]:
     """Every file of the export, by its name inside case-N/ (the manifest and README excepted)."""
     detail = store.case_detail(case_id)
     if detail is None:
         raise StopitError(f"no case #{case_id}")
     files: dict[str, bytes] = {}
-    shas = []
-    rows = store.conn.execute(
-        "SELECT id, sha256 FROM messages WHERE case_id=? AND direction='in' ORDER BY sha256 != ?, id",
-        (case_id, detail.get("report_sha256") or ""),
-    ).fetchall()
-    for n, (row_id, sha) in enumerate(rows, 1):
+    incoming = store.case_incoming(case_id, detail.get("report_sha256") or "")
+    for n, (row_id, sha) in enumerate(incoming, 1):
         files[f"messages/{n:02d}-{sha[:12]}.eml"] = store.raw_bytes(row_id)
-        shas.append(sha)
     traces = []
-    offending = store.conn.execute(
-        "SELECT sha256, blob, blob_path, fields FROM offending WHERE case_id=? ORDER BY message_row, position",
-        (case_id,),
-    ).fetchall()
-    for n, (sha, blob, blob_path, fields) in enumerate(offending, 1):
+    for n, (sha, data, fields) in enumerate(store.case_offending(case_id), 1):
         name = None
-        if sha is not None:
+        if sha is not None and data is not None:
             name = f"offending/{n:02d}-{sha[:12]}.eml"
-            files[name] = store._blob_bytes(blob, blob_path)
+            files[name] = data
         traces.append({"file": name, "trace": json.loads(fields).get("trace")})
     files["case.json"] = json.dumps(detail, indent=2, ensure_ascii=False).encode("utf-8")
     files["trace.json"] = json.dumps(traces, indent=2, ensure_ascii=False).encode("utf-8")
     files["trace.txt"] = _trace_text(traces).encode("utf-8")
-    events = _events(store, case_id, shas)
-    chain = _chain(store, events[0]["id"], events[-1]["id"]) if events else []
+    events = store.case_log(case_id, [sha for _, sha in incoming])
+    chain = store.chain_links(events[0]["id"], events[-1]["id"]) if events else []
     files["log.json"] = json.dumps({"case": case_id, "events": events, "chain": chain}, indent=2).encode("utf-8")
     files["log.txt"] = "".join(
         f"{e['id']:>8} {e['at']} {e['type']}: {e['detail']}\n{'':>8} hash {e['hash']} (previous {e['prev_hash']})\n"
@@ -261,13 +230,10 @@ def _check_with_store(store: Store, log: dict[str, Any], manifest_sha: str, resu
         fields = (event["prev_hash"], event["at"], event["case_id"], event["type"], event["detail"])
         if event_hash(*fields, key) != event["hash"]:
             result.fail(f"log: event {event['id']}: keyed hash does not match its contents (edited?)")
-        stored = store._one("SELECT hash FROM events WHERE id=?", (event["id"],))
-        if stored is None or stored[0] != event["hash"]:
+        if store.event_hash_of(event["id"]) != event["hash"]:
             result.fail(f"log: event {event['id']} differs from the desk's log")
-    custody = store._one(
-        "SELECT id FROM events WHERE type=? AND detail LIKE ?", (CUSTODY_EVENT, f"%manifest sha256 {manifest_sha}")
-    )
+    custody = store.event_naming(CUSTODY_EVENT, f"manifest sha256 {manifest_sha}")
     if custody is None:
         result.fail("the desk's log has no record of exporting this manifest")
     else:
-        result.notes.append(f"export recorded in the desk's log as event {custody[0]}")
+        result.notes.append(f"export recorded in the desk's log as event {custody}")

@@ -12,6 +12,7 @@ One module per part, composed into `Store`:
     work        the staff side: commands, notices to senders, follow-ups
     links       the sender index: keys per case, links between cases, incidents
     retention   removing a case's contents when its retention period is over
+    custody     the read side of an evidence export: messages, the case log, hash links
     caches      RDAP answers
 
 Methods that open their own transaction say "Own transaction." in their docstring; those that
@@ -23,6 +24,7 @@ from __future__ import annotations
 from stopit.models import CaseState
 from stopit.store.blobs import INLINE_BLOB_LIMIT
 from stopit.store.caches import Caches
+from stopit.store.custody import Custody
 from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
 from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash
 from stopit.store.links import Links, Match
@@ -54,5 +56,5 @@ __all__ = [
 ]
 
 
-class Store(Retention, Links, Outbox, Quarantine, Work, Caches):
+class Store(Retention, Custody, Links, Outbox, Quarantine, Work, Caches):
     """One SQLite database. Writes happen inside `transaction()`, which takes the write lock at once."""
