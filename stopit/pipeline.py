@@ -209,7 +209,9 @@ def mail_context(
         "notice": decision.notice,
         "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
         "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
-        "linked_cases": [c.id for c in facts.linked] or list(facts.offender_cases),
+        "linked_cases": list(facts.offender_cases),
+        # Earlier cases of the same sender: number, date, office and why — never who reported them.
+        "linked": [{"id": c.id, "opened": c.opened, "queue": c.queue, "why": c.why} for c in facts.linked],
         "offending": [o.to_json() for o in analysis.offending],
     }
 

@@ -60,6 +60,7 @@ def sample_contexts() -> list[dict[str, Any]]:
         "deadline": "Monday 23 November 2026",
         "received_at": "2026-11-16 15:00 UTC",
         "linked_cases": [3, 9],
+        "linked": [{"id": 3, "opened": "2026-10-01", "queue": "stopit", "why": "same sender address"}],
         "offending": [{**_SAMPLE_OFFENDING, "chain": [dict(_SAMPLE_OFFENDING, chain=[])]}],
         # office/template_failed.txt.j2: the desk is told which template failed and why.
         "failed_template": "reporter/ack.txt.j2",
@@ -95,6 +96,7 @@ def sample_contexts() -> list[dict[str, Any]]:
         "route_reason": "",
         "notice": "approval",
         "linked_cases": [],
+        "linked": [],
         "offending": [],
         "messages": [],
         "case": None,

@@ -67,6 +67,7 @@ FULL_CONTEXT = {
     "deadline": "Sunday 29 November 2026",
     "received_at": "2026-11-22 05:00 UTC",
     "linked_cases": [3, 9],
+    "linked": [{"id": 3, "opened": "2026-10-01", "queue": "stopit", "why": "same sender address"}],
     "failed_template": "reporter/ack.txt.j2",  # office/template_failed.txt.j2 names it
     "error": "UndefinedError: 'case_number' is undefined",
     # the staff side: notice, confirmation, refusal, handover, reply, follow-up
