@@ -190,6 +190,13 @@ def _renderer(desk: Desk, case_id: int, now: datetime) -> Render:
     return render
 
 
+def _incident_cases(desk: Desk, case_id: int) -> list[int]:
+    """The case and every other report of the same incident."""
+    incident = desk.store.incident_of(case_id) or case_id
+    rows = desk.store.conn.execute("SELECT case_id FROM incidents WHERE incident=?", (incident,)).fetchall()
+    return sorted({case_id, incident, *(int(r[0]) for r in rows)})
+
+
 def verified_sender(item: Mapping[str, Any]) -> bool:
     """An offending message with full headers whose From is backed by an aligned DKIM or SPF pass."""
     if not item.get("headers_complete"):
@@ -240,7 +247,10 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         state=state,
         offending=views,
         reporter=reporter,
-        notices_to=frozenset(mailbox_key(n["to"]) for n in store.notices_for(state.id, "notice")),
+        # One notice covers an incident: the same message reported by many people is asked to stop once.
+        notices_to=frozenset(
+            mailbox_key(n["to"]) for c in _incident_cases(desk, state.id) for n in store.notices_for(c, "notice")
+        ),
         abuse_to=frozenset(mailbox_key(n["to"]) for n in store.notices_for(state.id, "abuse")),
         report_message_id=str(theirs[0][2]) if theirs else "",
     )

@@ -525,3 +525,21 @@ def test_an_abuse_report_goes_to_the_provider_as_arf_without_the_reporter(desk: 
     # One report per provider unless staff say --again.
     handle(desk, RawMessage(staff_reply(desk, office_mail(desk), "Stopit: abuse-report send"), "t"))
     assert "already went" in desk.store.case_detail(1)["commands"][-1]["reason"]
+
+
+def test_one_notice_covers_an_incident(desk: Desk) -> None:
+    message = signed(desk, offending())
+    handle(desk, RawMessage(report_with(message), "t"))
+    first_from = f"From: Maria Lopez <{REPORTER}>".encode()
+    second = report_with(message).replace(first_from, b"From: Jordan Smith <other.student@campus.example.edu>", 1)
+    second = second.replace(b"<report.1@", b"<report.2@", 1)
+    handle(desk, RawMessage(second, "t"))
+    assert desk.store.incident_of(2) == 1
+    offices = [data for rcpt, data in outbox(desk) if rcpt == [STAFF]]
+    body = "Stopit: consent yes\r\nStopit: notice send"
+    handle(desk, RawMessage(staff_reply(desk, offices[0], body), "t"))
+    assert sum(rcpt == [OFFENDER] for rcpt, _ in outbox(desk)) == 1
+    ack2 = next(data for rcpt, data in outbox(desk) if rcpt == ["other.student@campus.example.edu"])
+    handle(desk, RawMessage(staff_reply(desk, ack2, body), "t"))  # any case mail of case 2 will do
+    assert sum(rcpt == [OFFENDER] for rcpt, _ in outbox(desk)) == 1
+    assert "already went" in desk.store.case_detail(2)["commands"][-1]["reason"]

@@ -283,6 +283,10 @@ def _notice(
         return f"refused: {draft.why}"
     mail = notice_mail(draft, view, config)
     context = draft.context
+    # The gates first (their reasons are what staff can act on), the leak scan of the bytes last.
+    refusal = notice_gates(run.case, view, draft, config, again="--again" in flags) if action == "send" else ""
+    if refusal:
+        return f"refused: {refusal}"
     found = leak_scan(render(mail, context), view.reporter)
     if found:
         return f"refused: the rendered notice would identify the reporter ({found}); nothing was sent"
@@ -290,9 +294,6 @@ def _notice(
         preview = replace(mail, audience="office", to=(message.sender,), subject=f"Preview: {mail.subject}")
         run.actions.append(SendMail(preview, context))
         return f"a preview of the notice to {draft.recipient} is on its way to you only"
-    refusal = notice_gates(run.case, view, draft, config, again="--again" in flags)
-    if refusal:
-        return f"refused: {refusal}"
     run.actions.append(SendMail(mail, context, records_notice="notice"))
     run.actions.append(RecordEvent(EventType.NOTICE_SENT, f"notice to {draft.recipient} approved by {message.sender}"))
     queue = config.queues.get(run.case.queue)
