@@ -193,7 +193,7 @@ class Daemon:
 
     def _scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-        poll = int(self.config["mailbox.poll_seconds"])
+        poll = self.config.mailbox_settings.poll_seconds
         scheduler.add_job(self.intake.request_poll, "interval", seconds=poll, id="poll-mailbox")
         scheduler.add_job(self.outbox.wake, "interval", seconds=SWEEP_SECONDS, id="outbox-due")
         # A piped message whose poke was lost (stored while we started) is picked up within a sweep.
