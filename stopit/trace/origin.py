@@ -3,9 +3,12 @@
 In order: a login recorded by a server we trust (confidence high); a line written by the sending
 provider's own server, recognised because the handoff host's name is the `by` of the line below it
 (medium when the trusted receiver's reverse DNS gave that name and the line records a login, low
-otherwise); an originating-IP header; what a known webmail is known to hide. Nothing is inferred
-when the names do not match, the handoff host looks like a home or dynamic connection (then the
-sender's own machine wrote the lines below), or a line on the way cannot be read.
+otherwise); an originating-IP header; what a known webmail is known to hide. Below the handoff the
+same rule is followed through the provider's own relays (private addresses, loopback filters,
+hosts of its own domain) to the line that records the user. Nothing is inferred when the names do
+not match, the handoff host looks like a home or dynamic connection (then the sender's own machine
+wrote the lines below), or a line on the way cannot be read; a named mail server of another
+organization found there is a relay, not the sender.
 """
 
 from __future__ import annotations
