@@ -65,13 +65,13 @@ def body_fingerprint(text: str) -> str:
 
 def _envelope_sender(item: Offending) -> str:
     # Imported here: the store imports this module, and `stopit ingest` must start fast.
-    from stopit.extract.mime import split_head
+    from stopit.extract.mime import head_of
     from stopit.trace import header_fields
 
     source = item.raw if item.raw is not None else item.header_bytes
     if source is None:
         return ""
-    for name, value in header_fields(split_head(source)[0]):
+    for name, value in header_fields(head_of(source)):
         if name.lower() == "return-path":
             return mailbox_key(value.strip().strip("<>"))
     return ""

@@ -13,7 +13,7 @@ from functools import lru_cache
 from stopit.extract.dates import parse_date
 from stopit.extract.html import html_to_text
 from stopit.extract.inline import InlineForward, find_inline_forward, strip_prefixes, subject_says
-from stopit.extract.mime import RawPart, parse_headers, split_head, walk
+from stopit.extract.mime import RawPart, head_of, parse_headers, split_head, walk
 from stopit.ingest.parse import decode_header_value, message_ids, parse_addresses
 from stopit.models import Envelope, Offending
 
@@ -140,8 +140,7 @@ def headers_complete(headers: list[tuple[str, str]]) -> bool:
 
 
 def _from_message(data: bytes, source: str, filename: str, depth: int, detail: str) -> Offending:
-    head, _ = split_head(data)
-    headers = parse_headers(head)
+    headers = parse_headers(head_of(data))
     pairs = [(str(k), decode_header_value(v)) for k, v in headers.items()]
     from_ = parse_addresses([str(v) for v in headers.get_all("From") or []])
     date_raw = decode_header_value(headers.get("Date", ""))

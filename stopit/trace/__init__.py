@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from stopit.extract.mime import split_head
-from stopit.ingest.parse import decode_header_value, parse_addresses
+from stopit.extract.mime import head_of
+from stopit.ingest.parse import bounded_head, decode_header_value, parse_addresses
 from stopit.trace.auth import (
     Authentication,
     Resolver,
@@ -398,7 +398,7 @@ def _conclusion(t: dict) -> str:
 def header_fields(head: bytes) -> list[tuple[str, str]]:
     """(name, value) pairs of a header block, unfolded; lines that are not fields are skipped."""
     fields: list[tuple[str, str]] = []
-    lines = head.decode("utf-8", "replace").splitlines()
+    lines = bounded_head(head).decode("utf-8", "replace").splitlines()
     if lines and lines[0].startswith("From "):
         lines = lines[1:]  # an mbox separator line, not a field
     for line in lines:
@@ -417,7 +417,7 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
     """Trace one message from its exact bytes (headers are enough)."""
     settings = settings or TraceSettings()
     lookups = lookups or Lookups()
-    raw_headers = header_fields(split_head(data)[0])
+    raw_headers = header_fields(head_of(data))
     headers = [(k, decode_header_value(v) if k.lower() in _DECODED else v) for k, v in raw_headers]
     raw_received = [v for k, v in raw_headers if k.lower() == "received"]
     hops, handoff, vouch = mark_trust([parse_received(v) for v in raw_received], settings)
