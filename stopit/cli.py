@@ -725,8 +725,8 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
             click.echo(f"    {'HIT ' if tried.hit else 'miss'} {tried.rule}: {tried.why}")
         for line in rules.patterns.explain(decision.danger):
             click.echo(f"  {line}")
-    for action in result["actions"]:
-        click.echo(f"  would send {action['template']} to {', '.join(action['to'])}")
+    for mail in planned.mails:
+        click.echo(f"  would send {mail.template} to {', '.join(str(m) for m in mail.to)}")
     for event in planned.events:
         if event.type in ("notice.blocked", "office.skipped", "ack.skipped"):
             click.echo(f"  note: {event.detail}")

@@ -637,7 +637,7 @@ def _check_value(setting: Setting, value: Any) -> str | None:
         return f"expected {words}, got {value!r}"
     if not isinstance(value, expected_type):
         return f"expected {words}, got {value!r}"
-    if setting.kind == "list" and not all(isinstance(v, str) for v in value):
+    if setting.kind == "list" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
         return f"expected {words}, got {value!r}"
     return setting.check(value) if setting.check else None
 

@@ -100,11 +100,11 @@ def package(store: Store, case_id: int) -> dict[str, bytes]:
         files[f"messages/{n:02d}-{sha[:12]}.eml"] = store.raw_bytes(row_id)
     traces = []
     for n, (sha, data, fields) in enumerate(store.case_offending(case_id), 1):
-        name = None
+        attached: str | None = None
         if sha is not None and data is not None:
-            name = f"offending/{n:02d}-{sha[:12]}.eml"
-            files[name] = data
-        traces.append({"file": name, "trace": json.loads(fields).get("trace")})
+            attached = f"offending/{n:02d}-{sha[:12]}.eml"
+            files[attached] = data
+        traces.append({"file": attached, "trace": json.loads(fields).get("trace")})
     files["case.json"] = json.dumps(detail, indent=2, ensure_ascii=False).encode("utf-8")
     files["trace.json"] = json.dumps(traces, indent=2, ensure_ascii=False).encode("utf-8")
     files["trace.txt"] = _trace_text(traces).encode("utf-8")

@@ -98,8 +98,8 @@ def sender_keys(item: Offending) -> tuple[SenderKey, ...]:
     found.append(SenderKey("origin_ip", trace.get("origin_ip") or ""))
     found.append(SenderKey("message_id", item.message_id.strip().strip("<>").lower()))
     found.append(SenderKey("body", body_fingerprint(item.body)))
-    seen: set[SenderKey] = set()
-    return tuple(k for k in found if k.value and not (k in seen or seen.add(k)))
+    # Each identifier once, in the order found.
+    return tuple(dict.fromkeys(k for k in found if k.value))
 
 
 def keys_of(offending: tuple[Offending, ...]) -> tuple[SenderKey, ...]:

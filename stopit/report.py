@@ -197,7 +197,8 @@ class Report:
 def build(conn: sqlite3.Connection, start: date, end: date, as_of: datetime) -> Report:
     """The report for cases opened from `start` to `end`, both days included."""
     lo, hi = start.isoformat(), (end + timedelta(days=1)).isoformat()
-    report, hours, incidents = Report(start=lo, end=end.isoformat()), [], Counter[int]()
+    hours: list[float] = []
+    report, incidents = Report(start=lo, end=end.isoformat()), Counter[int]()
     live = case_figures(conn, as_of, "c.created_at >= ? AND c.created_at < ?", (lo, hi))
     for figures in live:
         report.add(figures, hours)

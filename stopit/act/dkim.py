@@ -97,10 +97,10 @@ def load_signer(selector: str, key_file: Path, domain: str) -> Signer:
     """Read and check the key in `key_file`: an RSA key (PKCS#1 or PKCS#8 PEM), or an Ed25519 key (PKCS#8 PEM,
     or the base64 seed that dkimpy's `dknewkey --ktype ed25519` writes). Every problem is a ConfigError
     that names the file and what is wrong."""
-    for key, value in (("smtp.dkim_selector", selector), ("smtp.dkim_domain", domain)):
+    for setting, value in (("smtp.dkim_selector", selector), ("smtp.dkim_domain", domain)):
         # RFC 6376 §3.1: a selector is dot-separated sub-domains, like the domain.
         if not DNS_NAME.match(value or ""):
-            raise ConfigError(f"{key}: {value!r} is not a DNS name (expected labels of letters, digits and -)")
+            raise ConfigError(f"{setting}: {value!r} is not a DNS name (expected labels of letters, digits and -)")
     try:
         data = key_file.read_bytes()
     except OSError as exc:
