@@ -99,10 +99,10 @@ def package(store: Store, case_id: int) -> dict[str, bytes]:
     for n, (row_id, sha) in enumerate(incoming, 1):
         files[f"messages/{n:02d}-{sha[:12]}.eml"] = store.raw_bytes(row_id)
     traces = []
-    for n, (sha, data, fields) in enumerate(store.case_offending(case_id), 1):
+    for n, (digest, data, fields) in enumerate(store.case_offending(case_id), 1):
         attached: str | None = None
-        if sha is not None and data is not None:
-            attached = f"offending/{n:02d}-{sha[:12]}.eml"
+        if digest is not None and data is not None:
+            attached = f"offending/{n:02d}-{digest[:12]}.eml"
             files[attached] = data
         traces.append({"file": attached, "trace": json.loads(fields).get("trace")})
     files["case.json"] = json.dumps(detail, indent=2, ensure_ascii=False).encode("utf-8")
