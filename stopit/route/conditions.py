@@ -20,6 +20,10 @@ from stopit.route.danger import BANDS, Danger, PatternSet
 # Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
 # message, and a hostile one must not make routing slow.
 MAX_TEXT = 50_000
+# A word list's regular expressions look at the start of each text only: lures and threats come early,
+# and a regular expression over a long text is the slowest thing routing does.
+REGEX_SPAN = 3_000
+ANCHOR_REACH = 120  # characters either side of an anchor word that a word list's expressions may span
 
 
 class RuleError(ValueError):
@@ -78,17 +82,20 @@ class Subject:
         """
         desk = tuple(a.address.lower() for a in self.report.to if a.address)
 
-        def own(text: str) -> str:
-            return self.patterns.own_words(text, desk)
+        def own(text: str, reporter: bool = False) -> str:
+            # The desk's own lines can only be in what the reporter sent us, not in an offending message.
+            return self.patterns.own_words(text, desk if reporter else (), desk_lines=reporter)
 
         # A forwarded acknowledgement of the desk's own is not an offending message to judge.
         items = [o for o in self.all_offending() if not (o.from_ and o.from_.address.lower() in desk)]
         notes = [o.note for o in items if o.source in ("inline", "pasted")]
         reporter = "\n\n".join(n for n in notes if n) if notes else self.report_text
+        if any(o.source in ("self", "redirect") for o in items):
+            reporter = ""  # the report is the offending message itself, read once below
         subject = self.report.subject
-        out = [("reporter", own(reporter[:MAX_TEXT]))]
         if subject and not _FORWARD_PREFIX.match(subject):
-            out.append(("reporter", own(subject)))
+            reporter = f"{subject}\n\n{reporter}"
+        out = [("reporter", own(reporter[:MAX_TEXT], reporter=True))]
         for item in items:
             out.append(("message", own(f"{item.subject}\n\n{item.body[:MAX_TEXT]}")))
         return [(role, text) for role, text in out if text.strip()]
@@ -122,9 +129,12 @@ class PhraseSet:
     by_key: dict[str, tuple[tuple[int, tuple[str, ...]], ...]]
     patterns: tuple[re.Pattern[str], ...] = ()
     keys: frozenset[str] = frozenset()
+    anchors: tuple[str, ...] = ()  # the patterns are tried only on a text containing one of these
 
     @classmethod
-    def of(cls, phrases: list[str], patterns: tuple[re.Pattern[str], ...] = ()) -> PhraseSet:
+    def of(
+        cls, phrases: list[str], patterns: tuple[re.Pattern[str], ...] = (), anchors: tuple[str, ...] = ()
+    ) -> PhraseSet:
         index: dict[str, set[tuple[int, tuple[str, ...]]]] = {}
         for phrase in phrases:
             words = tuple(words_of(normalise(phrase)))
@@ -132,22 +142,41 @@ class PhraseSet:
                 key = max(words, key=len)
                 index.setdefault(key, set()).add((words.index(key), words))
         by_key = {k: tuple(sorted(v, key=lambda p: -len(p[1]))) for k, v in index.items()}
-        return cls(by_key, patterns, frozenset(by_key))
+        return cls(by_key, patterns, frozenset(by_key), anchors)
 
     def search(self, text: str, words: list[str], vocabulary: frozenset[str]) -> str | None:
-        present = vocabulary & self.keys
-        if present:
-            for i, word in enumerate(words):
-                if word in present:
-                    for offset, phrase in self.by_key[word]:
-                        start = i - offset
-                        if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
-                            return " ".join(phrase)
-        for pattern in self.patterns:
-            found = pattern.search(text)
-            if found:
-                return found.group(0)
+        for key in sorted(vocabulary & self.keys):
+            at = -1
+            while (at := _find(words, key, at + 1)) >= 0:  # list.index: the scan runs in C
+                for offset, phrase in self.by_key[key]:
+                    start = at - offset
+                    if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
+                        return " ".join(phrase)
+        for part in self._near_anchors(text[:REGEX_SPAN]):
+            for pattern in self.patterns:
+                found = pattern.search(part)
+                if found:
+                    return found.group(0)
         return None
+
+    def _near_anchors(self, text: str) -> list[str]:
+        """The stretches of `text` around each anchor word (all of it when there are no anchors)."""
+        if not self.anchors:
+            return [text]
+        parts = []
+        for anchor in self.anchors:
+            at = text.find(anchor)
+            while at >= 0 and len(parts) < 20:
+                parts.append(text[max(0, at - ANCHOR_REACH) : at + len(anchor) + ANCHOR_REACH])
+                at = text.find(anchor, at + 1)
+        return parts
+
+
+def _find(words: list[str], word: str, start: int) -> int:
+    try:
+        return words.index(word, start)
+    except ValueError:
+        return -1
 
 
 def _domain(address: str) -> str:
@@ -238,10 +267,10 @@ class Header(Condition):
         if self.where in ("offending", "any"):
             for item in subject.all_offending():
                 if item.raw is not None:
-                    from stopit.extract.mime import split_head
+                    from stopit.extract.mime import head_of
                     from stopit.trace import header_fields
 
-                    sources.append(header_fields(split_head(item.raw)[0]))
+                    sources.append(header_fields(head_of(item.raw)))
         for headers in sources:
             for name, value in headers:
                 if name.lower() == self.name.lower() and self.pattern.search(value):

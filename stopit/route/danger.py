@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import accumulate, product
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,7 +25,8 @@ from stopit.route.normalise import Normaliser, fold
 ROLES = ("message", "reporter", "any")
 BANDS = ("police", "flag", "none")
 BAND_WORDS = {"police": "police", "flag": "possible threat", "none": "below"}
-MAX_WORDS = 20_000  # words per text that are scored: a hostile message must not make routing slow
+MAX_WORDS = 2_500  # words per text that are scored: threats are not hidden 15 kB deep, and a hostile
+# message must not make routing slow
 MAX_HITS = 40  # hits kept per group and text
 NEAR = 6  # words either side that `unless_near` looks at
 PATTERN_KEYS = {
@@ -39,6 +40,7 @@ PATTERN_KEYS = {
     "unless_preceded_by",
     "unless_near",
 }
+_SIGNATURE = re.compile(r"^[ \t]*(--|__)[ \t]*$", re.M)
 _LANGUAGE = re.compile(r"^[a-z]{2}(_[a-z]{2})?$")
 _SYNTAX = re.compile(r"\(|\)\??|\.\.\.|[^\s()|]+|\|")
 
@@ -95,6 +97,8 @@ def parse_term(text: str, normaliser: Normaliser) -> tuple[Element, ...]:
         raise TermError(f"term {text!r} has no words")
     if isinstance(elements[0], Gap) or (isinstance(elements[0], Choice) and elements[0].optional):
         raise TermError(f"term {text!r} must start with a word, not an optional part or '...'")
+    if any(w.kind == "any" for w in first_words(elements)):
+        raise TermError(f"term {text!r} must start with a word, not '_'")
     return elements
 
 
@@ -150,26 +154,25 @@ def _words(piece: str, normaliser: Normaliser) -> list[Element]:
     return words
 
 
-def match_at(elements: tuple[Element, ...], words: list[str], at: int) -> int | None:
-    """Where the term ends if it matches from word `at`, else None (backtracking over choices and gaps)."""
-    if not elements:
-        return at
-    head, rest = elements[0], elements[1:]
-    if isinstance(head, Word):
-        if at < len(words) and head.test(words[at]):
-            return match_at(rest, words, at + 1)
-        return None
-    if isinstance(head, Gap):
-        for skip in range(head.most + 1):
-            end = match_at(rest, words, at + skip)
-            if end is not None:
-                return end
-        return None
-    for option in head.options:
-        end = match_at(option + rest, words, at)
-        if end is not None:
-            return end
-    return match_at(rest, words, at) if head.optional else None
+def _regex(elements: tuple[Element, ...]) -> str:
+    out = []
+    for element in elements:
+        if isinstance(element, Gap):
+            out.append(rf"(?:\S+ ){{0,{element.most}}}")
+        elif isinstance(element, Choice):
+            options = "|".join(_regex(option) for option in element.options)
+            out.append(f"(?:{options}){'?' if element.optional else ''}")
+        elif element.kind == "literal":
+            out.append(re.escape(element.value) + " ")
+        elif element.kind == "prefix":
+            out.append(re.escape(element.value) + r"\S* ")
+        elif element.kind == "suffix":
+            out.append(r"\S+" + re.escape(element.value) + " ")
+        elif element.kind == "number":
+            out.append(r"\d\S* ")
+        else:
+            out.append(r"\S+ ")
+    return "".join(out)
 
 
 def first_words(elements: tuple[Element, ...]) -> list[Word]:
@@ -195,51 +198,90 @@ class Term:
     text: str
     elements: tuple[Element, ...]
 
+    @property
+    def pattern(self) -> str:
+        """The term as a regular expression over words joined by single spaces, each word followed by one."""
+        return _regex(self.elements)
+
+
+Starts = tuple[tuple[str, re.Pattern[str]], ...]  # (group, its terms starting at one word, as one pattern)
+
 
 @dataclass(frozen=True)
 class Index:
-    """Terms by the words they can start with, so each word of a text is looked up, not every term tried."""
+    """Terms by the words they can start with, so each word of a text is looked up, not every term tried.
 
-    literal: dict[str, tuple[Term, ...]]
-    prefix: dict[str, tuple[Term, ...]]
+    Under each key, the terms of one group are compiled together, once, when the files are read.
+    """
+
+    literal: dict[str, Starts]
+    prefix: dict[str, Starts]
     prefix_lengths: tuple[int, ...]
-    other: tuple[tuple[Word, Term], ...]
+    suffix: dict[str, Starts]
+    suffix_lengths: tuple[int, ...]
+    number: Starts
+    seen: dict[str, Starts] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
-        literal: dict[str, list[Term]] = {}
-        prefix: dict[str, list[Term]] = {}
-        other: list[tuple[Word, Term]] = []
+        by_kind: dict[str, dict[str, dict[str, list[str]]]] = {"literal": {}, "prefix": {}, "suffix": {}, "number": {}}
         for term in terms:
             for word in first_words(term.elements):
-                if word.kind == "literal":
-                    literal.setdefault(word.value, []).append(term)
-                elif word.kind == "prefix":
-                    prefix.setdefault(word.value, []).append(term)
-                else:
-                    other.append((word, term))
+                parts = by_kind[word.kind].setdefault(word.value, {}).setdefault(term.group, [])
+                if term.pattern not in parts:
+                    parts.append(term.pattern)
+
+        def table(kind: str) -> dict[str, Starts]:
+            return {
+                key: tuple((group, re.compile("|".join(f"(?:{p})" for p in parts))) for group, parts in groups.items())
+                for key, groups in by_kind[kind].items()
+            }
+
         return cls(
-            {k: tuple(dict.fromkeys(v)) for k, v in literal.items()},
-            {k: tuple(dict.fromkeys(v)) for k, v in prefix.items()},
-            tuple(sorted({len(k) for k in prefix})),
-            tuple(other),
+            table("literal"),
+            table("prefix"),
+            tuple(sorted({len(k) for k in by_kind["prefix"]})),
+            table("suffix"),
+            tuple(sorted({len(k) for k in by_kind["suffix"]})),
+            table("number").get("", ()),
         )
+
+    def candidates(self, word: str) -> Starts:
+        """(group, pattern) for every group with terms that may start at `word`; remembered per word."""
+        known = self.seen.get(word)
+        if known is not None:
+            return known
+        found = list(self.literal.get(word, ()))
+        for length in self.prefix_lengths:
+            if length > len(word):
+                break
+            found.extend(self.prefix.get(word[:length], ()))
+        for length in self.suffix_lengths:
+            if length >= len(word):
+                break
+            found.extend(self.suffix.get(word[-length:], ()))
+        if word[:1].isdigit():
+            found.extend(self.number)
+        if len(self.seen) > 100_000:
+            self.seen.clear()
+        self.seen[word] = result = tuple(found)
+        return result
 
     def hits(self, words: list[str]) -> dict[str, list[Hit]]:
         found: dict[str, list[Hit]] = {}
-        for at, word in enumerate(words):
-            candidates = list(self.literal.get(word, ()))
-            for length in self.prefix_lengths:
-                if length <= len(word):
-                    candidates.extend(self.prefix.get(word[:length], ()))
-            candidates.extend(term for first, term in self.other if first.test(word))
-            for term in candidates:
-                kept = found.setdefault(term.group, [])
+        joined = " ".join(words) + " "
+        offsets = list(accumulate((len(w) + 1 for w in words), initial=0))
+        at_offset = dict(zip(offsets, range(len(offsets)), strict=True))
+        starts = {word: self.candidates(word) for word in set(words)}
+        for at, here in [(at, starts[w]) for at, w in enumerate(words) if starts[w]]:
+            for group, pattern in here:
+                kept = found.setdefault(group, [])
                 if len(kept) >= MAX_HITS or (kept and kept[-1].start == at):
                     continue
-                end = match_at(term.elements, words, at)
-                if end is not None:
-                    kept.append(Hit(term.group, at, end, " ".join(words[at:end])))
+                matched = pattern.match(joined, offsets[at])
+                if matched is not None:
+                    end = at_offset[matched.end()]
+                    kept.append(Hit(group, at, end, " ".join(words[at:end])))
         return found
 
 
@@ -269,9 +311,12 @@ class Pattern:
 
     def find(self, hits: dict[str, list[Hit]]) -> tuple[Hit, ...] | None:
         """The first set of hits, one per need, close enough together and not cancelled; else None."""
-        choices = [[h for g in need for h in hits.get(g, ())] for need in self.needs]
-        if not all(choices):
-            return None
+        choices = []
+        for need in self.needs:
+            found = [h for g in need for h in hits.get(g, ())]
+            if not found:
+                return None
+            choices.append(found)
         for combo in product(*choices):
             start = min(h.start for h in combo)
             end = max(h.end for h in combo)
@@ -355,6 +400,7 @@ class PatternSet:
     caps: dict[str, float] = field(default_factory=dict)
     footer: tuple[str, ...] = ()
     desk_lines: re.Pattern[str] | None = None
+    desk_shingles: frozenset[str] = frozenset()
 
     def judge(self, texts: list[tuple[str, str]]) -> Danger:
         """Score `texts` (role, text): each pattern counts once, wherever it matched first."""
@@ -363,7 +409,7 @@ class PatternSet:
         reasons: list[Reason] = []
         seen: set[str] = set()
         for role, text in texts:
-            words = self.normaliser.words(text)[:MAX_WORDS]
+            words = self.normaliser.words(text[: MAX_WORDS * 8])[:MAX_WORDS]
             if not words:
                 continue
             hits = self.index.hits(words)
@@ -399,7 +445,7 @@ class PatternSet:
 
     # --- what is read, and what is not -------------------------------------------------------
 
-    def own_words(self, text: str, desk: tuple[str, ...] = ()) -> str:
+    def own_words(self, text: str, desk: tuple[str, ...] = (), desk_lines: bool = True) -> str:
         """`text` without the desk's own words, signatures and legal footers.
 
         The desk's words: a quoted block under an attribution line naming a `desk` address ("On …,
@@ -407,6 +453,13 @@ class PatternSet:
         reporter templates write. A signature starts at a "-- " line; a footer is a paragraph with
         one of the footer phrases of normalise.toml.
         """
+        if not desk and not desk_lines and "[stopit #" not in text.lower():
+            # An offending message: only its signature and a footer can be left out, found cheaply.
+            signature = _SIGNATURE.search(text)
+            text = text[: signature.start()] if signature else text
+            folded = " ".join(fold(text).split())
+            if not any(phrase in folded for phrase in self.footer):
+                return text
         kept: list[str] = []
         quoting_desk = False
         for line in text.splitlines():
@@ -421,16 +474,22 @@ class PatternSet:
             if desk and lowered.rstrip().endswith(":") and any(a in lowered for a in desk):
                 quoting_desk = True
                 continue
-            if "[stopit #" not in lowered and not self._desk_line(bare):
+            if "[stopit #" not in lowered and not (desk_lines and self._desk_line(bare)):
                 kept.append(line)
         paragraphs = re.split(r"\n[ \t>]*\n", "\n".join(kept))
         return "\n\n".join(p for p in paragraphs if p.strip() and not self._footer(p))
 
     def _desk_line(self, line: str) -> bool:
-        if self.desk_lines is None:
+        if self.desk_lines is None or len(line) < 12:
             return False
-        folded = " ".join(fold(line).split())
-        return bool(folded) and self.desk_lines.fullmatch(folded) is not None
+        words = fold(line).split()
+        if len(words) < 3:
+            return False
+        folded = " ".join(words)
+        # Only a line sharing a run of three words with the templates is tried against them.
+        if not any(" ".join(words[i : i + 3]) in self.desk_shingles for i in range(len(words) - 2)):
+            return False
+        return self.desk_lines.fullmatch(folded) is not None
 
     def _footer(self, paragraph: str) -> bool:
         folded = " ".join(fold(paragraph).split())
@@ -512,9 +571,8 @@ def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None =
     normaliser = Normaliser(normaliser.aliases, vocabulary | frozenset(normaliser.vocabulary))
     police, flag, caps = _bands(settings.get("bands.toml"), reader)
     patterns = _patterns(reader, {t.group for t in terms})
-    return PatternSet(
-        normaliser, Index.of(terms), patterns, police, flag, caps, footer, desk_lines(templates) if templates else None
-    )
+    lines, shingles = desk_lines(templates) if templates else (None, frozenset[str]())
+    return PatternSet(normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles)
 
 
 def _collect(reader: _Reader, path: Path, data: dict, text: str) -> None:
@@ -695,19 +753,23 @@ def _static(piece: str) -> str:
     return r"\s*(?:.*?)\s*".join(parts).strip()
 
 
-def desk_lines(templates: Path) -> re.Pattern[str] | None:
-    """Every line the desk writes to reporters, as one pattern: their variables match any text."""
+def desk_lines(templates: Path) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    """Every line the desk writes to reporters, as one pattern (variables match any text), and the
+    runs of three words those lines are made of (a cheap first test)."""
     alternatives: set[str] = set()
+    shingles: set[str] = set()
     for path in sorted((templates / "reporter").glob("*.j2")):
         for line in path.read_text(encoding="utf-8").splitlines():
             # Text between {% if %} / {% else %} tags is one branch of several: each is optional.
             pieces = re.split(r"\{%.*?%\}", line)
             if len(re.findall(r"[^\W\d_]{2,}", re.sub(r"\{[{#].*?[}#]\}", "", "".join(pieces)))) < 3:
                 continue  # too short to be told apart from what a reporter writes
+            for words in (fold(p).split() for p in re.split(r"\{[{%#].*?[}%#]\}", line)):
+                shingles.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
             branches = [_static(piece) for piece in pieces]
             if len(branches) > 1:
                 branches = [branches[0], *(f"(?:{b})?" for b in branches[1:-1] if b), branches[-1]]
             alternatives.add(r"\s*".join(b for b in branches if b))
     if not alternatives:
-        return None
-    return re.compile("|".join(f"(?:{a})" for a in sorted(alternatives)))
+        return None, frozenset()
+    return re.compile("|".join(f"(?:{a})" for a in sorted(alternatives))), frozenset(shingles)

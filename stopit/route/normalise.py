@@ -20,20 +20,29 @@ _LEET_CHARS = set("013457@$!|")
 # A number with a short unit ("48h", "3pm", "2nd", "0.1") is a number, not leetspeak.
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)?(?:h|hrs?|hours?|am|pm|st|nd|rd|th|er|e|eme|o|a|k|km|kg|min|mins|s|x|eur|usd)?")
 _CURRENCY = {"$": " usd ", "€": " eur ", "£": " gbp "}
+_DOLLAR = re.compile(r"\$(?=\s?\d)|(?<=\d)\s?\$")  # "$" as money, not as the "s" of "a$$"
 # Three or more single letters separated by spaces, dots, dashes or stars: "k i l l", "k.i.l.l".
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-*_]{1,6}){2,}[^\W\d_](?!\w)")
 _GAP = re.compile(r"[ .\-*_]+")
-_RAW_WORD = re.compile(r"\S+")
+# A whitespace-separated token with both a letter and a character that may stand for one.
+_LEETY = re.compile(r"(?<!\S)(?=[^\s]*[^\W\d_])(?=[^\s]*[013457@$!|])\S+")
+_LEET_HINT = re.compile(r"[^\W\d_][013457@$!|]|[013457@$!|][^\W\d_]")
+# Words, and a clause's closing punctuation where a token ends.
+_TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
 _WORD = re.compile(r"[^\W_]+")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+_PUNCTUATION = frozenset(".,;:!?")
 BREAK = "."  # stands for the end of a clause among the words
 
 
 def fold(text: str) -> str:
     """Case-folded, accents removed, apostrophes unified: the form both text and patterns are read in."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'").replace("ʼ", "'")
+    folded = text.casefold().translate(_LIGATURES)
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    return folded.replace("’", "'").replace("ʼ", "'")
 
 
 @dataclass(frozen=True)
@@ -46,15 +55,23 @@ class Normaliser:
     def words(self, text: str) -> list[str]:
         text = fold(text)
         for symbol, name in _CURRENCY.items():
-            text = text.replace(symbol, name) if symbol != "$" else re.sub(r"\$(?=\s?\d)|(?<=\d)\s?\$", name, text)
-        text = _SPACED.sub(self._join_spaced, _RAW_WORD.sub(lambda m: self._unleet(m.group(0)), text))
+            if symbol in text:
+                text = text.replace(symbol, name) if symbol != "$" else _DOLLAR.sub(name, text)
+        if _LEET_HINT.search(text):
+            text = _LEETY.sub(lambda m: self._unleet(m.group(0)), text)
+        text = _SPACED.sub(self._join_spaced, text)
+        # A clause's closing punctuation becomes one BREAK: a negation before it does not reach past it.
+        tokens = [BREAK if t in _PUNCTUATION else t for t in _TOKEN.findall(text)]
+        if BREAK in tokens:
+            tokens = [t for i, t in enumerate(tokens) if t != BREAK or (i and tokens[i - 1] != BREAK)]
+        stretched = {t for t in set(tokens) if _REPEAT.search(t)} if _REPEAT.search(text) else ()
+        if stretched:
+            tokens = [self._shorten(t) if t in stretched else t for t in tokens]
+        if not self.aliases.keys() & set(tokens):
+            return tokens
         out: list[str] = []
-        for raw in _RAW_WORD.findall(text):
-            for word in _WORD.findall(raw):
-                word = self._shorten(word)
-                out.extend(self.aliases.get(word, (word,)))
-            if raw[-1] in ".,;:!?" and out and out[-1] != BREAK:
-                out.append(BREAK)  # a clause ends: a negation before it does not reach past it
+        for token in tokens:
+            out.extend(self.aliases.get(token, (token,)))
         return out
 
     def _unleet(self, raw: str) -> str:
@@ -66,8 +83,6 @@ class Normaliser:
         return raw.replace(core, core.translate(LEET))
 
     def _shorten(self, word: str) -> str:
-        if not _REPEAT.search(word):
-            return word
         twice = _REPEAT.sub(r"\1\1", word)
         return twice if twice in self.vocabulary else _REPEAT.sub(r"\1", word)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stopit.errors import ConfigError
 from stopit.resources import shipped_dir
-from stopit.route.conditions import Condition, PhraseSet, RuleError, build
+from stopit.route.conditions import Condition, PhraseSet, RuleError, build, normalise
 from stopit.route.danger import PatternSet, load_patterns, read_toml
 
 RULE_KEYS = {
@@ -78,6 +78,7 @@ def line_of(text: str, key: str) -> int:
 def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet:
     patterns: list[re.Pattern[str]] = []
     phrases: list[str] = []
+    anchors: tuple[str, ...] = ()
     for key, value in data.items():
         if key == "description":
             continue
@@ -90,11 +91,15 @@ def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet
                     patterns.append(re.compile(pattern, re.IGNORECASE))
                 except re.error as exc:
                     problems.add(path, text, key, f"bad regular expression {pattern!r}: {exc}")
+        elif key == "regex_if":
+            anchors = tuple(normalise(v) for v in value if v.strip())
         elif _LANGUAGE.match(key):
             phrases.extend(p for p in value if p.strip())
         else:
-            problems.add(path, text, key, "unknown key (expected description, regex, or a language code like en)")
-    return PhraseSet.of(phrases, tuple(patterns))
+            problems.add(path, text, key, "unknown key (expected description, regex, regex_if, or a language code)")
+    # One combined pattern: a text is scanned once, not once per expression.
+    combined = (re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE),) if patterns else ()
+    return PhraseSet.of(phrases, combined, anchors)
 
 
 def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, PhraseSet]:
