@@ -339,6 +339,7 @@ def _abuse_contacts(provider: Provider | None, provider_domain: str, rdap: dict 
             }
         )
     for email in (rdap or {}).get("abuse_emails", []):
+        assert rdap is not None  # only an answer has e-mail addresses
         if all(c["contact"] != email for c in contacts):
             contacts.append(
                 {

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -220,35 +221,35 @@ def parse_received(value: str) -> Hop:
     ident = _search(_IDENT, from_clause + " ", "ident=", lowered)
     auth_text = _search(_AUTH_TEXT, line, "auth", lowered)
     account = _ACCOUNT.search(line) if ("@" in lowered or "auth" in lowered) else None
-    common = {
-        "raw": line,
-        "by": by,
-        "with_": with_,
-        "id": id_match.group(1) if id_match else "",
-        "for_": for_match.group(1) if for_match else "",
-        "envfrom": env_match.group(1) if env_match else "",
-        "ident": ident.group(1) if ident else "",
-        "auth": with_ if with_ and _AUTH_WITH.match(with_) else (auth_text.group(0).strip("() ") if auth_text else ""),
-        "account": next((g for g in account.groups() if g), "") if account else "",
-        "timestamp": _timestamp(date),
-    }
+    common = Hop(
+        raw=line,
+        by=by,
+        with_=with_,
+        id=id_match.group(1) if id_match else "",
+        for_=for_match.group(1) if for_match else "",
+        envfrom=env_match.group(1) if env_match else "",
+        ident=ident.group(1) if ident else "",
+        auth=with_ if with_ and _AUTH_WITH.match(with_) else (auth_text.group(0).strip("() ") if auth_text else ""),
+        account=next((g for g in account.groups() if g), "") if account else "",
+        timestamp=_timestamp(date),
+    )
     if not (lowered.startswith("from ") or lowered.startswith("(from ")):
-        return Hop(parsed=bool(by), note="no 'from' clause: not a network handover", **common)
+        return replace(common, parsed=bool(by), note="no 'from' clause: not a network handover")
     if any(w in lowered for w in ("imap", "pop", "fetchmail", "getmail", "odmr")) and _FETCHER.search(line):
-        return Hop(parsed=True, note="fetched from a mailbox by a mail client, not a relay", **common)
+        return replace(common, parsed=True, note="fetched from a mailbox by a mail client, not a relay")
     if "with qmail-scanner" in lowered:  # a content filter on the receiving host repeats the line below
-        return Hop(parsed=True, note="a content filter's note on the same host, not a handover", **common)
+        return replace(common, parsed=True, note="a content filter's note on the same host, not a handover")
     clause = from_clause.lstrip("(")[5:].strip()
     ip, before = _address_in(clause)
     rdns, helo = _rdns_and_helo(clause, before)
     if not ip:
         local = _LOCALHOST.match(helo) or "with local" in lowered
         note = "local handover" if local else "no address recorded"
-        return Hop(helo=helo, parsed=bool(by), note=note, **common)
-    return Hop(ip=ip, rdns=rdns, helo=helo, parsed=bool(by), note="" if by else "no 'by' host", **common)
+        return replace(common, helo=helo, parsed=bool(by), note=note)
+    return replace(common, ip=ip, rdns=rdns, helo=helo, parsed=bool(by), note="" if by else "no 'by' host")
 
 
-def in_networks(ip: str, networks: list) -> bool:
+def in_networks(ip: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     """Whether the address `ip` lies in one of `networks` (of its own IP version)."""
     try:
         address = ipaddress.ip_address(ip)
