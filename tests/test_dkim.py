@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from stopit.act.arf import build_arf
 from stopit.act.dkim import SIGNED_FIELDS, load_signer, signer_from_config
 from stopit.act.headers import Headers
 from stopit.act.render import TEXT_PART, text_body, with_exact_attachment
@@ -260,3 +261,21 @@ def test_config_turns_signing_on_only_with_selector_and_key(tmp_path: Path) -> N
     assert verifies(signer.sign(outgoing(None)), record)
     other = signer_from_config(from_text(text + 'dkim_domain = "example.org"\n', config_path))
     assert other is not None and other.domain == "example.org"
+
+
+def test_an_abuse_report_under_our_headers_signs_and_verifies(tmp_path: Path) -> None:
+    key_file, record = KEYS["rsa-pkcs8"](tmp_path)
+    report = build_arf(ATTACHED, ["reporter@campus.example.edu"], text="Abuse report.", source_ip="192.0.2.7")
+    headers = Headers(
+        from_=Mailbox(f"stopit@{DOMAIN}"),
+        from_name="Stopit desk",
+        to=(Mailbox("abuse@mail.example.net"),),
+        subject="[stopit #17] Abuse report",
+        date=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
+        message_id=MsgId(f"<stopit.17.fedcba9876543210@{DOMAIN}>"),
+        auto_submitted=AutoSubmitted.GENERATED,
+        case_id=17,
+    )
+    signed = load_signer(SELECTOR, key_file, DOMAIN).sign(headers.to_bytes(report.mime_fields) + b"\r\n" + report.body)
+    assert "content-type" in _tags(signed)["h"].split(":")
+    assert verifies(signed, record)

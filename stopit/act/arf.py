@@ -7,7 +7,8 @@ every trace the reporter's own mailbox left in the header section is replaced by
 - the recipient fields (To, Cc, Bcc, Delivered-To, X-Original-To, Envelope-To, Resent-To …) whole, when
   they name any address or the reporter (`undisclosed-recipients:;` stays: it is evidence of a Bcc);
 - `for <…>` in Received lines, whoever it names (the reporter's alias, a list that forwarded to them);
-- the reporter's address, its local part, and the words of their display name (3+ letters) wherever else
+- the reporter's address, its local part, and the words of their display name (3+ letters; 2+ in scripts
+  written without spaces, such as Chinese, where a name also matches inside a longer run) wherever else
   they occur in the header section: in raw UTF-8 or 8-bit Latin-1 bytes, and inside RFC 2047 encoded
   words (decoded, redacted, and written again as a UTF-8 encoded word), case-insensitively, as whole words.
 
