@@ -73,17 +73,26 @@ def verifies(message: bytes, record: str) -> bool:
     return verdict
 
 
-def outgoing(attachment: bytes | None) -> bytes:
-    """A message shaped as stopit.act.render.compose writes it: CRLF, quoted-printable text, maybe a report."""
-    headers = Headers(
+def desk_headers(to: str, subject: str, **threading: object) -> Headers:
+    """The header section of one of our messages for case 17, as stopit.act.headers builds it."""
+    return Headers(
         from_=Mailbox(f"stopit@{DOMAIN}"),
         from_name="Stopit desk",
-        to=(Mailbox("sender@mail.example.net"),),
-        subject="[stopit #17] Please stop — Bitte hören Sie auf",
+        to=(Mailbox(to),),
+        subject=subject,
         date=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
         message_id=MsgId(f"<stopit.17.0123456789abcdef@{DOMAIN}>"),
         auto_submitted=AutoSubmitted.GENERATED,
         case_id=17,
+        **threading,  # type: ignore[arg-type]
+    )
+
+
+def outgoing(attachment: bytes | None) -> bytes:
+    """A message shaped as stopit.act.render.compose writes it: CRLF, quoted-printable text, maybe a report."""
+    headers = desk_headers(
+        "sender@mail.example.net",
+        "[stopit #17] Please stop — Bitte hören Sie auf",
         in_reply_to=MsgId("<r1@mail.example.net>"),
         references=(MsgId("<r0@mail.example.net>"), MsgId("<r1@mail.example.net>")),
         reply_to=Mailbox(f"stopit@{DOMAIN}"),
@@ -266,16 +275,7 @@ def test_config_turns_signing_on_only_with_selector_and_key(tmp_path: Path) -> N
 def test_an_abuse_report_under_our_headers_signs_and_verifies(tmp_path: Path) -> None:
     key_file, record = KEYS["rsa-pkcs8"](tmp_path)
     report = build_arf(ATTACHED, ["reporter@campus.example.edu"], text="Abuse report.", source_ip="192.0.2.7")
-    headers = Headers(
-        from_=Mailbox(f"stopit@{DOMAIN}"),
-        from_name="Stopit desk",
-        to=(Mailbox("abuse@mail.example.net"),),
-        subject="[stopit #17] Abuse report",
-        date=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
-        message_id=MsgId(f"<stopit.17.fedcba9876543210@{DOMAIN}>"),
-        auto_submitted=AutoSubmitted.GENERATED,
-        case_id=17,
-    )
+    headers = desk_headers("abuse@mail.example.net", "[stopit #17] Abuse report")
     signed = load_signer(SELECTOR, key_file, DOMAIN).sign(headers.to_bytes(report.mime_fields) + b"\r\n" + report.body)
     assert "content-type" in _tags(signed)["h"].split(":")
     assert verifies(signed, record)
