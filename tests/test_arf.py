@@ -427,3 +427,28 @@ def test_property_no_identifier_survives_and_the_rest_is_byte_identical(
             assert a == b
         elif a.split(b":")[0] in (b"To", b"Cc", b"Delivered-To", b"X-Original-To"):
             assert b.split(b":", 1)[1] == b" redacted@redacted.invalid\r\n"
+
+
+FRAGMENTS = [
+    b"=?", b"?=", b"?q?", b"?b?", b"utf-8", b"iso-8859-1", b"Zo", b"\xc3\xab", b"\xeb", b"zab", b"@campus.example.edu",
+    b"To:", b"Received:", b"X:", b" for <", b">", b"\r\n", b"\n", b"\r", b" ", b"\t", b"=5A", b"=6F", b"Wm/Dqw==",
+    b"_", b"\r\n\r\n", b"\x00",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(b"".join))
+def test_property_any_bytes_give_a_report_without_the_reporter_as_a_word(raw: bytes) -> None:
+    report = build_arf(raw, ["Zoë Ab <zab@campus.example.edu>"], text="Abuse report.")
+    original = attached_original(report)
+    assert original == report.original
+    # The header section ends at the first empty line; a message that starts with one has none.
+    match = re.search(rb"\r?\n\r?\n", raw)
+    if raw.startswith((b"\r\n", b"\n")):
+        assert original == raw
+    elif match is not None:
+        assert original.endswith(raw[match.start() :])  # the body, and the blank line before it, untouched
+    head = b"" if original.startswith((b"\r\n", b"\n")) else re.split(rb"\r?\n\r?\n", original, maxsplit=1)[0]
+    word = re.compile(r"(?<![^\W_])(?:zoe|zab)(?![^\W_])")
+    for view in [head.decode("utf-8", "replace"), head.decode("latin-1"), *_header_views(head)]:
+        assert not word.search(_fold(view)), view

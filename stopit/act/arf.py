@@ -140,7 +140,9 @@ class Identifiers:
     pattern: re.Pattern[str] | None
 
     @classmethod
-    def of(cls, values: Iterable[str]) -> Identifiers:
+    def of(cls, values: Iterable[str] | Identifiers) -> Identifiers:
+        if isinstance(values, Identifiers):
+            return values
         terms: set[str] = set()
         for value in values:
             text = unicodedata.normalize("NFC", _display(str(value)))
@@ -152,12 +154,15 @@ class Identifiers:
         if not terms:
             return cls((), None)
         alternatives = sorted({v for term in terms for v in _variants(term)}, key=lambda v: (-len(v), v))
-        # Whole words: not inside a longer run of letters and digits. One lookbehind in front of the
-        # alternation keeps the scan fast (a megabyte in a tenth of a second). Ideographic names stand
-        # without spaces, so they match anywhere.
-        words = "|".join(re.escape(v) for v in alternatives if not _ideographic(v))
+        # Whole words: not inside a longer run of letters and digits — ASCII ones for an ASCII term, so that
+        # "zab" next to an 8-bit byte counts as a word whichever charset a reader picks. One lookbehind in
+        # front of each alternation keeps the scan fast (a megabyte in a tenth of a second). Ideographic
+        # names stand without spaces, so they match anywhere.
+        ascii_words = "|".join(re.escape(v) for v in alternatives if v.isascii())
+        words = "|".join(re.escape(v) for v in alternatives if not v.isascii() and not _ideographic(v))
         anywhere = "|".join(re.escape(v) for v in alternatives if _ideographic(v))
-        branches = [rf"(?<![^\W_])(?:{words})(?![^\W_])"] if words else []
+        branches = [rf"(?<![A-Za-z0-9])(?:{ascii_words})(?![A-Za-z0-9])"] if ascii_words else []
+        branches += [rf"(?<![^\W_])(?:{words})(?![^\W_])"] if words else []
         branches += [anywhere] if anywhere else []
         return cls(tuple(sorted(terms)), re.compile("|".join(branches), re.IGNORECASE))
 
@@ -201,7 +206,7 @@ def _variants(term: str) -> set[str]:
 
 def find_identifiers(data: bytes, identifiers: Iterable[str] | Identifiers) -> list[str]:
     """What in `data` identifies the reporter: in the raw text and in what every RFC 2047 word decodes to."""
-    ids = identifiers if isinstance(identifiers, Identifiers) else Identifiers.of(identifiers)
+    ids = Identifiers.of(identifiers)
     text = data.decode("utf-8", "surrogateescape")
     found = ids.find(text)
     for field in _fields(text):
@@ -325,7 +330,7 @@ def _redact_field(field: str, ids: Identifiers, linesep: str) -> str:
 
 def redact_headers(raw: bytes, identifiers: Iterable[str] | Identifiers) -> bytes:
     """`raw` with the reporter's identifiers replaced in its header section; the body byte for byte as it was."""
-    ids = identifiers if isinstance(identifiers, Identifiers) else Identifiers.of(identifiers)
+    ids = Identifiers.of(identifiers)
     head, body = split_head(raw)
     separator = raw[len(head) : len(raw) - len(body)]
     text = head.decode("utf-8", "surrogateescape")
@@ -428,7 +433,7 @@ def _part(fields: Iterable[tuple[str, str]], content: bytes) -> bytes:
 
 
 def _prepare(
-    offending_raw: bytes, reporter_identifiers: Iterable[str], text: str, fact_values: tuple[Any, ...]
+    offending_raw: bytes, reporter_identifiers: Iterable[str] | Identifiers, text: str, fact_values: tuple[Any, ...]
 ) -> tuple[_Facts, bytes]:
     """The facts and the redacted original; refused when the covering text names the reporter."""
     ids = Identifiers.of(reporter_identifiers)
@@ -440,7 +445,7 @@ def _prepare(
 
 def build_arf(
     offending_raw: bytes,
-    reporter_identifiers: Iterable[str],
+    reporter_identifiers: Iterable[str] | Identifiers,
     *,
     text: str,
     feedback_type: str = "abuse",
@@ -489,7 +494,7 @@ def build_arf(
 
 def build_plain(
     offending_raw: bytes,
-    reporter_identifiers: Iterable[str],
+    reporter_identifiers: Iterable[str] | Identifiers,
     *,
     text: str,
     feedback_type: str = "abuse",
