@@ -26,6 +26,11 @@ PEM = serialization.Encoding.PEM
 NO_PASSWORD = serialization.NoEncryption()
 
 
+def write_key(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
 def _spki(public_key: object) -> bytes:
     return public_key.public_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -36,7 +41,7 @@ def rsa_key(tmp_path: Path, fmt: serialization.PrivateFormat) -> tuple[Path, str
     """A fresh RSA key file and the TXT record a site would publish for it (computed by `cryptography`)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp_path / ("rsa-pkcs8.pem" if fmt == serialization.PrivateFormat.PKCS8 else "rsa-pkcs1.pem")
-    path.write_bytes(key.private_bytes(PEM, fmt, NO_PASSWORD))
+    write_key(path, key.private_bytes(PEM, fmt, NO_PASSWORD))
     return path, "v=DKIM1; k=rsa; p=" + base64.b64encode(_spki(key.public_key())).decode()
 
 
@@ -44,10 +49,10 @@ def ed25519_key(tmp_path: Path, as_pem: bool) -> tuple[Path, str]:
     key = ed25519.Ed25519PrivateKey.generate()
     path = tmp_path / ("ed25519.pem" if as_pem else "ed25519.key")
     if as_pem:
-        path.write_bytes(key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, NO_PASSWORD))
+        write_key(path, key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, NO_PASSWORD))
     else:  # dknewkey's form: the base64 of the 32-byte seed
         raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, NO_PASSWORD)
-        path.write_bytes(base64.b64encode(raw) + b"\n")
+        write_key(path, base64.b64encode(raw) + b"\n")
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return path, "v=DKIM1; k=ed25519; p=" + base64.b64encode(public).decode()
 
@@ -175,7 +180,7 @@ def test_the_published_record_the_signer_names_is_the_public_key(tmp_path: Path,
 def _ec_pem(tmp_path: Path) -> Path:
     path = tmp_path / "ec.pem"
     key = ec.generate_private_key(ec.SECP256R1())
-    path.write_bytes(key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, NO_PASSWORD))
+    write_key(path, key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, NO_PASSWORD))
     return path
 
 
@@ -183,7 +188,7 @@ def _encrypted_pem(tmp_path: Path) -> Path:
     path = tmp_path / "encrypted.pem"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     encryption = serialization.BestAvailableEncryption(b"secret")
-    path.write_bytes(key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, encryption))
+    write_key(path, key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, encryption))
     return path
 
 
@@ -191,21 +196,21 @@ def _truncated_pem(tmp_path: Path) -> Path:
     good, _ = rsa_key(tmp_path, serialization.PrivateFormat.TraditionalOpenSSL)
     lines = good.read_bytes().splitlines(keepends=True)
     path = tmp_path / "truncated.pem"
-    path.write_bytes(b"".join(lines[:5] + lines[-1:]))
+    write_key(path, b"".join(lines[:5] + lines[-1:]))
     return path
 
 
 def _public_only(tmp_path: Path) -> Path:
     path = tmp_path / "public.pem"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    path.write_bytes(key.public_bytes(PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    write_key(path, key.public_bytes(PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return path
 
 
 def _write(name: str, data: bytes):
     def make(tmp_path: Path) -> Path:
         path = tmp_path / name
-        path.write_bytes(data)
+        write_key(path, data)
         return path
 
     return make
@@ -279,3 +284,13 @@ def test_an_abuse_report_under_our_headers_signs_and_verifies(tmp_path: Path) ->
     signed = load_signer(SELECTOR, key_file, DOMAIN).sign(headers.to_bytes(report.mime_fields) + b"\r\n" + report.body)
     assert "content-type" in _tags(signed)["h"].split(":")
     assert verifies(signed, record)
+
+
+def test_a_key_every_user_can_read_is_refused(tmp_path: Path) -> None:
+    key_file, _ = KEYS["ed25519-pkcs8"](tmp_path)
+    key_file.chmod(0o640)
+    assert load_signer(SELECTOR, key_file, DOMAIN).algorithm == "ed25519-sha256"
+    key_file.chmod(0o644)
+    with pytest.raises(ConfigError, match="readable by every user") as caught:
+        load_signer(SELECTOR, key_file, DOMAIN)
+    assert str(key_file) in str(caught.value)

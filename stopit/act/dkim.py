@@ -105,6 +105,12 @@ def load_signer(selector: str, key_file: Path, domain: str) -> Signer:
         data = key_file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"smtp.dkim_key_file: {key_file}: cannot read the DKIM key: {exc.strerror}") from exc
+    mode = key_file.stat().st_mode & 0o777
+    if mode & 0o004:
+        raise ConfigError(
+            f"smtp.dkim_key_file: {key_file}: the private key is readable by every user (mode {mode:04o}); "
+            "chmod 600 it (or 640 with stopit's group)"
+        )
     algorithm, key = _read_key(data.replace(b"\r\n", b"\n").strip(), key_file)
     return Signer(selector=selector, domain=domain.lower().rstrip("."), algorithm=algorithm, key_file=key_file, key=key)
 
