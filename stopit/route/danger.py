@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, product
+from itertools import accumulate, pairwise, product
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -320,7 +320,7 @@ class Pattern:
         for combo in product(*choices):
             start = min(h.start for h in combo)
             end = max(h.end for h in combo)
-            if end - start > self.within or len({h.start for h in combo}) < len(combo):
+            if end - start > self.within or _overlap(combo):
                 continue
             if self._cancelled(combo, start, end, hits):
                 continue
@@ -336,6 +336,12 @@ class Pattern:
             if any(h.end >= start - NEAR and h.start <= end + NEAR for h in hits.get(group, ())):
                 return True
         return False
+
+
+def _overlap(combo: tuple[Hit, ...]) -> bool:
+    """Whether two of the hits share a word: each part of a pattern must be its own words."""
+    ordered = sorted(combo, key=lambda h: h.start)
+    return any(b.start < a.end for a, b in pairwise(ordered))
 
 
 @dataclass(frozen=True)
