@@ -114,7 +114,7 @@ class AbuseReport:
 
     The sender puts `mime_fields` under stopit's own typed header section (stopit.act.headers) and
     `body` after it. `original` is the redacted offending message exactly as attached (before any
-    transfer encoding); `omitted` names the optional facts left out because their value was malformed.
+    transfer encoding); `omitted` names the optional facts left out: malformed, or naming the reporter.
     """
 
     mime_fields: tuple[tuple[str, str], ...]
