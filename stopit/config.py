@@ -71,6 +71,11 @@ def _email_check(value: Any) -> str | None:
     return None if _EMAIL.match(str(value)) else f'"{value}" is not an email address'
 
 
+def _language_check(value: Any) -> str | None:
+    ok = re.fullmatch(r"[a-z]{2}", str(value))
+    return None if ok else f'"{value}" is not a two-letter language code (en, de, fr, es are shipped)'
+
+
 def _cidr_list_check(value: Any) -> str | None:
     for item in value:
         try:
@@ -123,6 +128,13 @@ SETTINGS: tuple[Setting, ...] = (
         check=_email_check,
     ),
     Setting("desk.name", "Stopit", "How the desk signs its messages."),
+    Setting(
+        "desk.language",
+        "en",
+        "The desk's own language (en, de, fr or es are shipped): office mail, and the reporter's when their words "
+        "are too short or unclear to tell.",
+        check=_language_check,
+    ),
     Setting("desk.organization", DEFAULT_ORGANIZATION, "The organization's name, used in messages."),
     Setting("desk.org_domains", ["campus.example.edu"], "Our own mail domains: senders here are internal.", "list"),
     Setting(
@@ -469,6 +481,7 @@ class DeskSettings:
 
     address: str
     name: str
+    language: str
     organization: str
     org_domains: list[str]
     trusted_networks: list[str]

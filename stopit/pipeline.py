@@ -11,6 +11,7 @@ from stopit import followups
 from stopit.config import Config, Queue
 from stopit.extract import extract, parts_of, text_of
 from stopit.extract.junk import unsolicited
+from stopit.extract.language import LANGUAGES, localized, reporter_language
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
 from stopit.plan import (
@@ -38,6 +39,13 @@ NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
 
 
 ACK_SUBJECT = "We received your report"
+# The acknowledgement's subject in the reporter's language (templates/reporter/<language>/).
+ACK_SUBJECTS = {
+    "en": ACK_SUBJECT,
+    "de": "Wir haben Ihre Meldung erhalten",
+    "fr": "Nous avons bien reçu votre signalement",
+    "es": "Hemos recibido su denuncia",
+}
 
 
 def _reporter(env: Envelope) -> str:
@@ -284,11 +292,13 @@ def _plan_report(
     if refusal or reporter is None:
         actions.append(RecordEvent(EventType.ACK_SKIPPED, refusal or "no reporter address"))
     else:
+        # The reporter is answered in their own language when it is clear; staff mail stays in the desk's.
+        language = reporter_language(analysis.text, offending, LANGUAGES, str(config["desk.language"]))
         ack = PlannedMail(
             audience="reporter",
-            template=_ack_for(decision, queue, offending),
+            template=localized(_ack_for(decision, queue, offending), language),
             to=(reporter,),
-            subject=ACK_SUBJECT,
+            subject=ACK_SUBJECTS.get(language, ACK_SUBJECT),
             in_reply_to=MsgId.parse(env.message_id),
             references=msg_ids((*env.references, env.message_id)),
         )

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
 
 import jinja2
 import jinja2.meta
 import pytest
 
-from stopit.act.render import desk_context, template_environment, template_names
+from stopit.act.render import compose, desk_context, template_environment, template_names
 from stopit.config import from_text
 from stopit.extract import extract
-from stopit.extract.language import LANGUAGES, detect, own_words, reporter_language
+from stopit.extract.language import LANGUAGES, detect, fallbacks, localized, own_words, reporter_language
 from stopit.ingest.parse import envelope_of
-from stopit.models import RawMessage
+from stopit.models import Facts, PlannedMail, RawMessage
+from stopit.pipeline import ACK_SUBJECT, ACK_SUBJECTS, plan
 from stopit.resources import shipped_dir
 from tests.test_extract import DESK, report
 from tests.test_templates import FULL_CONTEXT
@@ -97,3 +101,54 @@ def test_quoted_lines_are_not_the_reporters_words_and_unsure_falls_back() -> Non
     text = "ok\n> Je sais où tu habites et je t'attendrai ce soir après les cours.\n"
     assert own_words(text, ()) == "ok"
     assert reporter_language(text, (), LANGUAGES, "es") == "es"
+
+
+# --- the acknowledgement follows the reporter's language; office mail stays in the desk's ----
+
+
+def acknowledgement_and_office(body: str, desk_language: str = "en") -> tuple[PlannedMail, PlannedMail, str]:
+    cfg = from_text(f'[desk]\nlanguage = "{desk_language}"\n[queues.stopit]\nstaff = ["staff@campus.example.edu"]\n')
+    data = report(body, subject="Fwd: see below").as_bytes()
+    raw = RawMessage(data, "t")
+    planned = plan(raw, envelope_of(raw), Facts(), cfg)
+    office, ack = planned.mails
+    assert (office.audience, ack.audience) == ("office", "reporter")
+    text = compose(template_environment(cfg), cfg, ack, 17, dict(planned.sends[1].context), datetime.now(UTC))
+    return ack, office, message_from_bytes(text.data, policy=default).get_content()
+
+
+FORWARD = (
+    "\n\n---------- Forwarded message ---------\nFrom: night owl <nightowl@freemail.example>\n"
+    "Date: Mon, Nov 16, 2026 at 11:58 PM\nSubject: you again\nTo: <maria@campus.example.edu>\n\n"
+    "You think you can ignore me? I will keep writing until you answer.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "lang", "words"),
+    [
+        ("Hallo, diese Nachricht habe ich gestern bekommen und ich habe Angst.", "de", "Fallnummer 17"),
+        ("Bonjour, j'ai reçu ce message hier soir et j'ai peur de sortir.", "fr", "numéro de dossier 17"),
+        ("Hola, recibí este mensaje anoche y tengo miedo de salir de casa.", "es", "número de caso 17"),
+        ("Hi, I got this message last night and I am afraid to go out.", "en", "case number 17"),
+    ],
+)
+def test_the_acknowledgement_is_in_the_reporters_language(note: str, lang: str, words: str) -> None:
+    ack, office, text = acknowledgement_and_office(note + FORWARD)
+    assert ack.template.startswith("reporter/" + ("" if lang == "en" else f"{lang}/"))
+    assert words in " ".join(text.split())
+    assert ack.subject == ACK_SUBJECTS.get(lang, ACK_SUBJECT)
+    assert office.template == "office/new_case.txt.j2"  # staff read the desk's language
+
+
+def test_unclear_words_get_the_desks_own_language() -> None:
+    ack, _, text = acknowledgement_and_office("see below" + FORWARD, desk_language="de")
+    assert ack.template == "reporter/de/need_headers.txt.j2" and "Fallnummer 17" in " ".join(text.split())
+
+
+def test_template_names_per_language_and_their_fallback() -> None:
+    assert localized("reporter/ack.txt.j2", "de") == "reporter/de/ack.txt.j2"
+    assert localized("reporter/ack.txt.j2", "en") == "reporter/ack.txt.j2"
+    assert localized("office/new_case.txt.j2", "fr") == "office/new_case.txt.j2"
+    assert fallbacks("reporter/es/ack_idhr.txt.j2") == ["reporter/es/ack_idhr.txt.j2", "reporter/ack_idhr.txt.j2"]
+    assert fallbacks("reporter/ack.txt.j2") == ["reporter/ack.txt.j2"]

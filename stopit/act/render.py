@@ -14,6 +14,7 @@ import jinja2
 
 from stopit.act.headers import Headers, UnsafeMail, verify_outgoing
 from stopit.config import Config
+from stopit.extract.language import fallbacks
 from stopit.models import AbuseSpec, OutgoingMail, PlannedMail
 from stopit.resources import shipped_dir
 from stopit.tokens import Tokens
@@ -151,7 +152,9 @@ def compose(
     """
     variables = {**desk_context(config), **clean_context(context), "case_id": case_id}
     # Optional blocks leave blank lines behind; more than one in a row reads as a gap in the letter.
-    letter = re.sub(r"\n{3,}", "\n\n", env.get_template(mail.template).render(**variables))
+    # A reporter's language or a site may lack a localized template: the desk's own one is next.
+    template = env.select_template(fallbacks(mail.template))
+    letter = re.sub(r"\n{3,}", "\n\n", template.render(**variables))
     # Without the desk's tokens (a template check, a test) a throwaway secret still mints valid ids.
     tokens = tokens or Tokens(secrets.token_bytes(32), desk_mailbox(config))
     tag = f"[stopit #{case_id}]" if case_id is not None else "[stopit]"

@@ -65,3 +65,19 @@ def _detector(codes: tuple[str, ...]):  # -> lingua.LanguageDetector, imported l
 
     chosen = [getattr(Language, LINGUA_NAMES[code]) for code in codes]
     return LanguageDetectorBuilder.from_languages(*chosen).with_low_accuracy_mode().build()
+
+
+def localized(template: str, language: str) -> str:
+    """'reporter/ack.txt.j2' in German is 'reporter/de/ack.txt.j2'; English and other audiences as they are."""
+    audience, _, name = template.partition("/")
+    if audience != "reporter" or not language or language == "en" or "/" in name:
+        return template
+    return f"{audience}/{language}/{name}"
+
+
+def fallbacks(template: str) -> list[str]:
+    """The names to try for a template, the localized one first: a site or a language may lack it."""
+    parts = template.split("/")
+    if len(parts) == 3 and parts[0] == "reporter" and parts[1] in LINGUA_NAMES:
+        return [template, f"{parts[0]}/{parts[2]}"]
+    return [template]
