@@ -16,6 +16,7 @@ import jinja2.meta
 
 from stopit.act.render import desk_context, template_environment, template_names
 from stopit.config import Config, placeholders
+from stopit.errors import ConfigError
 from stopit.resources import shipped_dir
 from stopit.route.rules import read_rules, rule_dirs
 
@@ -171,6 +172,17 @@ def problems(config: Config) -> list[str]:
     _, rule_problems = read_rules(rule_dirs(existing), set(config.queues))
     found.extend(rule_problems)
     found.extend(template_problems(config))
+    # The DKIM key and the desk's secret are read at start-up: a bad one must stop check-config too.
+    from stopit.act.dkim import signer_from_config
+    from stopit.tokens import load_secret
+
+    for load in (signer_from_config, load_secret):
+        try:
+            load(config)
+        except ConfigError as exc:
+            found.append(str(exc))
+        except OSError as exc:  # the state directory for a generated secret cannot be written
+            found.append(f"desk.secret_file: cannot create the desk's secret in {config.state_dir}: {exc.strerror}")
     return found
 
 

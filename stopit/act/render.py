@@ -74,9 +74,10 @@ def _attachment_encoding(raw: bytes) -> str:
 
     The stored original stays byte-exact either way; base64 only wraps it for the journey.
     """
-    if raw.isascii() and all(len(line) <= 998 for line in raw.split(b"\n")) and b"\x00" not in raw:
+    lines_ok = b"\r" not in raw.replace(b"\r\n", b"") and b"\n" not in raw.replace(b"\r\n", b"")
+    if lines_ok and raw.isascii() and all(len(line) <= 998 for line in raw.split(b"\r\n")) and b"\x00" not in raw:
         return "7bit"
-    return "base64"
+    return "base64"  # bare LF or CR, 8-bit, NUL or over-long lines: relays refuse or rewrite them
 
 
 def with_exact_attachment(headers: Headers, body: bytes, raw: bytes, filename: str) -> tuple[bytes, list[str]]:
