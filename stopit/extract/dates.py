@@ -46,7 +46,7 @@ def parse_date(raw: str) -> str:
 
 
 def _dateutil(text: str) -> datetime | None:
-    from dateutil import parser as date_parser
+    from dateutil import parser as date_parser  # type: ignore[import-untyped]
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)

@@ -111,7 +111,7 @@ def _has_words(text: str, words: tuple[str, ...]) -> bool:
 
 def subject_prefixes(subject: str) -> list[str]:
     """The chain of 'Fwd:', 'Re:', 'WG:' … prefixes at the start of a subject, lowercased."""
-    found = []
+    found: list[str] = []
     rest = subject.strip()
     while True:
         match = re.match(r"^\s*\[?([^\s:：\[\]]{1,12}?)\.?\s*(?:\[\d+\])?\s*[:：]\s*", rest)
@@ -360,6 +360,7 @@ def find_inline_forward(text: str, subject: str = "", depth: int = 0, to_desk: b
     lines = _expand_run_together(normalise(text).split("\n"))
     intent = subject_says(subject)
     block = _find_block(lines)
+    found: InlineForward | None
     if block:
         start, (fields, quote_depth, end) = block
         separator, note_end = _separator_above(lines, start)

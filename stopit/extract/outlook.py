@@ -35,6 +35,7 @@ def _offending(msg: object, data: bytes, filename: str, detail: str) -> Offendin
     sender = parse_addresses([str(getattr(msg, "sender", "") or "")])
     date_raw = header.get("Date", "") if header is not None else ""
     ids = message_ids(str(getattr(msg, "messageId", "") or ""))
+    sent = getattr(msg, "date", None)  # a datetime, or None when the .msg has no date
     return Offending(
         source="attachment",
         from_=sender[0] if sender else None,
@@ -42,7 +43,7 @@ def _offending(msg: object, data: bytes, filename: str, detail: str) -> Offendin
         cc=parse_addresses([str(getattr(msg, "cc", "") or "")]),
         reply_to=parse_addresses([header.get("Reply-To", "")] if header is not None else []),
         subject=str(getattr(msg, "subject", "") or ""),
-        date=parse_date(str(date_raw)) or (str(msg.date.isoformat()) if getattr(msg, "date", None) else ""),
+        date=parse_date(str(date_raw)) or (sent.isoformat() if sent else ""),
         date_raw=str(date_raw),
         message_id=ids[0] if ids else "",
         body=str(getattr(msg, "body", "") or "")[:200_000].strip(),
