@@ -440,3 +440,36 @@ def test_encoded_header_text_decodes_to_what_we_meant() -> None:
             w.decode(c or "ascii") if isinstance(w, bytes) else w for w, c in decode_header(encoded.replace("\r\n", ""))
         )
         assert decoded == clean
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+CHECK_ON_SYSTEM_PYTHON = """
+from datetime import datetime, UTC
+from stopit.act.headers import Headers, UnsafeMail, _VERIFIES, verify_outgoing
+from stopit.values import AutoSubmitted, Mailbox, MsgId
+h = Headers(Mailbox("stopit@campus.example.edu"), "Stopit", (Mailbox("a@b.example"),),
+            "Gr\\u00fc\\u00dfe =?utf-8?q?x=0D=0ABcc:_y?=", datetime.now(UTC), MsgId.parse("<a.b@c.d>"),
+            AutoSubmitted.REPLIED)
+mime = (("MIME-Version", "1.0"), ("Content-Type", "text/plain"))
+data = h.to_bytes(mime) + b"\\r\\nbody\\r\\n"
+verify_outgoing(data, h, [n for n, _ in mime])
+try:
+    verify_outgoing(data.replace(b"Auto-Submitted", b"Bcc: x@y.example\\r\\nAuto-Submitted", 1), h, ["MIME-Version", "Content-Type"])
+except UnsafeMail:
+    print("refused", _VERIFIES)
+"""
+
+
+def test_the_header_checks_hold_on_a_python_with_the_stdlib_fix_too() -> None:
+    """Debian's own Python carries gh-121650's generator check; stopit must build and check mail there too."""
+    import shutil
+    import subprocess
+
+    if not shutil.which(SYSTEM_PYTHON):
+        pytest.skip(f"{SYSTEM_PYTHON} is not installed")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [SYSTEM_PYTHON, "-c", CHECK_ON_SYSTEM_PYTHON], capture_output=True, text=True, env={"PYTHONPATH": str(root)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "refused"

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
-from email.policy import compat32
 from email.utils import format_datetime, getaddresses
 
 from stopit.values import MAX_NAME, MAX_SUBJECT, AutoSubmitted, Mailbox, MsgId, clean_text
@@ -33,6 +32,7 @@ class UnsafeMail(ValueError):
     """A composed message failed the check that it holds exactly the headers and recipients we planned."""
 
 
+_VERIFIES = hasattr(email_policy.SMTP, "verify_generated_headers")
 # Raised by the generator's check on Pythons that have it (3.11.10+, 3.12.5+); absent before.
 _HEADER_WRITE_ERROR: type[Exception] = getattr(email.errors, "HeaderWriteError", UnsafeMail)
 LINE_LIMIT = 78  # RFC 5322's recommended length; 998 is the hard limit we never approach
@@ -138,7 +138,7 @@ def _check_lines(data: bytes) -> None:
 
 
 def verify_outgoing(data: bytes, headers: Headers, mime_names: Iterable[str]) -> None:
-    """Parse the finished header section back and insist on exactly the planned names and recipients.
+    """Read the finished header section back and insist on exactly the planned names and recipients.
 
     A last check, independent of how the bytes were built: had anything a report contained slipped into
     the header section, the set of names or the recipients would differ. Where the running Python can
@@ -147,17 +147,27 @@ def verify_outgoing(data: bytes, headers: Headers, mime_names: Iterable[str]) ->
     end = data.find(b"\r\n\r\n")
     if end < 0:
         raise UnsafeMail("no end of the header section")
-    head = data[: end + 4]
-    _check_lines(head[:-4])
-    msg = email.message_from_bytes(head, policy=compat32)
+    head = data[: end + 2]
+    _check_lines(head[:-2])
+    # Unfold as RFC 5322 does (a line starting with white space continues the field above), then name
+    # every field: the same reading any mail client makes of these bytes.
+    fields = head.decode("ascii").replace("\r\n ", " ").replace("\r\n\t", "\t").split("\r\n")[:-1]
+    names, to_values = [], []
+    for field in fields:
+        name, colon, value = field.partition(":")
+        if not colon or not name or name != name.strip() or not name.isprintable():
+            raise UnsafeMail(f"a line of the header section is not a field: {field[:60]!r}")
+        names.append(name.lower())
+        if name.lower() == "to":
+            to_values.append(value)
     expected = sorted(n.lower() for n in [*headers.names(), *mime_names])
-    found = sorted(k.lower() for k in msg)
-    if found != expected:
-        raise UnsafeMail(f"header names differ from the plan: {sorted(set(found) ^ set(expected))}")
-    recipients = sorted(a.lower() for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]))
+    if sorted(names) != expected:
+        raise UnsafeMail(f"header names differ from the plan: {sorted(set(names) ^ set(expected))}")
+    recipients = sorted(a.lower() for _, a in getaddresses(to_values))
     if recipients != sorted(m.address.lower() for m in headers.to):
         raise UnsafeMail("recipients differ from the plan")
-    try:
-        email.message_from_bytes(head, policy=SAFE_POLICY).as_bytes()
-    except _HEADER_WRITE_ERROR as exc:
-        raise UnsafeMail(f"the standard library refused a header: {exc}") from exc
+    if _VERIFIES:
+        try:
+            email.message_from_bytes(head + b"\r\n", policy=SAFE_POLICY).as_bytes()
+        except _HEADER_WRITE_ERROR as exc:
+            raise UnsafeMail(f"the standard library refused a header: {exc}") from exc
