@@ -204,7 +204,8 @@ class Term:
         return _regex(self.elements)
 
 
-Starts = tuple[tuple[str, re.Pattern[str]], ...]  # (group, its terms starting at one word, as one pattern)
+# (the groups, one pattern telling where each of their terms that start at one word ends)
+Starts = tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,15 @@ class Index:
                     parts.append(term.pattern)
 
         def table(kind: str) -> dict[str, Starts]:
+            # One pattern per key: each group's terms in an optional lookahead that captures where they
+            # end, so that a single call tells every group that starts at this word.
             return {
-                key: tuple((group, re.compile("|".join(f"(?:{p})" for p in parts))) for group, parts in groups.items())
+                key: (
+                    (
+                        tuple(groups),
+                        re.compile("".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values())),
+                    ),
+                )
                 for key, groups in by_kind[kind].items()
             }
 
@@ -274,14 +282,15 @@ class Index:
         at_offset = dict(zip(offsets, range(len(offsets)), strict=True))
         starts = {word: self.candidates(word) for word in set(words)}
         for at, here in [(at, starts[w]) for at, w in enumerate(words) if starts[w]]:
-            for group, pattern in here:
-                kept = found.setdefault(group, [])
-                if len(kept) >= MAX_HITS or (kept and kept[-1].start == at):
-                    continue
-                matched = pattern.match(joined, offsets[at])
-                if matched is not None:
-                    end = at_offset[matched.end()]
-                    kept.append(Hit(group, at, end, " ".join(words[at:end])))
+            for groups, pattern in here:
+                spans = pattern.match(joined, offsets[at]).regs  # type: ignore[union-attr] (always matches)
+                for group, (_, stop) in zip(groups, spans[1:], strict=True):
+                    if stop < 0:
+                        continue
+                    kept = found.setdefault(group, [])
+                    if len(kept) < MAX_HITS and not (kept and kept[-1].start == at):
+                        end = at_offset[stop]
+                        kept.append(Hit(group, at, end, " ".join(words[at:end])))
         return found
 
 
