@@ -25,8 +25,10 @@ from stopit.route.normalise import Normaliser, fold
 ROLES = ("message", "reporter", "any")
 BANDS = ("police", "flag", "none")
 BAND_WORDS = {"police": "police", "flag": "possible threat", "none": "below"}
-MAX_WORDS = 2_500  # words per text that are scored: threats are not hidden 15 kB deep, and a hostile
-# message must not make routing slow
+# Words per text (each offending message, and the reporter's own words, is its own text) that are
+# scored: a threat is not hidden after 1,500 words of one message, and a long one must not make
+# routing slow. The text is cut at seven characters a word before it is read.
+MAX_WORDS = 1_500
 MAX_HITS = 40  # hits kept per group and text
 NEAR = 6  # words either side that `unless_near` looks at
 PATTERN_KEYS = {
@@ -424,7 +426,7 @@ class PatternSet:
         reasons: list[Reason] = []
         seen: set[str] = set()
         for role, text in texts:
-            words = self.normaliser.words(text[: MAX_WORDS * 8])[:MAX_WORDS]
+            words = self.normaliser.words(text[: MAX_WORDS * 7])[:MAX_WORDS]
             if not words:
                 continue
             hits = self.index.hits(words)
