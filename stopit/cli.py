@@ -207,7 +207,7 @@ def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> No
     """
     import sqlite3
 
-    from stopit.desk import Desk, resume_unfinished
+    from stopit.desk import Desk, process_stored, resume_unfinished
     from stopit.lock import DaemonLock
 
     lock = DaemonLock(cfg.database)
@@ -217,6 +217,8 @@ def _process_here(cfg: Config, store: Store, row_id: int, raw: RawMessage) -> No
     try:
         desk = Desk.open(cfg, store)
         store.requeue_interrupted()  # a sender that died mid-send (we hold the lock: none is alive)
+        # Our own message from the bytes in hand (reading it back would hold a second copy), then the rest.
+        click.echo(process_stored(desk, row_id, raw).log_line(), err=True)
         while True:
             for outcome in resume_unfinished(desk):
                 click.echo(outcome.log_line(), err=True)

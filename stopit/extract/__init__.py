@@ -64,7 +64,7 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
 # --- the report's own text ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # the report in hand only: a cache of four held four 50 MB reports
 def parts_of(data: bytes) -> list[RawPart]:
     """The MIME parts of `data`, kept for the stages after extraction that look at the same report."""
     return list(walk(data))
@@ -75,7 +75,7 @@ def _is_attachment(part: RawPart) -> bool:
     return disposition.startswith("attachment") or bool(part.filename)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # the report in hand only: a cache of four held four 50 MB reports
 def text_of(data: bytes) -> str:
     """The report's own words (see main_text), kept for the stages after extraction."""
     return main_text(parts_of(data))

@@ -16,6 +16,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from stopit.errors import ProcessingError
 from stopit.ingest.parse import bounded_head
 
 MAX_DEPTH = 24
@@ -154,11 +155,14 @@ def walk(data: bytes | memoryview, path: str = "1", depth: int = 0, digest: bool
     part = RawPart(headers, view[body_start:], path, depth)
     body = part.view
     yield part
-    if depth >= MAX_DEPTH or not part.content_type.startswith("multipart/"):
+    if not part.content_type.startswith("multipart/"):
         return
     boundary = _boundary(headers)
     if not boundary:
         return
+    if depth >= MAX_DEPTH:
+        # Hostile (5,000 levels cost a RecursionError elsewhere): say so, and quarantine the message.
+        raise ProcessingError("parse", f"MIME parts nested deeper than {MAX_DEPTH} levels (at part {path})")
     is_digest = part.content_type == "multipart/digest"
     for n, chunk in enumerate(split_multipart(body, boundary), start=1):
         yield from walk(chunk, f"{path}.{n}", depth + 1, is_digest)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from stopit.config import MailboxSettings
 from stopit.errors import MailboxError, StoreError
-from stopit.ingest.mailbox import FETCH_BATCH, Incoming, Mailbox
+from stopit.ingest.mailbox import Incoming, Mailbox
 
 log = logging.getLogger("stopit.intake")
 
@@ -75,10 +75,9 @@ class Intake:
         handles = await asyncio.to_thread(self.mailbox.pending)
         moves: dict[str, list[str | int]] = {"processed": [], "quarantine": []}
         done = 0
-        for start in range(0, len(handles), FETCH_BATCH):
+        for batch in await asyncio.to_thread(self.mailbox.batches, handles):
             if self.stopping:
                 break
-            batch = handles[start : start + FETCH_BATCH]
             incoming = await asyncio.to_thread(self._fetch, batch)
             for item in incoming:
                 if self.stopping:

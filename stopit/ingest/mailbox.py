@@ -24,6 +24,9 @@ from stopit.models import RawMessage
 log = logging.getLogger("stopit.mailbox")
 
 FETCH_BATCH = 25
+# A batch is bounded by bytes too: eight 50 MB reports are fetched one by one, never held together.
+FETCH_MAX_BYTES = 32 * 1024 * 1024
+SIZE_QUERY_CHUNK = 1000
 IDLE_SLICE_SECONDS = 1.0
 # RFC 2177: clients should re-issue IDLE at least every 29 minutes.
 IDLE_MAX_SECONDS = 25 * 60
@@ -40,10 +43,30 @@ class Incoming:
     handle: str | int
 
 
+def byte_batches(
+    sized: list[tuple[str | int, int]], max_count: int = FETCH_BATCH, max_bytes: int = FETCH_MAX_BYTES
+) -> list[list[str | int]]:
+    """Consecutive batches of at most `max_count` handles and `max_bytes` (a larger message goes alone)."""
+    batches: list[list[str | int]] = []
+    current: list[str | int] = []
+    size = 0
+    for handle, length in sized:
+        if current and (len(current) >= max_count or size + length > max_bytes):
+            batches.append(current)
+            current, size = [], 0
+        current.append(handle)
+        size += length
+    if current:
+        batches.append(current)
+    return batches
+
+
 class Mailbox(Protocol):
     def connect(self) -> None: ...
 
     def pending(self) -> list[str | int]: ...
+
+    def batches(self, handles: list[str | int]) -> list[list[str | int]]: ...
 
     def fetch(self, handles: list[str | int]) -> Iterator[Incoming]: ...
 
@@ -82,6 +105,15 @@ class MaildirMailbox:
 
     def pending(self) -> list[str | int]:
         return [f"{p.parent.name}/{p.name}" for p in self._files()]
+
+    def batches(self, handles: list[str | int]) -> list[list[str | int]]:
+        sized = []
+        for handle in handles:
+            try:
+                sized.append((handle, (self.path / str(handle)).stat().st_size))
+            except OSError:
+                sized.append((handle, 0))
+        return byte_batches(sized)
 
     def fetch(self, handles: list[str | int]) -> Iterator[Incoming]:
         for handle in handles:
@@ -178,6 +210,19 @@ class ImapMailbox:
             return list(self._client().search(["NOT", "DELETED"]))
         except NETWORK_ERRORS as exc:
             raise MailboxError(f"{self.describe()}: SEARCH failed: {exc}") from exc
+
+    def batches(self, handles: list[str | int]) -> list[list[str | int]]:
+        """Batches bounded by count and by RFC822.SIZE, asked for in one FETCH per thousand messages."""
+        sizes: dict[int, int] = {}
+        uids = [int(h) for h in handles]
+        for start in range(0, len(uids), SIZE_QUERY_CHUNK):
+            chunk = uids[start : start + SIZE_QUERY_CHUNK]
+            try:
+                found = self._client().fetch(chunk, ["RFC822.SIZE"])
+            except NETWORK_ERRORS as exc:
+                raise MailboxError(f"{self.describe()}: FETCH RFC822.SIZE failed: {exc}") from exc
+            sizes.update({uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in found.items()})
+        return byte_batches([(uid, sizes.get(uid, 0)) for uid in uids])
 
     def fetch(self, handles: list[str | int]) -> Iterator[Incoming]:
         for start in range(0, len(handles), FETCH_BATCH):

@@ -10,6 +10,30 @@ from stopit.models import Offending
 from stopit.store.blobs import Blobs
 from stopit.store.events import Events
 
+# What is stored about one offending message stays small whatever it carried (its bytes are kept
+# whole, as a blob): a hostile trace is cut to its first hops, then dropped, with a note saying so.
+MAX_FIELDS_BYTES = 256 * 1024
+KEEP_HOPS = 50
+
+
+def bounded_fields(fields: dict[str, Any]) -> str:
+    text = json.dumps(fields, ensure_ascii=False)
+    if len(text) <= MAX_FIELDS_BYTES:
+        return text
+    trace = fields.get("trace")
+    if isinstance(trace, dict) and isinstance(trace.get("hops"), list):
+        hops = trace["hops"]
+        fields = {**fields, "trace": {**trace, "hops": hops[:KEEP_HOPS]}, "truncated": f"{len(hops)} hops, first kept"}
+        text = json.dumps(fields, ensure_ascii=False)
+    if len(text) > MAX_FIELDS_BYTES:
+        small = {k: v for k, v in fields.items() if k not in ("trace", "body", "chain")}
+        small["truncated"] = f"{len(text)} bytes of fields; trace, body and chain not stored (the bytes are)"
+        text = json.dumps(small, ensure_ascii=False)[:MAX_FIELDS_BYTES]
+        if len(text) == MAX_FIELDS_BYTES:  # still too big: keep only what names the message
+            names = ("source", "from", "subject", "message_id", "headers_complete", "truncated")
+            text = json.dumps({k: str(small.get(k, ""))[:1000] for k in names}, ensure_ascii=False)
+    return text
+
 
 class Cases(Events, Blobs):
     def open_case(self, queue: str, reporter: str, subject: str, report_sha256: str) -> int:
@@ -62,7 +86,7 @@ class Cases(Events, Blobs):
                 sha256,
                 blob,
                 blob_path,
-                json.dumps(item.to_json(), ensure_ascii=False),
+                bounded_fields(item.to_json()),
             ),
         )
 
