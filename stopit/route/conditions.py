@@ -115,7 +115,7 @@ _FORWARD_PREFIX = re.compile(r"^\s*(fwd?|fw|wg|tr|rv|re)\s*:", re.IGNORECASE)
 
 
 def words_of(text: str) -> list[str]:
-    return [w.replace("’", "'") for w in _WORD.findall(text)]
+    return _WORD.findall(text.replace("’", "'"))
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ _DOLLAR = re.compile(r"\$(?=\s?\d)|(?<=\d)\s?\$")  # "$" as money, not as the "s
 # Three or more single letters separated by spaces, dots, dashes or stars: "k i l l", "k.i.l.l".
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-*_]{1,6}){2,}[^\W\d_](?!\w)")
 _GAP = re.compile(r"[ .\-*_]+")
-# A whitespace-separated token with both a letter and a character that may stand for one.
-_LEETY = re.compile(r"(?<!\S)(?=[^\s]*[^\W\d_])(?=[^\s]*[013457@$!|])\S+")
+# A whitespace-separated token with a character that may stand for a letter.
+_LEETY = re.compile(r"[^\s013457@$!|]*[013457@$!|]\S*")
 _LEET_HINT = re.compile(r"[^\W\d_][013457@$!|]|[013457@$!|][^\W\d_]")
 # Words, and a clause's closing punctuation where a token ends.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
@@ -58,7 +58,7 @@ class Normaliser:
             if symbol in text:
                 text = text.replace(symbol, name) if symbol != "$" else _DOLLAR.sub(name, text)
         if _LEET_HINT.search(text):
-            text = _LEETY.sub(lambda m: self._unleet(m.group(0)), text)
+            text = _LEETY.sub(lambda m: self._unleet(m.group(0)), text)  # _unleet checks for letters
         text = _SPACED.sub(self._join_spaced, text)
         # A clause's closing punctuation becomes one BREAK: a negation before it does not reach past it.
         tokens = [BREAK if t in _PUNCTUATION else t for t in _TOKEN.findall(text)]
