@@ -163,7 +163,7 @@ class PhraseSet:
         """The stretches of `text` around each anchor word (all of it when there are no anchors)."""
         if not self.anchors:
             return [text]
-        parts = []
+        parts: list[str] = []
         for anchor in self.anchors:
             at = text.find(anchor)
             while at >= 0 and len(parts) < 20:

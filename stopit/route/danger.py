@@ -285,7 +285,10 @@ class Index:
         starts = {word: self.candidates(word) for word in set(words)}
         for at, here in [(at, starts[w]) for at, w in enumerate(words) if starts[w]]:
             for groups, pattern in here:
-                spans = pattern.match(joined, offsets[at]).regs  # type: ignore[union-attr] (always matches)
+                matched = pattern.match(joined, offsets[at])
+                if matched is None:  # the candidate index offers only patterns that start here
+                    continue
+                spans = matched.regs
                 for group, (_, stop) in zip(groups, spans[1:], strict=True):
                     if stop < 0:
                         continue

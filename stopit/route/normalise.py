@@ -103,7 +103,8 @@ class Normaliser:
             for start in range(max(0, end - 20), end):
                 head = best[start]
                 piece = joined[start:end]
-                known = head is not None and piece in self.vocabulary
-                if known and (best[end] is None or len(head) + 1 < len(best[end] or ())):
+                if head is None or piece not in self.vocabulary:
+                    continue
+                if best[end] is None or len(head) + 1 < len(best[end] or ()):
                     best[end] = [*head, piece]
         return best[-1] or [joined]
