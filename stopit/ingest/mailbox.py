@@ -96,7 +96,7 @@ class MaildirMailbox:
             raise MailboxError(f"{self.path}: cannot open Maildir: {exc}") from exc
 
     def _files(self) -> list[Path]:
-        found = []
+        found: list[Path] = []
         for sub in ("new", "cur"):
             folder = self.path / sub
             if folder.is_dir():
