@@ -31,6 +31,9 @@ KEY_NAME = "audit.key"
 ANCHOR_NAME = "audit.head"
 # The head is logged at most this often (and when the store closes): the journal keeps a copy.
 LOG_HEAD_SECONDS = 60.0
+# The anchor file is rewritten at most this often: a busy desk commits many times a second, and the anchor
+# only has to bound how far back a truncation could reach (verify and close write the newest first).
+ANCHOR_SECONDS = 1.0
 
 
 def event_hash(prev_hash: str, at: str, case_id: int | None, type_: str, detail: str, key: bytes | None = None) -> str:
@@ -113,6 +116,8 @@ class Events(Database):
     _dirty_cases: set[int] | None = None
     _events_added = False
     _head_logged_at = 0.0
+    _anchor_written_at = 0.0
+    _anchor_pending: Anchor | None = None  # the head as committed, not yet in the anchor file
 
     @property
     def audit_key(self) -> bytes:
@@ -161,15 +166,24 @@ class Events(Database):
     def _after_transaction(self, committed: bool) -> None:
         added, self._events_added, self._dirty_cases = self._events_added, False, None
         if committed and added:
-            self._write_anchor()
+            # The head as this commit left it: written later, it still bounds what was there.
+            self._anchor_pending = self.head()
+            if time.monotonic() - self._anchor_written_at >= ANCHOR_SECONDS:
+                self._write_anchor()
         super()._after_transaction(committed)
 
     def head(self) -> Anchor | None:
         row = self._one("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
         return Anchor(int(row[0]), str(row[1])) if row else None
 
+    def flush_anchor(self) -> None:
+        """Write the anchor now if commits since the last write have not been anchored."""
+        if self._anchor_pending is not None:
+            self._write_anchor()
+
     def _write_anchor(self) -> None:
-        head = self.head()
+        head, self._anchor_pending = self._anchor_pending, None
+        self._anchor_written_at = time.monotonic()
         if head is None or str(self.path) == ":memory:":
             return
         tmp = self.anchor_path.with_name(f".{ANCHOR_NAME}.{os.getpid()}.tmp")
@@ -189,6 +203,7 @@ class Events(Database):
         log.info("audit head %d:%s", head.id, head.hash)
 
     def close(self) -> None:
+        self.flush_anchor()
         head = self.head() if self._head_logged_at else None
         if head is not None:
             self._log_head(head)
@@ -209,6 +224,7 @@ class Events(Database):
 
         `anchor` defaults to the `audit.head` file; a chain shorter than its anchor was cut.
         """
+        self.flush_anchor()
         anchor = anchor or self.stored_anchor()
         legacy_events = self._legacy_until("legacy_events_until")
         prev, count, anchor_seen = GENESIS_HASH, 0, anchor is None
