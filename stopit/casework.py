@@ -34,7 +34,7 @@ from stopit.staff.commands import (
 )
 from stopit.staff.notice import ReporterIds
 from stopit.tokens import OUR_IDS, Strength, Thread, thread_of
-from stopit.values import AutoSubmitted, Mailbox, mailbox_key
+from stopit.values import Mailbox, mailbox_key
 
 if TYPE_CHECKING:
     from stopit.desk import Desk
@@ -124,12 +124,10 @@ def _bounce(desk: Desk, analysis: pipeline.Analysis) -> Plan | None:
         queue = desk.config.queues.get(state.queue)
         staff = pipeline.staff_mailboxes(queue.staff) if queue else ()
         if staff:
-            mail = PlannedMail(
-                audience="office",
-                template="office/bounced.txt.j2",
-                to=staff,
-                subject="the notice to the sender bounced",
-                auto_submitted=AutoSubmitted.GENERATED,
+            mail = PlannedMail.to_staff(
+                "office/bounced.txt.j2",
+                staff,
+                "the notice to the sender bounced",
             )
             actions.append(SendMail(mail, {"recipients": json.loads(recipients), "why": env.subject[:200]}))
     classification = Classification(Kind.BOUNCE, f"a bounce of our outbox row {outbox_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from stopit.values import AutoSubmitted, Mailbox, MsgId
 
@@ -169,6 +170,11 @@ class PlannedMail:
     auto_submitted: AutoSubmitted = AutoSubmitted.REPLIED
     attach_report: bool = False
     abuse: AbuseSpec | None = None  # an abuse report: the letter becomes the human part of it
+
+    @classmethod
+    def to_staff(cls, template: str, to: tuple[Mailbox, ...], subject: str, **more: Any) -> PlannedMail:
+        """Mail the desk generates for staff (case mail, reminders, digests, alerts)."""
+        return cls("office", template, to, subject, auto_submitted=AutoSubmitted.GENERATED, **more)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from stopit.route import Route, route
 from stopit.route.conditions import Subject
 from stopit.route.rules import RuleSet
 from stopit.trace import Lookups, TraceSettings, trace
-from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_block, clean_text, greeting_name, mailbox_key, msg_ids
+from stopit.values import Mailbox, MsgId, clean_block, clean_text, greeting_name, mailbox_key, msg_ids
 
 ACK_TEMPLATE = "reporter/ack.txt.j2"
 # No rules at all: every report stays in the default queue. The desk and the CLI pass the loaded rules.
@@ -140,12 +140,10 @@ def _office_mail(
     if not staff:
         return None
     template = "office/new_case_confidential.txt.j2" if queue.confidential else queue.office_template
-    return PlannedMail(
-        audience="office",
-        template=template,
-        to=staff,
-        subject=office_subject(route, offending, env, queue.confidential),
-        auto_submitted=AutoSubmitted.GENERATED,
+    return PlannedMail.to_staff(
+        template,
+        staff,
+        office_subject(route, offending, env, queue.confidential),
         # The report itself names the reporter: an anonymous reporter's office mail carries content only.
         attach_report=not (queue.confidential or anonymous),
     )
@@ -325,12 +323,10 @@ def escalation(config: Config, queue: Queue, why: str) -> list[Action]:
         seen.setdefault(box.key, box)
     if not seen:
         return [RecordEvent(EventType.OFFICE_ESCALATED, f"{why}; no supervisors or desk staff are configured to tell")]
-    mail = PlannedMail(
-        audience="office",
-        template="office/escalation.txt.j2",
-        to=tuple(seen.values()),
-        subject=f"URGENT: {queue.display_name} was not reached",
-        auto_submitted=AutoSubmitted.GENERATED,
+    mail = PlannedMail.to_staff(
+        "office/escalation.txt.j2",
+        tuple(seen.values()),
+        f"URGENT: {queue.display_name} was not reached",
     )
     return [
         RecordEvent(EventType.OFFICE_ESCALATED, f"{why}; told {', '.join(seen)}"),

@@ -27,7 +27,6 @@ from stopit.plan import (
 )
 from stopit.route import route
 from stopit.route.rules import RuleSet
-from stopit.values import AutoSubmitted
 
 
 def _to_staff(
@@ -40,12 +39,10 @@ def _to_staff(
     confidential = bool(target and target.confidential)
     urgent = bool(extra.get("urgent"))
     about = "the reporter wrote again" if who == "reporter" else "the sender answered the notice"
-    mail = PlannedMail(
-        audience="office",
-        template="office/followup.txt.j2",
-        to=staff,
-        subject=f"{'URGENT: ' if urgent else ''}{about}",
-        auto_submitted=AutoSubmitted.GENERATED,
+    mail = PlannedMail.to_staff(
+        "office/followup.txt.j2",
+        staff,
+        f"{'URGENT: ' if urgent else ''}{about}",
         # Confidential offices and anonymous cases get the case number and our words only.
         attach_report=not (confidential or case.anonymous),
     )

@@ -43,12 +43,10 @@ def digest_plans(desk: Desk, now: datetime) -> list[Plan]:
         if not staff or sent.get(queue_name, 0) >= limit:
             continue
         cases = [s for s in map(store.case_state, case_ids) if s is not None]
-        mail = PlannedMail(
-            audience="office",
-            template="office/digest.txt.j2",
-            to=staff,
-            subject=f"{len(cases)} more case(s) for {queue.display_name if queue else queue_name}",
-            auto_submitted=AutoSubmitted.GENERATED,
+        mail = PlannedMail.to_staff(
+            "office/digest.txt.j2",
+            staff,
+            f"{len(cases)} more case(s) for {queue.display_name if queue else queue_name}",
         )
         context = {
             "queue_name": queue.display_name if queue else queue_name,

@@ -367,12 +367,10 @@ def _abuse_report(
 
 
 def _office_handover(view: CaseView, queue: str, staff: tuple[Mailbox, ...], message: StaffMessage) -> SendMail:
-    mail = PlannedMail(
-        audience="office",
-        template="office/handover.txt.j2",
-        to=staff,
-        subject=f"case moved to your office by {message.sender.address}",
-        auto_submitted=AutoSubmitted.GENERATED,
+    mail = PlannedMail.to_staff(
+        "office/handover.txt.j2",
+        staff,
+        f"case moved to your office by {message.sender.address}",
     )
     return SendMail(mail, {"moved_by": message.sender.address, "note": message.note}, queue=queue)
 
