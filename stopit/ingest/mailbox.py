@@ -262,8 +262,12 @@ class ImapMailbox:
                 return
             if self._announced_since_last_command(client):
                 return
-            client.idle()
+            self._start_idle(client)
             try:
+                if self._held_exists(client):
+                    # Announced as IDLE began: imaplib kept it, idle_check never would.
+                    log.debug("new mail announced at %.6f", time.time())
+                    return
                 deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
                 while time.monotonic() < deadline and not stopping():
                     responses = client.idle_check(timeout=IDLE_SLICE_SECONDS)
@@ -276,15 +280,34 @@ class ImapMailbox:
             raise MailboxError(f"{self.describe()}: waiting for mail failed: {exc}") from exc
 
     @staticmethod
-    def _announced_since_last_command(client: imapclient.IMAPClient) -> bool:
+    def _start_idle(client: imapclient.IMAPClient) -> None:
+        """client.idle(), except that untagged responses before the server's continuation are kept,
+        not an error: Dovecot sends a new EXISTS there when mail arrived just before IDLE, and
+        imapclient's "Unexpected IDLE response" cost a reconnect (the seconds-long outliers)."""
+        client._idle_tag = client._imap._command("IDLE")
+        while client._imap._get_response() is not None:
+            pass  # an untagged response, stored by imaplib: _held_exists reads it
+
+    @staticmethod
+    def _held_counts(client: imapclient.IMAPClient) -> list[int]:
+        """EXISTS counts imaplib kept from replies imapclient did not read them from (taken out)."""
+        # imaplib keeps the untagged responses that came with other commands' replies; imapclient
+        # reads only the ones it asked for, so an EXISTS sent with a SEARCH, MOVE or IDLE's
+        # continuation waits here.
+        held = client._imap.untagged_responses.pop("EXISTS", [])
+        client._imap.untagged_responses.pop("RECENT", None)
+        return [int(c) for c in held if str(c).isdigit() or (isinstance(c, bytes) and c.isdigit())]
+
+    def _held_exists(self, client: imapclient.IMAPClient) -> bool:
+        counts = self._held_counts(client)
+        return bool(counts) and counts[-1] > 0
+
+    def _announced_since_last_command(self, client: imapclient.IMAPClient) -> bool:
         """Whether mail arrived that the server already announced, in reply to one of our own
         commands (FETCH, MOVE): IDLE would not announce it again, so sweep before idling."""
-        # imaplib keeps the untagged responses that came with other commands' replies; imapclient
-        # reads only the ones it asked for, so an EXISTS sent with a SEARCH or MOVE waits here.
-        earlier = client._imap.untagged_responses.pop("EXISTS", [])
+        earlier = self._held_counts(client)
         _, responses = client.noop()
-        counts = [int(c) for c in earlier if str(c).isdigit() or (isinstance(c, bytes) and c.isdigit())]
-        counts += [r[0] for r in responses if isinstance(r, tuple) and len(r) > 1 and r[1] == b"EXISTS"]
+        counts = earlier + [r[0] for r in responses if isinstance(r, tuple) and len(r) > 1 and r[1] == b"EXISTS"]
         return bool(counts) and counts[-1] > 0
 
     @staticmethod
