@@ -549,19 +549,23 @@ def quarantine_list(ctx: click.Context, as_json: bool) -> None:
 @click.argument("entry", type=int)
 @click.pass_context
 def quarantine_release(ctx: click.Context, entry: int) -> None:
-    """Put a quarantined message back for processing (the daemon picks it up at start).
+    """Put a quarantined message back for processing: a running daemon takes it at once, as it
+    takes a piped message; with none running, this command processes it.
 
     Example: stopit quarantine release 3
     """
-    from stopit.desk import resume_unfinished
+    from stopit.wake import poke
 
-    desk = _open_desk(ctx)
+    cfg = _load(ctx)
+    store = _open_store(ctx)
     try:
-        desk.store.release(entry)
+        row_id = store.release(entry)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    for outcome in resume_unfinished(desk):
-        click.echo(outcome.log_line())
+    if poke(cfg.state_dir):
+        click.echo(f"quarantine entry {entry} released; the daemon takes it from here")
+        return
+    _process_here(cfg, store, row_id, RawMessage(store.raw_bytes(row_id), "release"))
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:

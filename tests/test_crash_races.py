@@ -186,3 +186,22 @@ def test_maildir_outbox_delivery_is_idempotent_after_a_crash_between_send_and_ma
     assert desk.store.outbox_counts() == {"sent": 1}
     detail = desk.store.case_detail(1)
     assert detail is not None and [e["type"] for e in detail["events"]].count("mail.interrupted") == 1
+
+
+def test_quarantine_release_hands_the_message_to_the_running_daemon(tmp_path: Path) -> None:
+    from tests.test_ops import Daemon, wait_for
+
+    inbox, outbox = maildir(tmp_path / "inbox"), tmp_path / "outbox"
+    config = write_config(tmp_path, f"maildir://{inbox}", f"maildir://{outbox}", "max_message_bytes = 10")
+    assert run_cli(config, "ingest", input=report(1)).returncode == 0
+    assert tally(config, outbox)["cases"] == 0  # quarantined: over the size limit
+    config.write_text(config.read_text().replace("max_message_bytes = 10", ""))
+    daemon = Daemon(config)
+    try:
+        daemon.wait_log("connected to")
+        released = run_cli(config, "quarantine", "release", "1")
+        assert b"the daemon takes it from here" in released.stdout, released.stdout + released.stderr
+        wait_for(lambda: tally(config, outbox)["files"] == 1, 20, "the daemon to process the released message")
+    finally:
+        daemon.stop()
+    assert_exactly_once(tally(config, outbox), 1)
