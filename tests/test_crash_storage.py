@@ -146,10 +146,10 @@ def test_database_locked_for_40_seconds(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 6 MB tmpfs for the state directory; skipped where this container may not mount."""
+    """A 16 MB tmpfs for the state directory; skipped where this container may not mount."""
     mount = tmp_path / "state"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (disk-full test needs root): {done.stderr.decode().strip()}")
     try:
@@ -181,7 +181,7 @@ def test_disk_full_stops_intake_without_losing_anything_and_resumes(tmp_path: Pa
         wait_for(lambda: b"connected to" in log.read_bytes(), 30, "the daemon")
         filler = fill(small_disk)
         for n in range(5):
-            (inbox / "new" / f"r{n}").write_bytes(report(n) + b"x" * 200_000)
+            (inbox / "new" / f"r{n}").write_bytes(report(n) + b"x" * 20_000)
         ingest = subprocess.run(stopit_cmd(config, None, "ingest"), input=report(99), cwd=ROOT, capture_output=True)
         assert ingest.returncode == 75, ingest.stderr.decode()[-1000:]
         wait_for(lambda: b"database unavailable" in log.read_bytes(), 30, "the daemon to say the disk is full")
