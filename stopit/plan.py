@@ -43,6 +43,7 @@ class EventType(StrEnum):
     AUTO_RECEIVED = "auto.received"
     BOUNCE_RECEIVED = "bounce.received"
     JUNK_RECEIVED = "junk.received"  # unsolicited mail to the desk: counted per day for IT's abuse queue
+    JUNK_DIGEST = "junk.digest"  # the day's count, told to the IT abuse queue once
     STAFF_NOTE = "staff.note"
     STAFF_COMMAND = "staff.command"
     FOLLOWUP_DUE = "followup.due"

@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from stopit.errors import StoreError
 from stopit.followups import Reminder, decide_due
 from stopit.models import PlannedMail
 from stopit.pipeline import escalation, staff_mailboxes
-from stopit.plan import EventType, MarkDigested, MarkEscalated, Plan, RecordEvent, SendMail, Trigger
+from stopit.plan import Action, EventType, MarkDigested, MarkEscalated, Plan, RecordEvent, SendMail, Trigger
 from stopit.values import AutoSubmitted, Mailbox
 
 if TYPE_CHECKING:
@@ -116,8 +117,34 @@ def _report_id(desk: Desk, case_id: int) -> str:
     return str(row[0]) if row and row[0] else ""
 
 
+JUNK_QUEUE = "abuse"  # the IT abuse desk's queue: it sees how much junk reaches the desk
+
+
+def junk_count_plans(desk: Desk, now: datetime) -> list[Plan]:
+    """Once a day, from 08:00 local time: yesterday's count of unsolicited mail to the desk, for IT's abuse
+    queue (the messages are kept and never answered; the count shows a campaign aimed at the desk)."""
+    tz = ZoneInfo(str(desk.config["desk.timezone"]))
+    local = now.astimezone(tz)
+    if local.hour < 8:
+        return []
+    day = local.date() - timedelta(days=1)
+    if desk.store.event_seen(EventType.JUNK_DIGEST, f"{day}:"):
+        return []
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    count = desk.store.junk_between(start, start + timedelta(days=1))
+    if not count:
+        return []  # nothing to tell: no mail, no record
+    actions: list[Action] = [RecordEvent(EventType.JUNK_DIGEST, f"{day}: {count} unsolicited message(s)")]
+    queue = desk.config.queues.get(JUNK_QUEUE)
+    staff = staff_mailboxes(queue.staff) if queue else ()
+    if staff:
+        mail = PlannedMail.to_staff("office/junk_count.txt.j2", staff, f"{count} unsolicited message(s) on {day}")
+        actions.append(SendMail(mail, {"day": day.isoformat(), "count": count}))
+    return [Plan(trigger=Trigger.CLOCK, actions=tuple(actions))]
+
+
 def clock_plans(desk: Desk, now: datetime) -> list[Plan]:
-    return [*escalation_plans(desk), *digest_plans(desk, now)]
+    return [*escalation_plans(desk), *digest_plans(desk, now), *junk_count_plans(desk, now)]
 
 
 def run_clock(desk: Desk, now: datetime | None = None) -> int:

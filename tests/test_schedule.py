@@ -48,3 +48,21 @@ def test_a_failed_urgent_notification_is_escalated_once(tmp_path: Path) -> None:
     events = [e["type"] for e in desk.store.case_detail(1)["events"]]
     assert events.count("office.escalated") == 1
     assert POLICE.startswith("dispatch@")  # the police desk was the one not reached
+
+
+def test_it_abuse_gets_yesterdays_junk_count_once_a_day_after_eight(tmp_path: Path) -> None:
+    from tests.test_classify import NEWSLETTER_HTML, mail
+
+    desk = open_desk(tmp_path)
+    for n in range(3):
+        junk = mail(f"Deals {n}", NEWSLETTER_HTML, sender="Shop <news@shop.example>", X_SG_EID=f"e{n}")
+        junk = junk.replace(b"<m1@sender.example>", f"<junk{n}@shop.example>".encode())
+        assert handle(desk, RawMessage(junk, "t")).kind == "junk"
+    assert sent_since(desk, 0) == []  # never answered
+    arrived = desk.store.clock()
+    next_day = arrived.replace(hour=7, minute=0) + timedelta(days=1)
+    assert run_clock(desk, next_day) == 0  # before 08:00: not yet
+    assert run_clock(desk, next_day + timedelta(hours=2)) == 1
+    (count,) = sent_since(desk, 0)
+    assert count[0] == (STAFF["abuse"],) and "3 unsolicited message(s)" in body_of(count[1])
+    assert run_clock(desk, next_day + timedelta(hours=5)) == 0  # once a day

@@ -96,6 +96,8 @@ FULL_CONTEXT = {
     "limit": 30,
     "recipients": ["x@y.example"],
     "number": 1,
+    "day": "2026-11-29",
+    "count": 17,
     "checkin": "still happening",
     "provider": "abuse@mail.example.net",
     "sender": "x@y.example",

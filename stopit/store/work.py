@@ -182,3 +182,19 @@ class Work(Cases):
             params.append(state)
         return [FollowUp(*r) for r in self.conn.execute(sql + " ORDER BY due_at, id", params)]
 
+    def junk_between(self, start: datetime, end: datetime) -> int:
+        """Unsolicited messages to the desk itself that arrived in [start, end)."""
+        row = self._one(
+            "SELECT COUNT(*) FROM messages WHERE direction='in' AND kind='junk' AND at >= ? AND at < ?",
+            (iso(start), iso(end)),
+        )
+        return int(row[0]) if row else 0
+
+    def event_seen(self, type_: str, detail_prefix: str) -> bool:
+        """Whether a case-less event of this type with a detail starting so was recorded (once-a-day jobs)."""
+        row = self._one(
+            "SELECT 1 FROM events WHERE case_id IS NULL AND type=? AND substr(detail, 1, ?)=? LIMIT 1",
+            (type_, len(detail_prefix), detail_prefix),
+        )
+        return row is not None
+
