@@ -28,6 +28,7 @@ FETCH_BATCH = 25
 FETCH_MAX_BYTES = 32 * 1024 * 1024
 SIZE_QUERY_CHUNK = 1000
 IDLE_SLICE_SECONDS = 1.0
+IDLE_RENEW_SECONDS = 1.0
 # RFC 2177: clients should re-issue IDLE at least every 29 minutes.
 IDLE_MAX_SECONDS = 25 * 60
 
@@ -41,6 +42,13 @@ class Incoming:
     key: str
     raw: RawMessage
     handle: str | int
+
+
+def _announces_mail(responses: list) -> bool:
+    """An EXISTS, or a RECENT count above zero, among untagged responses."""
+    return any(
+        isinstance(r, tuple) and len(r) > 1 and (r[1] == b"EXISTS" or (r[1] == b"RECENT" and r[0])) for r in responses
+    )
 
 
 def byte_batches(
@@ -262,22 +270,29 @@ class ImapMailbox:
                 return
             if self._announced_since_last_command(client):
                 return
-            self._start_idle(client)
-            try:
-                if self._held_exists(client):
-                    # Announced as IDLE began: imaplib kept it, idle_check never would.
+            deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
+            while time.monotonic() < deadline and not stopping():
+                if self._idle_once(client, min(deadline, time.monotonic() + IDLE_RENEW_SECONDS), stopping):
                     log.debug("new mail announced at %.6f", time.time())
                     return
-                deadline = time.monotonic() + min(seconds, IDLE_MAX_SECONDS)
-                while time.monotonic() < deadline and not stopping():
-                    responses = client.idle_check(timeout=IDLE_SLICE_SECONDS)
-                    if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
-                        log.debug("new mail announced at %.6f", time.time())
-                        break
-            finally:
-                client.idle_done()
         except NETWORK_ERRORS as exc:
             raise MailboxError(f"{self.describe()}: waiting for mail failed: {exc}") from exc
+
+    def _idle_once(self, client: imapclient.IMAPClient, until: float, stopping: Callable[[], bool]) -> bool:
+        """One IDLE until `until`; True when new mail was announced: during it, as it began, or in the
+        reply to DONE. Mail that lands between our last command and IDLE's start is announced only
+        when IDLE ends (Dovecot registers its watch at IDLE), so IDLE is renewed every second: that
+        mail waits at most a second, not the poll interval."""
+        self._start_idle(client)
+        announced = self._held_exists(client)
+        try:
+            while not announced and time.monotonic() < until and not stopping():
+                responses = client.idle_check(timeout=max(0.01, min(IDLE_SLICE_SECONDS, until - time.monotonic())))
+                announced = _announces_mail(responses)
+        finally:
+            _, done = client.idle_done()
+            self._held_counts(client)  # the same EXISTS, kept by imaplib too: already seen here
+        return announced or _announces_mail(done)
 
     @staticmethod
     def _start_idle(client: imapclient.IMAPClient) -> None:
