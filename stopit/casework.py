@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from stopit import pipeline
@@ -22,6 +24,7 @@ from stopit.ingest.parse import envelope_of
 from stopit.models import CaseState, Classification, Facts, Kind, PlannedMail, RawMessage
 from stopit.plan import Action, EventType, MarkBounced, Plan, RecordEvent, SendMail, Trigger
 from stopit.replies import decide_reporter_followup, decide_sender_answer
+from stopit.resources import shipped_dir
 from stopit.staff.auth import staff_proof
 from stopit.staff.commands import (
     CaseView,
@@ -32,7 +35,7 @@ from stopit.staff.commands import (
     refused_reply,
     split_body,
 )
-from stopit.staff.notice import ReporterIds
+from stopit.staff.notice import NOTICE_TEMPLATE, ReporterIds
 from stopit.tokens import OUR_IDS, Strength, Thread, thread_of
 from stopit.values import Mailbox, mailbox_key
 
@@ -195,6 +198,14 @@ def _incident_cases(desk: Desk, case_id: int) -> list[int]:
     return sorted({case_id, incident, *(int(r[0]) for r in rows)})
 
 
+@lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """The words of the shipped notice template's own text (not of a site's copy, which could name anyone)."""
+    source = (shipped_dir("templates") / NOTICE_TEMPLATE).read_text(encoding="utf-8")
+    text = re.sub(r"{[{%#].*?[}%#]}", " ", source, flags=re.DOTALL)
+    return frozenset(w.casefold() for w in re.findall(r"[^\W\d_]+", text))
+
+
 def verified_sender(item: Mapping[str, Any]) -> bool:
     """An offending message with full headers whose From is backed by an aligned DKIM or SPF pass."""
     if not item.get("headers_complete"):
@@ -240,7 +251,7 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         name = env.from_.name if env.from_ else ""
         notes = [o.get("note") or "" for o in offending if o.get("note")]
         own = "\n".join(notes) if notes else text_of(raw.data)
-    reporter = ReporterIds(state.reporter, name, tuple(str(r[2]) for r in theirs if r[2]), own)
+    reporter = ReporterIds(state.reporter, name, tuple(str(r[2]) for r in theirs if r[2]), own, ordinary_words())
     return CaseView(
         state=state,
         offending=views,

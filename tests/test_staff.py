@@ -163,6 +163,11 @@ def test_leak_scan_finds_every_kind_of_reporter_identifier() -> None:
     assert leak_scan(mail("he said he would wait for you"), ids) == ""  # seven words are not enough
     encoded = f"From: {DESK}\r\nTo: {OFFENDER}\r\nSubject: =?utf-8?q?Mar=C3=ADa_L=C3=B3pez?=\r\n\r\nhi\r\n".encode()
     assert "name" in leak_scan(encoded, ids)
+    # A name word that is an ordinary word of our own notice counts only with the rest of the name.
+    will = ReporterIds("w.stone@campus.example.edu", "Will Stone", (), "", frozenset({"will"}))
+    assert leak_scan(mail("If they continue, other steps will remain open."), will) == ""
+    assert "name" in leak_scan(mail("Will Stone told us."), will)
+    assert "name" in leak_scan(mail("Ask Stone."), will)
 
 
 # --- the whole path in process, with a verifiable sender ----------------------------------------------------------

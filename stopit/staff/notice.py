@@ -43,6 +43,9 @@ class ReporterIds:
     name: str = ""
     message_ids: tuple[str, ...] = ()
     own_text: str = ""  # the reporter's own words, outside the offending message(s)
+    # Words of the desk's own shipped notice: a name word that is also one of them ("Will", "May") is looked
+    # for only together with the rest of the name, or the notice could never be sent to such a reporter.
+    ordinary: frozenset[str] = frozenset()
 
     def needles(self) -> list[tuple[str, str]]:
         """(what it is, the casefolded text to look for)."""
@@ -52,7 +55,10 @@ class ReporterIds:
             local = self.address.rpartition("@")[0].split("+", 1)[0]
             if len(local) >= 3:
                 found.append(("their address's local part", local.casefold()))
-        found += [("a word of their name", w.casefold()) for w in _WORD.findall(self.name) if len(w) >= 3]
+        names = [w.casefold() for w in _WORD.findall(self.name)]
+        found += [("a word of their name", w) for w in names if len(w) >= 3 and w not in self.ordinary]
+        if len(names) > 1:
+            found.append(("their name", " ".join(names)))
         found += [("the Message-ID of their message", m.strip("<>").casefold()) for m in self.message_ids if m]
         # Any eight words in a row from their own text: a whole sentence, or enough of one to recognise it.
         for sentence in _SENTENCE_END.split(self.own_text):
