@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,9 +79,20 @@ def test_two_run_once_on_one_maildir_and_database(tmp_path: Path) -> None:
 def test_forty_parallel_ingests_without_a_daemon_send_each_mail_once(tmp_path: Path) -> None:
     config, _, outbox = desk_config(tmp_path)
     with ThreadPoolExecutor(40) as pool:
-        results = list(pool.map(lambda n: run_cli(config, "ingest", input=report(n)), range(40)))
+        results = list(pool.map(lambda n: ingest_as_the_mta_does(config, n), range(40)))
     assert [r.returncode for r in results] == [0] * 40, [r.stderr[-500:] for r in results if r.returncode]
     assert_exactly_once(tally(config, outbox), 40)
+
+
+def ingest_as_the_mta_does(config: Path, n: int, tries: int = 4):
+    """Pipe report n to `stopit ingest`; on 75 (EX_TEMPFAIL, e.g. the database busy past ingest's timeout)
+    try again a moment later, as Postfix does. The promise under test: each report ends up exactly once."""
+    for attempt in range(tries):
+        result = run_cli(config, "ingest", input=report(n))
+        if result.returncode != 75:
+            return result
+        time.sleep(0.5 * (attempt + 1))
+    return result
 
 
 def test_ingest_beside_a_run_once_loop(tmp_path: Path) -> None:
@@ -95,7 +107,7 @@ def test_ingest_beside_a_run_once_loop(tmp_path: Path) -> None:
     runner.start()
     try:
         with ThreadPoolExecutor(8) as pool:
-            results = list(pool.map(lambda n: run_cli(config, "ingest", input=report(n)), range(40)))
+            results = list(pool.map(lambda n: ingest_as_the_mta_does(config, n), range(40)))
     finally:
         done.set()
         runner.join()
