@@ -151,3 +151,14 @@ def test_threat_acknowledgement_puts_emergency_help_first() -> None:
     assert text.startswith("Call 911 or campus police at 617-253-1212.")
     assert "passed it to Campus Police straight away" in " ".join(text.split())
     assert "as an attachment" in " ".join(text.split())  # the headers request still comes when needed
+
+
+def test_site_templates_are_sandboxed(tmp_path) -> None:
+    """A site template that reaches for Python internals is stopped, not rendered."""
+    from jinja2.exceptions import SecurityError
+
+    (tmp_path / "reporter").mkdir()
+    (tmp_path / "reporter" / "ack.txt.j2").write_text("{{ desk_name.__class__.__mro__[1].__subclasses__() }}\n")
+    cfg = from_text(f'[desk]\ntemplates_dir = "{tmp_path}"\n')
+    with pytest.raises(SecurityError):
+        template_environment(cfg).get_template(ACK_TEMPLATE).render(desk_name="Stopit")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from stopit.act.headers import Headers, UnsafeMail, verify_outgoing
 from stopit.config import Config
@@ -22,12 +23,16 @@ from stopit.values import MAX_SUBJECT, Mailbox, clean_context, clean_text
 
 
 def template_environment(config: Config) -> jinja2.Environment:
-    """Site templates override shipped ones by name; an undefined variable is an error, not a blank."""
+    """Site templates override shipped ones by name; an undefined variable is an error, not a blank.
+
+    Sandboxed: a site template can use the variables it is given, never reach Python internals through
+    them (attribute access to `__class__`, `mro`, functions' globals … raises SecurityError).
+    """
     dirs = []
     if config["desk.templates_dir"]:
         dirs.append(str(config["desk.templates_dir"]))
     dirs.append(str(shipped_dir("templates")))
-    return jinja2.Environment(
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(dirs),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
