@@ -7,8 +7,6 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from bench.trace import chain_agreement, full_list, run_sa_relays, spamassassin_available, stored_sa_relays
 from stopit.extract.mime import split_head
 from stopit.trace import header_fields, sa_untrusted, trace
@@ -105,7 +103,7 @@ def test_full_relay_list_matches_spamassassin_on_98_percent_of_modern_public_cha
 
 def test_the_stored_answers_are_what_sa_relays_says_today() -> None:
     if not spamassassin_available():
-        pytest.skip("SpamAssassin (sa_relays) is not installed: the stored answers are used as they are")
+        absent("SpamAssassin (sa_relays) is not installed: the stored answers are used as they are")
     live, stored = run_sa_relays(), stored_sa_relays()
     assert [(r["file"], full_list(r)) for r in live] == [(r["file"], full_list(r)) for r in stored]
 
