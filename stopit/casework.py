@@ -191,13 +191,6 @@ def _renderer(desk: Desk, case_id: int, now: datetime) -> Render:
     return render
 
 
-def _incident_cases(desk: Desk, case_id: int) -> list[int]:
-    """The case and every other report of the same incident."""
-    incident = desk.store.incident_of(case_id) or case_id
-    rows = desk.store.conn.execute("SELECT case_id FROM incidents WHERE incident=?", (incident,)).fetchall()
-    return sorted({case_id, incident, *(int(r[0]) for r in rows)})
-
-
 @lru_cache(maxsize=1)
 def ordinary_words() -> frozenset[str]:
     """The words of the shipped notice template's own text (not of a site's copy, which could name anyone)."""
@@ -240,10 +233,7 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         for o in offending
     )
     reporter_key = mailbox_key(state.reporter)
-    rows = store.conn.execute(
-        "SELECT id, from_addr, message_id FROM messages WHERE case_id=? AND direction='in' ORDER BY id", (state.id,)
-    ).fetchall()
-    theirs = [r for r in rows if reporter_key and mailbox_key(r[1]) == reporter_key]
+    theirs = [r for r in store.incoming_of_case(state.id) if reporter_key and mailbox_key(r[1]) == reporter_key]
     name, own = "", ""
     if theirs:
         raw = RawMessage(store.raw_bytes(theirs[0][0]), "case")
@@ -258,7 +248,7 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         reporter=reporter,
         # One notice covers an incident: the same message reported by many people is asked to stop once.
         notices_to=frozenset(
-            mailbox_key(n["to"]) for c in _incident_cases(desk, state.id) for n in store.notices_for(c, "notice")
+            mailbox_key(n["to"]) for c in store.incident_cases(state.id) for n in store.notices_for(c, "notice")
         ),
         abuse_to=frozenset(mailbox_key(n["to"]) for n in store.notices_for(state.id, "abuse")),
         report_message_id=str(theirs[0][2]) if theirs else "",

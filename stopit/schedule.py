@@ -111,10 +111,9 @@ def followup_plans(desk: Desk, now: datetime) -> list[Plan]:
 
 
 def _report_id(desk: Desk, case_id: int) -> str:
-    row = desk.store.conn.execute(
-        "SELECT message_id FROM messages WHERE case_id=? AND direction='in' ORDER BY id LIMIT 1", (case_id,)
-    ).fetchone()
-    return str(row[0]) if row and row[0] else ""
+    """The Message-ID of the case's first incoming message: check-ins thread on it."""
+    incoming = desk.store.incoming_of_case(case_id)
+    return incoming[0][2] if incoming else ""
 
 
 JUNK_QUEUE = "abuse"  # the IT abuse desk's queue: it sees how much junk reaches the desk

@@ -198,3 +198,16 @@ class Work(Cases):
         )
         return row is not None
 
+    def incoming_of_case(self, case_id: int) -> list[tuple[int, str, str]]:
+        """(row, From address, Message-ID) of the case's incoming messages, oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, from_addr, message_id FROM messages WHERE case_id=? AND direction='in' ORDER BY id", (case_id,)
+        )
+        return [(int(r[0]), str(r[1] or ""), str(r[2] or "")) for r in rows]
+
+    def incident_cases(self, case_id: int) -> list[int]:
+        """The case and every other report of the same incident (stopit.link), in order."""
+        incident = self.incident_of(case_id) or case_id  # type: ignore[attr-defined]  # Links, on Store
+        rows = self.conn.execute("SELECT case_id FROM incidents WHERE incident=?", (incident,))
+        return sorted({case_id, incident, *(int(r[0]) for r in rows)})
+
