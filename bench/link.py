@@ -25,6 +25,7 @@ from bench.common import percentile
 from bench.report import YEAR, _h, populate
 from stopit.models import Address, Offending
 from stopit.store import Store
+from stopit.trace import Trace
 
 WINDOW = timedelta(days=30)
 
@@ -48,7 +49,7 @@ def incoming(n: int, rng: random.Random, cases: int) -> Offending:
         body=body,
         note="",
         headers_complete=True,
-        trace={"handoff_ip": f"198.51.{rng.randrange(256)}.{rng.randrange(256)}", "origin_ip": None},
+        trace=Trace(handoff_ip=f"198.51.{rng.randrange(256)}.{rng.randrange(256)}"),
     )
 
 

@@ -716,7 +716,7 @@ def explain(ctx: click.Context, file: str, as_json: bool, offline: bool) -> None
     for item in planned.offending:
         click.echo(f"  offending: {describe_offending(item)}")
         if item.trace:
-            click.echo(f"    trace: {item.trace['conclusion']}")
+            click.echo(f"    trace: {item.trace.conclusion}")
         for inner in item.chain:
             click.echo(f"    forwarded inside it: {describe_offending(inner)}")
     if not planned.offending:

@@ -81,8 +81,8 @@ def _dkim_senders(item: Offending, local: str) -> list[str]:
     """`local@d=` for each DKIM signature that verified: the domain vouched for the message."""
     if not local or not item.trace:
         return []
-    signatures = (item.trace.get("auth") or {}).get("dkim") or []
-    return [f"{local}@{s['domain'].lower()}" for s in signatures if s.get("result") == "pass" and s.get("domain")]
+    signatures = item.trace.auth.dkim
+    return [f"{local}@{s.domain.lower()}" for s in signatures if s.result == "pass" and s.domain]
 
 
 def sender_keys(item: Offending) -> tuple[SenderKey, ...]:
@@ -93,9 +93,8 @@ def sender_keys(item: Offending) -> tuple[SenderKey, ...]:
     found += [SenderKey("reply_to", mailbox_key(r.address)) for r in item.reply_to if r.address]
     found.append(SenderKey("envelope", _envelope_sender(item)))
     found += [SenderKey("dkim", d) for d in _dkim_senders(item, address.partition("@")[0])]
-    trace = item.trace or {}
-    found.append(SenderKey("handoff_ip", trace.get("handoff_ip") or ""))
-    found.append(SenderKey("origin_ip", trace.get("origin_ip") or ""))
+    found.append(SenderKey("handoff_ip", item.trace.handoff_ip if item.trace else ""))
+    found.append(SenderKey("origin_ip", item.trace.origin_ip if item.trace else ""))
     found.append(SenderKey("message_id", item.message_id.strip().strip("<>").lower()))
     found.append(SenderKey("body", body_fingerprint(item.body)))
     # Each identifier once, in the order found.

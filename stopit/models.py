@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stopit.values import AutoSubmitted, Mailbox, MsgId
+
+if TYPE_CHECKING:  # the trace stage builds on these models; only its result type is named here
+    from stopit.trace import Trace
 
 
 class Kind(StrEnum):
@@ -96,7 +99,7 @@ class Offending:
     detail: str = ""
     chain: tuple[Offending, ...] = ()  # messages forwarded inside this one, outermost first
     header_bytes: bytes | None = None  # a pasted header block, rebuilt as bytes, for tracing
-    trace: dict | None = None  # the trace stage's findings, as plain data
+    trace: Trace | None = None  # the trace stage's findings
 
     def to_json(self) -> dict:
         def box(a: Address | None) -> dict | None:
@@ -120,7 +123,7 @@ class Offending:
             "sha256": hashlib.sha256(self.raw).hexdigest() if self.raw is not None else None,
             "detail": self.detail or None,
             "chain": [c.to_json() for c in self.chain],
-            "trace": self.trace,
+            "trace": self.trace.to_json() if self.trace is not None else None,
         }
 
 

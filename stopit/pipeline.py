@@ -353,7 +353,7 @@ def traced(offending: tuple[Offending, ...], config: Config, lookups: Lookups) -
     for item in offending:
         source = item.raw if item.raw is not None else item.header_bytes
         if source is not None:
-            item = replace(item, trace=trace(source, settings, lookups).to_json())
+            item = replace(item, trace=trace(source, settings, lookups))
         out.append(item)
     return tuple(out)
 

@@ -15,6 +15,8 @@ from stopit.desk import Desk, handle
 from stopit.link import body_fingerprint, sender_keys
 from stopit.models import Address, Offending, RawMessage
 from stopit.store import Store
+from stopit.trace import Trace
+from stopit.trace.auth import Authentication, Signature
 from tests.conftest import stopit
 
 HARASSMENT = (
@@ -83,13 +85,12 @@ def _item(**kw) -> Offending:
         note="",
         headers_complete=True,
         raw=b"Return-Path: <Bounce@Mailer.example>\nFrom: x@y.example\n\nhi\n",
-        trace={
-            "handoff_ip": "198.51.100.7",
-            "origin_ip": None,
-            "auth": {
-                "dkim": [{"domain": "FreeMail.example", "result": "pass"}, {"domain": "z.example", "result": "fail"}]
-            },
-        },
+        trace=Trace(
+            handoff_ip="198.51.100.7",
+            auth=Authentication(
+                dkim=(Signature("FreeMail.example", "s", "pass"), Signature("z.example", "s", "fail")),
+            ),
+        ),
     )
     base.update(kw)
     return Offending(**base)  # type: ignore[arg-type]

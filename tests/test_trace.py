@@ -586,8 +586,8 @@ def test_signed_message_forwarded_as_attachment_verifies_in_the_pipeline(signed:
     rules = load_rules([], set(config.queues))
     planned = plan(RawMessage(data, "t"), envelope_of(RawMessage(data, "t")), Facts(), config, _lookups(dns), rules)
     (item,) = planned.offending
-    assert [d["result"] for d in item.trace["auth"]["dkim"]] == ["pass", "pass"]
-    assert item.trace["handoff_ip"] == "198.51.100.23"
+    assert [d.result for d in item.trace.auth.dkim] == ["pass", "pass"]
+    assert item.trace.handoff_ip == "198.51.100.23"
 
 
 def _dns_from_preamble(text: bytes) -> tuple[bytes, dict[bytes, bytes]]:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from stopit.models import Envelope, Offending
 from stopit.route.danger import BANDS, Danger, PatternSet
+from stopit.trace import Trace
 
 # Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
 # message, and a hostile one must not make routing slow.
@@ -362,8 +363,8 @@ class Verdict(Condition):
     help: ClassVar[str] = "an offending message's DKIM result starts with one of these (pass, fail, none)"
     wanted: tuple[str, ...]
 
-    def results(self, trace: dict) -> list[str]:
-        return [d["result"] for d in trace["auth"]["dkim"]] or ["none"]
+    def results(self, trace: Trace) -> list[str]:
+        return [d.result for d in trace.auth.dkim] or ["none"]
 
     def check(self, subject: Subject) -> str | None:
         for item in subject.offending:
@@ -379,8 +380,8 @@ class Spf(Verdict):
     key: ClassVar[str] = "spf"
     help: ClassVar[str] = "an offending message's SPF result starts with one of these (pass, fail, softfail …)"
 
-    def results(self, trace: dict) -> list[str]:
-        return [trace["auth"]["spf"]]
+    def results(self, trace: Trace) -> list[str]:
+        return [trace.auth.spf]
 
 
 @dataclass(frozen=True)
@@ -391,9 +392,9 @@ class IndicatorCondition(Condition):
 
     def check(self, subject: Subject) -> str | None:
         for item in subject.offending:
-            for sign in (item.trace or {}).get("indicators", []):
-                if sign["code"] in self.codes:
-                    return f"{sign['code']}: {sign['detail']}"
+            for sign in item.trace.indicators if item.trace else ():
+                if sign.code in self.codes:
+                    return f"{sign.code}: {sign.detail}"
         return None
 
 

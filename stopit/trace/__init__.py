@@ -99,19 +99,21 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Trace:
-    hops: tuple[Hop, ...]
-    handoff_ip: str
-    handoff_by: str
-    receiver: str
-    origin_ip: str
-    origin_reason: str
-    provider_domain: str
-    provider: str
-    auth: Authentication
-    indicators: tuple[Indicator, ...]
-    abuse_contacts: tuple[dict, ...]
-    conclusion: str
-    unparsed: int
+    """What the headers tell of where a message came from; the defaults are a trace that found nothing."""
+
+    hops: tuple[Hop, ...] = ()
+    handoff_ip: str = ""
+    handoff_by: str = ""
+    receiver: str = ""
+    origin_ip: str = ""
+    origin_reason: str = ""
+    provider_domain: str = ""
+    provider: str = ""
+    auth: Authentication = field(default_factory=Authentication)
+    indicators: tuple[Indicator, ...] = ()
+    abuse_contacts: tuple[dict, ...] = ()
+    conclusion: str = ""
+    unparsed: int = 0
     origin: Origin = field(default_factory=Origin)
 
     def to_json(self) -> dict:
