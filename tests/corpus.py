@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -67,6 +68,19 @@ def manifest(folder: Path) -> list[CorpusFile]:
     with open(folder / "MANIFEST.tsv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return [CorpusFile(folder / r["file"], r["sha256"], int(r["bytes"]), folder) for r in rows]
+
+
+def fixture_bytes(path: Path) -> bytes:
+    """A kept fixture's bytes; a folder kept compressed (`NAME.tar.gz` beside where `NAME/` would be) is read
+    from its archive, so the tests see the upstream bytes whichever way the folder is stored."""
+    if path.is_file():
+        return path.read_bytes()
+    archive = path.parent.with_name(path.parent.name + ".tar.gz")
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile(f"{path.parent.name}/{path.name}")
+        if member is None:
+            raise FileNotFoundError(path)
+        return member.read()
 
 
 def corpus_files() -> list[CorpusFile]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stopit.store import Store
 from tests.conftest import stopit
-from tests.corpus import DATA, ci_sample, manifest
+from tests.corpus import DATA, ci_sample, fixture_bytes, manifest
 from tests.servers import write_config
 
 
@@ -51,7 +51,7 @@ def test_kept_fixtures_are_the_upstream_bytes_with_their_licence() -> None:
     files = manifest(DATA)
     assert len(files) > 250
     for item in files:
-        data = item.path.read_bytes()
+        data = fixture_bytes(item.path)
         assert (len(data), hashlib.sha256(data).hexdigest()) == (item.size, item.sha256), item.path
     for source in {f.source for f in files}:
         licences = [p for p in (DATA / source).rglob("*") if p.name.startswith("UPSTREAM-") or "LICENSE" in p.name]

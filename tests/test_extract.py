@@ -14,7 +14,7 @@ from stopit.extract import extract, parse_date
 from stopit.extract.inline import strip_prefixes, subject_says
 from stopit.ingest.parse import envelope_of
 from stopit.models import Address, Offending, RawMessage
-from tests.corpus import DATA, corpus_files
+from tests.corpus import DATA, corpus_files, fixture_bytes, manifest
 from tests.forwards import DESK, cases, problems, run
 
 # Cases we get wrong, with the reason; the test fails if one starts passing, so the list stays true.
@@ -51,10 +51,8 @@ def test_upstream_subject_prefixes_say_forward_or_reply(subject: str) -> None:
 
 def _talon_messages() -> list[tuple[str, bytes]]:
     out = []
-    for path in sorted((DATA / "talon").rglob("*")):
-        if path.is_dir() or path.name.startswith("UPSTREAM"):
-            continue
-        data = path.read_bytes()
+    for item in sorted((f for f in manifest(DATA) if f.source == "talon"), key=lambda f: f.path):
+        path, data = item.path, fixture_bytes(item.path)
         out.append((path.name, data))
         # The same reply sent to the desk, as a person replying with stopit in To would.
         if path.suffix == ".eml":
