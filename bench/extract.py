@@ -113,7 +113,7 @@ def junk(step: int = 4) -> None:
     spam should be junk or automatic, ham never junk (commercial 'hard ham' is bulk mail too)."""
     from collections import Counter
 
-    from stopit.extract import parts_of, text_of
+    from stopit.extract import read_parts
     from stopit.extract.junk import unsolicited
     from stopit.ingest.classify import classify
     from stopit.models import Facts
@@ -127,7 +127,8 @@ def junk(step: int = 4) -> None:
         for path in sorted(folder.iterdir())[::step]:
             data = path.read_bytes()
             env = envelope_of(RawMessage(data, "bench"))
-            why = unsolicited(env, parts_of(data), text_of(data), extract(data, env, DESK), DESK, ())
+            read = read_parts(data)
+            why = unsolicited(env, read.parts, read.text, extract(data, env, DESK, read=read), DESK, ())
             kinds[classify(env, Facts(), why).kind.value] += 1
         total = sum(kinds.values())
         print(f"{folder.name}: " + ", ".join(f"{k} {n}/{total}" for k, n in kinds.most_common()))

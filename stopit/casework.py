@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from stopit import pipeline
 from stopit.act.render import compose
-from stopit.extract import text_of
+from stopit.extract import read_parts
 from stopit.ingest.classify import classify
 from stopit.ingest.parse import envelope_of
 from stopit.models import CaseState, Classification, Facts, Kind, PlannedMail, RawMessage
@@ -240,7 +240,7 @@ def case_view(desk: Desk, state: CaseState) -> CaseView:
         env = envelope_of(raw)
         name = env.from_.name if env.from_ else ""
         notes = [o.get("note") or "" for o in offending if o.get("note")]
-        own = "\n".join(notes) if notes else text_of(raw.data)
+        own = "\n".join(notes) if notes else read_parts(raw.data).text
     reporter = ReporterIds(state.reporter, name, tuple(str(r[2]) for r in theirs if r[2]), own, ordinary_words())
     return CaseView(
         state=state,

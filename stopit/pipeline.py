@@ -9,7 +9,7 @@ from typing import Any
 
 from stopit import followups
 from stopit.config import Config, Queue
-from stopit.extract import extract, parts_of, text_of
+from stopit.extract import Read, extract, read_parts
 from stopit.extract.junk import unsolicited
 from stopit.extract.language import LANGUAGES, localized, reporter_language
 from stopit.ingest.classify import classify
@@ -98,16 +98,13 @@ def _offending_events(offending: tuple[Offending, ...]) -> list[RecordEvent]:
     return [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in offending]
 
 
-def route_subject(
-    raw: RawMessage, env: Envelope, offending: tuple[Offending, ...], config: Config, facts: Facts, rules: RuleSet
-) -> Subject:
+def route_subject(analysis: Analysis, config: Config, facts: Facts, rules: RuleSet) -> Subject:
     """What the routing rules may look at for this report."""
-    text, attachment_types = report_words(raw)
     return Subject(
-        report=env,
-        report_text=text,
-        offending=offending,
-        attachment_types=attachment_types,
+        report=analysis.env,
+        report_text=analysis.text,
+        offending=analysis.offending,
+        attachment_types=analysis.read.attachment_types,
         org_domains=tuple(d.lower() for d in config["desk.org_domains"]),
         offender_cases=len(facts.offender_cases),
         lexicons=rules.lexicons,
@@ -364,26 +361,30 @@ class Analysis:
 
     raw: RawMessage
     env: Envelope
+    read: Read  # its MIME parts and its own words
     offending: tuple[Offending, ...]
-    text: str  # the message's own words
-    attachment_types: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The message's own words."""
+        return self.read.text
 
 
 def analyse(raw: RawMessage, env: Envelope, config: Config, lookups: Lookups) -> Analysis:
     """Extraction, then tracing: the offending messages of a report or reply, with their origins."""
-    offending = traced(extract(raw.data, env, config.desk_address), config, lookups)
-    text, types = report_words(raw)
-    return Analysis(raw, env, offending, text, types)
+    read = read_parts(raw.data)
+    offending = traced(extract(raw.data, env, config.desk_address, read=read), config, lookups)
+    return Analysis(raw, env, read, offending)
 
 
 def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now: datetime) -> Plan:
     """Decide, without I/O, what the desk does with one analysed message; `now` is the only clock."""
     env, offending = analysis.env, analysis.offending
     org_domains = trace_settings(config).org_domains
-    junk = unsolicited(env, parts_of(analysis.raw.data), analysis.text, offending, config.desk_address, org_domains)
+    junk = unsolicited(env, analysis.read.parts, analysis.text, offending, config.desk_address, org_domains)
     classification = classify(env, facts, junk)
     if classification.kind is Kind.REPORT:
-        subject = route_subject(analysis.raw, env, offending, config, facts, rules)
+        subject = route_subject(analysis, config, facts, rules)
         decision = route(subject, rules, str(config["desk.default_queue"]))
         return _plan_report(analysis, facts, config, decision, classification, now)
     actions: list[Action] = [RecordEvent(EventType(f"{classification.kind.value}.received"), classification.reason)]
@@ -412,10 +413,3 @@ def plan(
     """analyse() then decide() in one call, for explain and tests; `now` defaults to the wall clock."""
     analysis = analyse(raw, env, config, lookups or Lookups())
     return decide(analysis, facts, config, rules, now or datetime.now(UTC))
-
-
-def report_words(raw: RawMessage) -> tuple[str, tuple[str, ...]]:
-    """The report's own text, and the content types of everything attached to it."""
-    parts = parts_of(raw.data)
-    types = tuple(p.content_type for p in parts[1:] if not p.content_type.startswith("multipart/"))
-    return text_of(raw.data), types

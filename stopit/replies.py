@@ -78,7 +78,7 @@ def decide_reporter_followup(
     if analysis.offending:
         actions += [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in analysis.offending]
         actions.append(SaveOffending(analysis.offending))
-    subject = route_subject(analysis.raw, analysis.env, analysis.offending, config, facts, rules)
+    subject = route_subject(analysis, config, facts, rules)
     decision = route(subject, rules, case.queue)
     queue, became_urgent = case.queue, False
     if decision.urgent and not case.urgent:

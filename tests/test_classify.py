@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from stopit.cli import main
-from stopit.extract import extract, parts_of, text_of
+from stopit.extract import extract, read_parts
 from stopit.extract.junk import signs, unsolicited
 from stopit.ingest.classify import classify, not_a_message
 from stopit.ingest.parse import envelope_of
@@ -88,8 +88,9 @@ def kind_of(data: bytes) -> Classification:
     """Classified as the pipeline does: the content's signs (junk.unsolicited) passed to classify()."""
     raw = RawMessage(data, "t")
     e = envelope_of(raw)
-    offending = extract(data, e, DESK)
-    return classify(e, Facts(), unsolicited(e, parts_of(data), text_of(data), offending, DESK, ORG))
+    read = read_parts(data)
+    offending = extract(data, e, DESK, read=read)
+    return classify(e, Facts(), unsolicited(e, read.parts, read.text, offending, DESK, ORG))
 
 
 def mail(
@@ -272,7 +273,8 @@ def test_a_person_writing_to_the_desk_is_a_report(data: bytes) -> None:
 
 def test_junk_reason_names_every_sign_that_fired() -> None:
     data = mail("", PHISHING_HTML, sender="IT <noreply@mailbox-service.example>", to="undisclosed-recipients:;")
-    found = {s.name for s in signs(envelope_of(RawMessage(data, "t")), parts_of(data), text_of(data), DESK, ORG)}
+    read = read_parts(data)
+    found = {s.name for s in signs(envelope_of(RawMessage(data, "t")), read.parts, read.text, DESK, ORG)}
     assert found == {"phishing", "deceptive-link", "impersonal", "bulk-sender"}
 
 

@@ -8,7 +8,8 @@ order they were attached, then a pasted header block, then an inline forward.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from stopit.extract.dates import parse_date
 from stopit.extract.html import html_to_text
@@ -33,9 +34,13 @@ _HEADER_LINE = re.compile(r"^[!-9;-~]{1,76}:[ \t]?\S?.*$")
 _CONTINUATION = re.compile(r"^[ \t]+\S")
 
 
-def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tuple[Offending, ...]:
-    """Every offending message in the report `data` (whose header facts are `env`)."""
-    parts = parts_of(data)
+def extract(
+    data: bytes, env: Envelope, desk_address: str, depth: int = 0, read: Read | None = None
+) -> tuple[Offending, ...]:
+    """Every offending message in the report `data` (whose header facts are `env`; `read` its parts, if
+    the caller has them already)."""
+    read = read or read_parts(data)
+    parts = list(read.parts)
     root = parts[0]
     found: list[Offending] = []
     if env.has_header("Resent-From") or env.has_header("Resent-Sender"):
@@ -48,7 +53,7 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
         attached = _attached(part, depth)
         if attached is not None:
             found.append(attached)
-    text = text_of(data)
+    text = read.text
     pasted = find_pasted(text)
     if pasted is not None:
         found.append(_from_headers_text(pasted, depth))
@@ -64,10 +69,21 @@ def extract(data: bytes, env: Envelope, desk_address: str, depth: int = 0) -> tu
 # --- the report's own text ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)  # the report in hand only: a cache of four held four 50 MB reports
-def parts_of(data: bytes) -> list[RawPart]:
-    """The MIME parts of `data`, kept for the stages after extraction that look at the same report."""
-    return list(walk(data))
+@dataclass(frozen=True)
+class Read:
+    """A message's MIME parts and its own words, read once and handed to every stage that looks at them."""
+
+    parts: tuple[RawPart, ...]
+    text: str  # the message's own words (see main_text)
+
+    @property
+    def attachment_types(self) -> tuple[str, ...]:
+        return tuple(p.content_type for p in self.parts[1:] if not p.content_type.startswith("multipart/"))
+
+
+def read_parts(data: bytes) -> Read:
+    parts = tuple(walk(data))
+    return Read(parts, main_text(parts))
 
 
 def _is_attachment(part: RawPart) -> bool:
@@ -75,13 +91,7 @@ def _is_attachment(part: RawPart) -> bool:
     return disposition.startswith("attachment") or bool(part.filename)
 
 
-@lru_cache(maxsize=1)  # the report in hand only: a cache of four held four 50 MB reports
-def text_of(data: bytes) -> str:
-    """The report's own words (see main_text), kept for the stages after extraction."""
-    return main_text(parts_of(data))
-
-
-def main_text(parts: list[RawPart]) -> str:
+def main_text(parts: Sequence[RawPart]) -> str:
     """The report's own words: its first inline text/plain part, else its first HTML part as text."""
     plain = next((p for p in parts if p.content_type == "text/plain" and not _is_attachment(p)), None)
     if plain is not None:

@@ -12,6 +12,7 @@ always a report. Pure: the message's bytes and facts in, the signs that fired ou
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -211,7 +212,7 @@ class Sign:
 
 def unsolicited(
     env: Envelope,
-    parts: list[RawPart],
+    parts: Sequence[RawPart],
     text: str,
     offending: tuple[Offending, ...],
     desk_address: str,
@@ -228,7 +229,7 @@ def unsolicited(
 
 
 def signs(
-    env: Envelope, parts: list[RawPart], text: str, desk_address: str, org_domains: tuple[str, ...] = ()
+    env: Envelope, parts: Sequence[RawPart], text: str, desk_address: str, org_domains: tuple[str, ...] = ()
 ) -> list[Sign]:
     """Every sign that fired, for the classification reason and for `stopit explain`."""
     markup = "\n".join(p.text() for p in parts if p.content_type == "text/html")[:500_000]
@@ -313,7 +314,7 @@ def _marketing(words: str) -> Sign | None:
     return Sign("marketing", 1 if len(hits) == 1 else 2, "sales language (" + ", ".join(hits[:3]) + ")")
 
 
-def _html_only(parts: list[RawPart]) -> Sign | None:
+def _html_only(parts: Sequence[RawPart]) -> Sign | None:
     """Mass mailers often send HTML alone; mail clients people write with add a plain-text part."""
     types = {p.content_type for p in parts}
     if "text/html" in types and "text/plain" not in types:
