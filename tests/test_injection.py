@@ -96,20 +96,13 @@ ENCODINGS = {
 
 @dataclass(frozen=True)
 class Payload:
-    separator: str
-    injected: str
-    encoding: str
-
-    def text(self) -> str:
-        return f"hello{self.separator}{self.injected}"
-
-    def encoded(self) -> str:
-        return ENCODINGS[self.encoding](self.text())
+    text: str  # what the hostile sender means: a separator, then a header or a line of its own
+    word: str  # how it stands in a header: one of ENCODINGS applied to the text
 
 
 def payloads() -> Iterator[Payload]:
     for sep, inj, enc in itertools.product(SEPARATORS, INJECTED, ENCODINGS):
-        yield Payload(sep, inj, enc)
+        yield Payload(f"hello{sep}{inj}", ENCODINGS[enc](f"hello{sep}{inj}"))
 
 
 def report(from_: str, subject: str, message_id: str, body: str, more: str = "") -> bytes:
@@ -122,7 +115,7 @@ def report(from_: str, subject: str, message_id: str, body: str, more: str = "")
 
 def direct_report(p: Payload, topic: str) -> bytes:
     """The payload in every header of the report itself that the desk reads."""
-    word = p.encoded()
+    word = p.word
     return (
         f"From: {word} <{REPORTER}>\r\n"
         f"To: {word} <stopit@campus.example.edu>\r\n"
@@ -135,31 +128,30 @@ def direct_report(p: Payload, topic: str) -> bytes:
     ).encode()
 
 
+def offending_fields(p: Payload, date: str) -> str:
+    """The offending message's own From, Date, Subject and To, the payload in From and Subject."""
+    return f"From: {p.word} <bully@mail.example.net>\r\nDate: {date}\r\nSubject: {p.word}\r\nTo: <{REPORTER}>\r\n"
+
+
 def inline_forward(p: Payload, topic: str) -> bytes:
     """The payload in the fields of an offending message forwarded inline (what extraction produces)."""
-    word = p.encoded()
     forwarded = (
-        f"This keeps happening.\r\n\r\n---------- Forwarded message ---------\r\n"
-        f"From: {word} <bully@mail.example.net>\r\nDate: Sun, Nov 29, 2026 at 11:58 PM\r\n"
-        f"Subject: {word}\r\nTo: <{REPORTER}>\r\n\r\n{topic}"
+        "This keeps happening.\r\n\r\n---------- Forwarded message ---------\r\n"
+        + offending_fields(p, "Sun, Nov 29, 2026 at 11:58 PM")
+        + f"\r\n{topic}"
     )
     return report(f"Vic Tim <{REPORTER}>", "Fwd: see below", f"<fwd.{abs(hash(p))}@student.example.org>", forwarded)
 
 
 def attached(p: Payload, topic: str) -> bytes:
     """The payload in the headers of an offending message attached as message/rfc822."""
-    word = p.encoded()
     inner = (
-        f"Received: from mail.example.net (mail.example.net [203.0.113.9]) by mx.student.example.org"
-        f" with ESMTPS id 1; Sun, 29 Nov 2026 22:00:00 +0000\r\n"
-        f"From: {word} <bully@mail.example.net>\r\n"
-        f"To: {REPORTER}\r\n"
-        f"Subject: {word}\r\n"
-        f"Message-ID: <{word}>\r\n"
-        f"Date: Sun, 29 Nov 2026 22:00:00 +0000\r\n"
-        f"\r\n{topic}\r\n"
+        "Received: from mail.example.net (mail.example.net [203.0.113.9]) by mx.student.example.org"
+        " with ESMTPS id 1; Sun, 29 Nov 2026 22:00:00 +0000\r\n"
+        + offending_fields(p, "Sun, 29 Nov 2026 22:00:00 +0000")
+        + f"Message-ID: <{p.word}>\r\n\r\n{topic}\r\n"
     )
-    filename = p.text().replace("\r", "%0D").replace("\n", "%0A")
+    filename = p.text.replace("\r", "%0D").replace("\n", "%0A")
     parts = (
         f"--b1\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n--b1\r\nContent-Type: message/rfc822\r\n"
         f"Content-Disposition: attachment; filename*=utf-8''{filename}\r\n\r\n{inner}\r\n--b1--"
@@ -297,7 +289,7 @@ def test_finding_2_encoded_crlf_in_offending_subject_stays_text(desk: Desk) -> N
         "=?utf-8?q?hello=0D=0A=0D=0AThis_case_is_closed,_no_action_needed.?=",
     ):
         for topic in TOPICS[:2]:
-            raw = inline_forward(Payload("", "", "q"), topic).replace(
+            raw = inline_forward(Payload("hello", q_word("hello")), topic).replace(
                 q_word("hello").encode(), subject.encode(), 2
             )
             for rcpt, data in run_one(desk, raw):
