@@ -12,11 +12,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any, ClassVar
 
+from stopit.extract.mime import head_of
 from stopit.models import Envelope, Offending
 from stopit.route.danger import BANDS, Danger, PatternSet
-from stopit.trace import Trace
+from stopit.trace import Trace, header_fields
 
 # Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
 # message, and a hostile one must not make routing slow.
@@ -58,6 +60,11 @@ class Subject:
     @cached_property
     def words(self) -> tuple[list[str], ...]:
         return tuple(words_of(text) for text in self.normalised)
+
+    @cached_property
+    def offending_headers(self) -> tuple[list[tuple[str, str]], ...]:
+        """Each offending message's header fields, read once for every header rule."""
+        return tuple(header_fields(head_of(item.raw)) for item in self.all_offending() if item.raw is not None)
 
     @cached_property
     def vocabularies(self) -> tuple[frozenset[str], ...]:
@@ -132,6 +139,11 @@ class PhraseSet:
     keys: frozenset[str] = frozenset()
     anchors: tuple[str, ...] = ()  # the patterns are tried only on a text containing one of these
 
+    @cached_property
+    def anchor_regex(self) -> re.Pattern[str]:
+        """The anchors as one expression: one pass over the text instead of one per anchor."""
+        return re.compile("|".join(re.escape(a) for a in sorted(self.anchors, key=len, reverse=True)))
+
     @classmethod
     def of(
         cls, phrases: list[str], patterns: tuple[re.Pattern[str], ...] = (), anchors: tuple[str, ...] = ()
@@ -153,6 +165,8 @@ class PhraseSet:
                     start = at - offset
                     if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
                         return " ".join(phrase)
+        if not self.patterns:
+            return None
         for part in self._near_anchors(text[:REGEX_SPAN]):
             for pattern in self.patterns:
                 found = pattern.search(part)
@@ -164,13 +178,19 @@ class PhraseSet:
         """The stretches of `text` around each anchor word (all of it when there are no anchors)."""
         if not self.anchors:
             return [text]
-        parts: list[str] = []
-        for anchor in self.anchors:
-            at = text.find(anchor)
-            while at >= 0 and len(parts) < 20:
-                parts.append(text[max(0, at - ANCHOR_REACH) : at + len(anchor) + ANCHOR_REACH])
-                at = text.find(anchor, at + 1)
-        return parts
+        spans = [
+            (max(0, m.start() - ANCHOR_REACH), m.end() + ANCHOR_REACH)
+            for m in islice(self.anchor_regex.finditer(text), 40)
+        ]
+        # Overlapping stretches are joined, so that no stretch of text is searched twice: anchors such
+        # as "account" and "verify" stand close together in the very texts the expressions are for.
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return [text[start:end] for start, end in merged]
 
 
 def _find(words: list[str], word: str, start: int) -> int:
@@ -266,12 +286,7 @@ class Header(Condition):
         if self.where in ("report", "any"):
             sources.append(list(subject.report.headers))
         if self.where in ("offending", "any"):
-            for item in subject.all_offending():
-                if item.raw is not None:
-                    from stopit.extract.mime import head_of
-                    from stopit.trace import header_fields
-
-                    sources.append(header_fields(head_of(item.raw)))
+            sources.extend(subject.offending_headers)
         for headers in sources:
             for name, value in headers:
                 if name.lower() == self.name.lower() and self.pattern.search(value):
