@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from functools import partial
 
 from stopit import __version__
 from stopit.act.render import TEXT_PART, text_body
@@ -351,6 +351,11 @@ class _Facts:
     lines: tuple[str, ...]
     omitted: tuple[str, ...]
 
+    @property
+    def feedback(self) -> bytes:
+        """The message/feedback-report part's content."""
+        return "".join(f"{line}\r\n" for line in self.lines).encode("ascii")
+
 
 def _facts(
     ids: Identifiers,
@@ -432,22 +437,12 @@ def _part(fields: Iterable[tuple[str, str]], content: bytes) -> bytes:
     return head + b"\r\n" + content + b"\r\n"
 
 
-def _prepare(
-    offending_raw: bytes, reporter_identifiers: Iterable[str] | Identifiers, text: str, fact_values: tuple[Any, ...]
-) -> tuple[_Facts, bytes]:
-    """The facts and the redacted original; refused when the covering text names the reporter."""
-    ids = Identifiers.of(reporter_identifiers)
-    leaked = find_identifiers(text.encode("utf-8"), ids)
-    if leaked:
-        raise ReporterLeak("the covering text", leaked)
-    return _facts(ids, *fact_values), redact_headers(offending_raw, ids)
-
-
-def build_arf(
+def build_report(
     offending_raw: bytes,
     reporter_identifiers: Iterable[str] | Identifiers,
     *,
     text: str,
+    plain: bool = False,
     feedback_type: str = "abuse",
     user_agent: str = USER_AGENT,
     original_mail_from: str = "",
@@ -455,16 +450,26 @@ def build_arf(
     source_ip: str = "",
     reported_domains: Iterable[str] = (),
 ) -> AbuseReport:
-    """An RFC 5965 report: multipart/report; report-type=feedback-report with three parts, in order — `text` for
-    people, the machine-readable facts, and the offending message redacted (7bit when it is fit to travel as it
-    is, else base64). Raises ReporterLeak when `text` names the reporter; a fact that does is left out."""
-    facts, original = _prepare(
-        offending_raw,
-        reporter_identifiers,
-        text,
-        (feedback_type, user_agent, original_mail_from, arrival_date, source_ip, reported_domains),
-    )
-    feedback = "".join(f"{line}\r\n" for line in facts.lines).encode("ascii")
+    """An abuse report on `offending_raw` with the reporter's identifiers redacted from it: RFC 5965 (see
+    _arf), or with `plain` the same as one text/plain part (see _plain). Raises ReporterLeak when `text`
+    names the reporter; a fact that does is left out."""
+    ids = Identifiers.of(reporter_identifiers)
+    leaked = find_identifiers(text.encode("utf-8"), ids)
+    if leaked:
+        raise ReporterLeak("the covering text", leaked)
+    facts = _facts(ids, feedback_type, user_agent, original_mail_from, arrival_date, source_ip, reported_domains)
+    return (_plain if plain else _arf)(facts, redact_headers(offending_raw, ids), text)
+
+
+build_arf = partial(build_report, plain=False)
+build_plain = partial(build_report, plain=True)
+
+
+def _arf(facts: _Facts, original: bytes, text: str) -> AbuseReport:
+    """multipart/report; report-type=feedback-report with three parts, in order — `text` for people, the
+    machine-readable facts, and the offending message redacted (7bit when it is fit to travel as it is, else
+    base64)."""
+    feedback = facts.feedback
     human = text_body(text)
     encoding = "7bit" if _seven_bit_safe(original) else "base64"
     payload = original if encoding == "7bit" else base64.encodebytes(original).replace(b"\n", b"\r\n")[:-2]
@@ -492,27 +497,10 @@ def build_arf(
     )
 
 
-def build_plain(
-    offending_raw: bytes,
-    reporter_identifiers: Iterable[str] | Identifiers,
-    *,
-    text: str,
-    feedback_type: str = "abuse",
-    user_agent: str = USER_AGENT,
-    original_mail_from: str = "",
-    arrival_date: str | datetime = "",
-    source_ip: str = "",
-    reported_domains: Iterable[str] = (),
-) -> AbuseReport:
-    """The same report as one text/plain part, for desks that want it inline: `text`, the facts, then the
-    redacted message. Quoted-printable keeps every byte of it recoverable, but a message that is not UTF-8
-    shows garbled here: the exact bytes travel only in the ARF form."""
-    facts, original = _prepare(
-        offending_raw,
-        reporter_identifiers,
-        text,
-        (feedback_type, user_agent, original_mail_from, arrival_date, source_ip, reported_domains),
-    )
+def _plain(facts: _Facts, original: bytes, text: str) -> AbuseReport:
+    """One text/plain part, for desks that want it inline: `text`, the facts, then the redacted message.
+    Quoted-printable keeps every byte of it recoverable, but a message that is not UTF-8 shows garbled
+    here: the exact bytes travel only in the ARF form."""
     letter = "\n".join([text.rstrip("\n"), "", "-- Facts (RFC 5965 fields) --", *facts.lines, ""])
     inline = letter.encode("utf-8") + b"\n-- The message, with the reporter's identifiers redacted --\n"
     inline += original.replace(b"\r\n", b"\n")
@@ -523,7 +511,7 @@ def build_plain(
         mime_fields=(("MIME-Version", "1.0"), *TEXT_PART),
         body=body,
         human=text,
-        feedback="".join(f"{line}\r\n" for line in facts.lines).encode("ascii"),
+        feedback=facts.feedback,
         original=original,
         omitted=facts.omitted,
     )

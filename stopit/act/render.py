@@ -123,14 +123,14 @@ def with_exact_attachment(headers: Headers, body: bytes, raw: bytes, filename: s
 
 def _abuse_report(headers: Headers, letter: str, spec: AbuseSpec) -> tuple[bytes, list[str]]:
     """The abuse report under our own headers; a report that would name the reporter is refused."""
-    from stopit.act.arf import ReporterLeak, build_arf, build_plain  # arf builds on this module's text part
+    from stopit.act.arf import ReporterLeak, build_report  # arf builds on this module's text part
 
-    build = build_plain if spec.plain else build_arf
     try:
-        report = build(
+        report = build_report(
             spec.original,
             spec.identifiers,
             text=letter,
+            plain=spec.plain,
             original_mail_from=spec.original_mail_from,
             arrival_date=spec.arrival_date,
             source_ip=spec.source_ip,
