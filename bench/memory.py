@@ -20,16 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import ROOT, write_config
+from tests.servers import report_head
 
 MB = 1024 * 1024
 
 
 def _headers(n: int, extra: str = "") -> bytes:
-    return (
-        f"From: Student {n} <mem{n}@campus.example.edu>\r\nTo: stopit@campus.example.edu\r\n"
-        f"Subject: Fwd: look at this ({n})\r\nMessage-ID: <mem-{n}@campus.example.edu>\r\n"
-        f"Date: Mon, 16 Nov 2026 10:00:00 -0500\r\n{extra}"
-    ).encode()
+    return report_head(n, f"Fwd: look at this ({n})", extra)
 
 
 def offending(payload_bytes: int, received: int = 0) -> bytes:

@@ -1,4 +1,7 @@
-"""Real mail servers for the tests: Dovecot IMAP in a temp dir, and an aiosmtpd sink with scripted answers."""
+"""Real mail servers for the tests: Dovecot IMAP in a temp dir, and an aiosmtpd sink with scripted answers.
+
+Also what tests and benchmarks hand a desk around them: its config, Maildirs, numbered reports, and a
+poll for a condition (never a fixed sleep)."""
 
 from __future__ import annotations
 
@@ -308,3 +311,30 @@ url = "{smtp_url}"
 retry_base_seconds = 1
 """)
     return path
+
+
+def maildir(path: Path) -> Path:
+    for sub in ("new", "cur", "tmp"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def report_head(n: int, subject: str, extra: str = "") -> bytes:
+    """The header section of report `n`, from its own reporter and with a Message-ID never seen before;
+    `extra` adds header lines (CRLF-terminated); the blank line and the body are the caller's."""
+    return (
+        f"From: Student {n} <student{n}@campus.example.edu>\r\nTo: stopit@campus.example.edu\r\n"
+        f"Subject: {subject}\r\nMessage-ID: <report-{n}-{time.time_ns()}@campus.example.edu>\r\n"
+        f"Date: Mon, 16 Nov 2026 10:00:00 -0500\r\n{extra}"
+    ).encode()
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+    """Poll `predicate` every 0.1 s until it returns something true, and return that; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

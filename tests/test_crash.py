@@ -24,17 +24,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, STOPIT, stopit
-from tests.servers import Dovecot, SmtpSink, write_config
+from tests.servers import Dovecot, SmtpSink, maildir, write_config
 from tests.test_route import OFFICES
 
 SEED = int(os.environ.get("STOPIT_CRASH_SEED", str(int(time.time()))))
 heavy = pytest.mark.skipif(not os.environ.get("STOPIT_SLOW"), reason="heavy run: set STOPIT_SLOW=1")
-
-
-def maildir(path: Path) -> Path:
-    for sub in ("new", "cur", "tmp"):
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def report(n: int) -> bytes:

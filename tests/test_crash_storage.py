@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ROOT, STOPIT, stopit
 from tests.corpus import absent
-from tests.servers import write_config
+from tests.servers import wait_for, write_config
 from tests.test_crash import heavy, maildir, report
 
 # `stopit` with Database.busy_timeout set to argv[1] seconds.
@@ -56,16 +56,6 @@ def desk(tmp_path: Path) -> tuple[Path, Path, Path]:
     result = stopit(config, "migrate")  # the database exists before anyone holds it
     assert result.exit_code == 0, result.output
     return config, inbox, outbox
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def count(config: Path, sql: str) -> int:

@@ -19,36 +19,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, STOPIT, stopit
-from tests.servers import free_port, write_config
-
-
-def maildir(path: Path) -> Path:
-    for sub in ("new", "cur", "tmp"):
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    return path
+from tests.servers import free_port, maildir, report_head, wait_for, write_config
 
 
 def report(n: int, body: str = "") -> bytes:
-    return (
-        f"From: Student {n} <student{n}@campus.example.edu>\r\nTo: stopit@campus.example.edu\r\n"
-        f"Subject: Fwd: horrible message {n}\r\nMessage-ID: <ops-{n}-{time.time_ns()}@campus.example.edu>\r\n"
-        f"Date: Mon, 16 Nov 2026 10:00:00 -0500\r\n\r\nPlease help, this keeps happening ({n}).\r\n{body}"
-    ).encode()
+    return report_head(n, f"Fwd: horrible message {n}") + f"\r\nPlease help, this keeps happening ({n}).\r\n{body}".encode()
 
 
 def deliver(box: Path, data: bytes, name: str) -> None:
     (box / "tmp" / name).write_bytes(data)
     os.rename(box / "tmp" / name, box / "new" / name)
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def outbox_files(box: Path) -> list[Path]:
