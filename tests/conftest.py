@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stopit.cli import main
-from tests.servers import Dovecot, SmtpSink, start_dovecot, start_smtp_sink
+from tests.servers import Dovecot, SmtpSink, running, start_dovecot, start_smtp_sink
 
 ROOT = Path(__file__).resolve().parent.parent
 STOPIT = [sys.executable, "-m", "stopit"]
@@ -20,20 +20,14 @@ STOPIT = [sys.executable, "-m", "stopit"]
 
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
-    server = start_dovecot()
-    try:
+    with running(start_dovecot()) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    sink = start_smtp_sink()
-    try:
+    with running(start_smtp_sink()) as sink:
         yield sink
-    finally:
-        sink.stop()
 
 
 def stopit(config: Path, *args: str, input: bytes | None = None) -> Result:

@@ -16,14 +16,17 @@ import subprocess
 import tempfile
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
+from typing import TypeVar
 
 import imapclient
 from aiosmtpd.controller import Controller
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+Server = TypeVar("Server", "Dovecot", "SmtpSink")
 
 
 def free_port() -> int:
@@ -65,39 +68,49 @@ class Dovecot:
         c.login(self.user, self.password)
         return c
 
-    def append(self, data: bytes, folder: str = "INBOX") -> None:
+    @contextlib.contextmanager
+    def session(self) -> Iterator[imapclient.IMAPClient]:
         c = self.client()
         try:
-            c.append(folder, data)
+            yield c
         finally:
             c.logout()
+
+    def append(self, data: bytes, folder: str = "INBOX") -> None:
+        with self.session() as c:
+            c.append(folder, data)
+
+    @staticmethod
+    def _live(c: imapclient.IMAPClient, folder: str) -> list[int]:
+        """The UIDs in `folder` not flagged deleted (none when the folder is not there), read-only."""
+        if not c.folder_exists(folder):
+            return []
+        c.select_folder(folder, readonly=True)
+        return list(c.search(["NOT", "DELETED"]))
 
     def uids(self, folder: str) -> list[int]:
-        c = self.client()
-        try:
-            if not c.folder_exists(folder):
-                return []
-            c.select_folder(folder, readonly=True)
-            return list(c.search(["NOT", "DELETED"]))
-        finally:
-            c.logout()
+        with self.session() as c:
+            return self._live(c, folder)
 
     def messages(self, folder: str) -> list[bytes]:
-        c = self.client()
-        try:
-            if not c.folder_exists(folder):
-                return []
-            c.select_folder(folder, readonly=True)
-            uids = c.search(["NOT", "DELETED"])
-            return [d[b"BODY[]"] for _, d in sorted(c.fetch(uids, ["BODY.PEEK[]"]).items())]
-        finally:
-            c.logout()
+        with self.session() as c:
+            uids = self._live(c, folder)
+            return [d[b"BODY[]"] for _, d in sorted(c.fetch(uids, ["BODY.PEEK[]"]).items())] if uids else []
 
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """The server, stopped when the block ends however it ends."""
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -319,11 +332,11 @@ def maildir(path: Path) -> Path:
     return path
 
 
-def report_head(n: int, subject: str, extra: str = "") -> bytes:
-    """The header section of report `n`, from its own reporter and with a Message-ID never seen before;
-    `extra` adds header lines (CRLF-terminated); the blank line and the body are the caller's."""
+def report_head(n: int, subject: str, extra: str = "", sender: str = "") -> bytes:
+    """The header section of report `n`, from its own reporter (else `sender`) and with a Message-ID never
+    seen before; `extra` adds header lines (CRLF-terminated); the blank line and the body are the caller's."""
     return (
-        f"From: Student {n} <student{n}@campus.example.edu>\r\nTo: stopit@campus.example.edu\r\n"
+        f"From: Student {n} <{sender or f'student{n}@campus.example.edu'}>\r\nTo: stopit@campus.example.edu\r\n"
         f"Subject: {subject}\r\nMessage-ID: <report-{n}-{time.time_ns()}@campus.example.edu>\r\n"
         f"Date: Mon, 16 Nov 2026 10:00:00 -0500\r\n{extra}"
     ).encode()

@@ -14,7 +14,7 @@ import pytest
 
 from stopit.store import Store
 from tests.conftest import ROOT, STOPIT, stopit, stopit_process
-from tests.servers import Dovecot, SmtpSink, write_config
+from tests.servers import Dovecot, SmtpSink, report_head, write_config
 
 REPORTS = sorted((ROOT / "demo" / "reports").glob("*.eml"))
 REPORTERS = {  # the demo files that are real reports, by sender
@@ -25,18 +25,25 @@ REPORTERS = {  # the demo files that are real reports, by sender
 }
 
 
-def report(n: int, sender: str = "student{n}@campus.example.edu") -> bytes:
-    sender = sender.format(n=n)
-    return (
-        f"From: Student {n} <{sender}>\r\nTo: stopit@campus.example.edu\r\n"
-        f"Subject: Fwd: horrible message {n}\r\n"
-        f"Message-ID: <report-{n}-{time.time_ns()}@campus.example.edu>\r\n"
-        f"Date: Mon, 16 Nov 2026 10:00:00 -0500\r\n\r\nPlease help, this keeps happening ({n}).\r\n"
-    ).encode()
+def report(n: int, sender: str = "") -> bytes:
+    head = report_head(n, f"Fwd: horrible message {n}", sender=sender)
+    return head + f"\r\nPlease help, this keeps happening ({n}).\r\n".encode()
 
 
 def cases_json(config: Path) -> list[dict]:
     return json.loads(stopit(config, "cases", "list", "--json").output)
+
+
+def case_json(config: Path, case_id: int) -> dict:
+    return json.loads(stopit(config, "cases", "show", str(case_id), "--json").output)
+
+
+def one_report_answered(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path, answer: str) -> Path:
+    """A desk whose SMTP server will answer its first DATA with `answer`, one report waiting in INBOX."""
+    config = write_config(tmp_path, dovecot.url, smtp_sink.url)
+    smtp_sink.handler.script.append(answer)
+    dovecot.append(report(1))
+    return config
 
 
 def test_run_once_acknowledges_reports_and_never_answers_automatic_mail(
@@ -64,7 +71,7 @@ def test_run_once_acknowledges_reports_and_never_answers_automatic_mail(
         original_id = email.message_from_bytes((ROOT / "demo/reports" / original).read_bytes())["Message-ID"]
         assert msg["In-Reply-To"] == original_id
         assert original_id in msg["References"]
-        detail = json.loads(stopit(config, "cases", "show", str(case["id"]), "--json").output)
+        detail = case_json(config, case["id"])
         assert detail["ack_message_id"] == msg["Message-ID"]
         out = [m for m in detail["messages"] if m["direction"] == "out"]
         assert [m["message_id"] for m in out] == [msg["Message-ID"]]
@@ -117,7 +124,7 @@ def test_ack_rate_limit_per_reporter(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_
     skipped = [
         e
         for c in (3, 4)
-        for e in json.loads(stopit(config, "cases", "show", str(c), "--json").output)["events"]
+        for e in case_json(config, c)["events"]
         if e["type"] == "ack.skipped"
     ]
     assert len(skipped) == 2 and "limit 2" in skipped[0]["detail"]
@@ -126,9 +133,7 @@ def test_ack_rate_limit_per_reporter(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_
 def test_temporary_smtp_failure_is_retried_and_delivered_once(
     dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, dovecot.url, smtp_sink.url)
-    smtp_sink.handler.script.extend(["451 4.3.0 try again later"])
-    dovecot.append(report(1))
+    config = one_report_answered(dovecot, smtp_sink, tmp_path, "451 4.3.0 try again later")
     first = stopit(config, "run", "--once")
     assert first.exit_code == 75, first.output  # deferred: not failed, but not done either (EX_TEMPFAIL)
     assert smtp_sink.handler.received == []
@@ -136,7 +141,7 @@ def test_temporary_smtp_failure_is_retried_and_delivered_once(
     assert stopit(config, "run", "--once").exit_code == 0
     assert len(smtp_sink.handler.received) == 1
     assert smtp_sink.handler.attempts == 2
-    events = [e["type"] for e in json.loads(stopit(config, "cases", "show", "1", "--json").output)["events"]]
+    events = [e["type"] for e in case_json(config, 1)["events"]]
     assert events.index("mail.deferred") < events.index("mail.sent")
     assert stopit(config, "run", "--once").exit_code == 0
     assert len(smtp_sink.handler.received) == 1
@@ -145,12 +150,9 @@ def test_temporary_smtp_failure_is_retried_and_delivered_once(
 def test_permanent_smtp_failure_is_recorded_and_not_retried(
     dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, dovecot.url, smtp_sink.url)
-    smtp_sink.handler.script.extend(["550 5.1.1 no such user"])
-    dovecot.append(report(1))
+    config = one_report_answered(dovecot, smtp_sink, tmp_path, "550 5.1.1 no such user")
     assert stopit(config, "run", "--once").exit_code == 1
-    detail = json.loads(stopit(config, "cases", "show", "1", "--json").output)
-    failed = [e for e in detail["events"] if e["type"] == "mail.failed"]
+    failed = [e for e in case_json(config, 1)["events"] if e["type"] == "mail.failed"]
     assert len(failed) == 1 and "550" in failed[0]["detail"]
     time.sleep(1.1)
     stopit(config, "run", "--once")
