@@ -13,6 +13,7 @@ from stopit.act.render import compose, template_environment, template_names
 from stopit.config import from_text
 from stopit.models import PlannedMail
 from stopit.pipeline import ACK_SUBJECT, ACK_TEMPLATE
+from stopit.preflight import sample_contexts
 from stopit.resources import shipped_dir
 from stopit.values import Mailbox, MsgId, msg_ids
 
@@ -52,42 +53,11 @@ def test_acknowledgement_is_kind_plain_and_complete() -> None:
     assert "[stopit #17]" in body
 
 
+# check-config's own sample context (every optional part present), with the assertions' queue name and
+# what the staff-side, reminder and digest templates need beyond it.
 FULL_CONTEXT = {
-    "case_id": 17,
-    "reporter_name": "Maria",
-    "report_subject": "Fwd: x",
-    "need_headers": True,
-    "reporter": "maria@campus.example.edu",
+    **sample_contexts()[0],
     "queue_name": "Campus Police",
-    "urgent": True,
-    "category": "threat",
-    "rule": "threat",
-    "route_reason": "threats word list: 'kill you'",
-    "notice": "never",
-    "deadline": "Sunday 29 November 2026",
-    "received_at": "2026-11-22 05:00 UTC",
-    "linked_cases": [3, 9],
-    "linked": [{"id": 3, "opened": "2026-10-01", "queue": "stopit", "why": "same sender address"}],
-    "failed_template": "reporter/ack.txt.j2",  # office/template_failed.txt.j2 names it
-    "error": "UndefinedError: 'case_number' is undefined",
-    # the staff side: notice, confirmation, refusal, handover, reply, follow-up
-    "messages": [{"date": "Sun, 29 Nov 2026 23:58", "subject": "hi"}],
-    "recipient": "x@y.example",
-    "results": [{"command": "consent yes", "result": "run", "reason": "consent recorded: yes"}],
-    "help": ["help — this list"],
-    "note_added": True,
-    "proof": "DKIM pass for campus.example.edu, recorded by our mail server",
-    "status": "waiting",
-    "consent": True,
-    "assignee": "",
-    "notice_policy": "approval",
-    "why": "the desk could not confirm the sender",
-    "case": 17,
-    "moved_by": "staff@campus.example.edu",
-    "note": "Talked to the student.",
-    "who": "reporter",
-    "text": "it says they will find me after class",
-    "became_urgent": True,
     "anonymous": False,
     "reporter_words": "He keeps writing to me.",
     "commands": ["Stopit: consent yes", "Stopit: notice send"],
@@ -107,18 +77,6 @@ FULL_CONTEXT = {
     "reminders": [
         {"case_id": 17, "what": "contacting the sender", "step": "missed", "deadline": "Monday 07 December 2026",
          "waited_days": 7, "commands": ["Stopit: notice send"]}
-    ],
-    "offending": [
-        {
-            "source": "inline",
-            "headers_complete": False,
-            "from": {"address": "x@y.example", "name": "X"},
-            "date_raw": "today",
-            "subject": "hi",
-            "trace": {"conclusion": "Sent through Example."},
-            "body": "I will kill you",
-            "chain": [],
-        }
     ],
 }
 
