@@ -162,6 +162,7 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
                 tags=json.dumps(list(action.tags)),
                 notice=action.notice,
                 contact_due=action.contact_due,
+                language=action.language,
             )
         elif isinstance(action, RecordEvent):
             store.add_event(action.case_id or case_id, action.type, action.detail)

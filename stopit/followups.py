@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from stopit.config import Config, Queue
+from stopit.extract.language import localized, reporter_subject
 from stopit.models import CaseState, FollowUp, PlannedMail
 from stopit.plan import (
     Action,
@@ -174,12 +175,13 @@ def _checkin_due(
     number = int(number_text or 1)
     actions: list[Action] = [finish]
     if reporter is not None:
+        language = case.language or str(config["desk.language"])  # a case from before languages were kept
         first = MsgId.parse(report_id)
         mail = PlannedMail(
             audience="reporter",
-            template="reporter/checkin.txt.j2",
+            template=localized("reporter/checkin.txt.j2", language),
             to=(reporter,),
-            subject="Has it stopped?",
+            subject=reporter_subject("checkin", language),
             in_reply_to=first,
             references=(first,) if first else (),
             auto_submitted=AutoSubmitted.GENERATED,

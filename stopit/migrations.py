@@ -268,3 +268,9 @@ def _outbox_escalation(db: Database) -> None:
 def _case_outcome(db: Database) -> None:
     # What the reporter said at a check-in ("stopped", "still happening"), or "no reply" at auto-close.
     db.execute("ALTER TABLE cases ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
+
+
+@migrations(name="0013_case_language")
+def _case_language(db: Database) -> None:
+    # The language the reporter was first answered in, so that a check-in or a staff reply speaks it too.
+    db.execute("ALTER TABLE cases ADD COLUMN language TEXT NOT NULL DEFAULT ''")

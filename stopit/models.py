@@ -236,6 +236,7 @@ class CaseState:
     ack_message_id: str
     contact_due: str
     outcome: str = ""
+    language: str = ""  # the reporter's ('' when unknown: the desk's own)
 
 
 @dataclass(frozen=True)

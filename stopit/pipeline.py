@@ -11,7 +11,7 @@ from stopit import followups
 from stopit.config import Config, Queue
 from stopit.extract import Read, extract, read_parts
 from stopit.extract.junk import unsolicited
-from stopit.extract.language import LANGUAGES, localized, reporter_language
+from stopit.extract.language import LANGUAGES, REPORTER_SUBJECTS, localized, reporter_language
 from stopit.ingest.classify import classify
 from stopit.models import Classification, Envelope, Facts, Kind, Offending, PlannedMail, RawMessage
 from stopit.plan import (
@@ -38,14 +38,9 @@ EMPTY_RULES = RuleSet(())
 NEED_HEADERS_TEMPLATE = "reporter/need_headers.txt.j2"
 
 
-ACK_SUBJECT = "We received your report"
 # The acknowledgement's subject in the reporter's language (templates/reporter/<language>/).
-ACK_SUBJECTS = {
-    "en": ACK_SUBJECT,
-    "de": "Wir haben Ihre Meldung erhalten",
-    "fr": "Nous avons bien reçu votre signalement",
-    "es": "Hemos recibido su denuncia",
-}
+ACK_SUBJECTS = REPORTER_SUBJECTS["ack"]
+ACK_SUBJECT = ACK_SUBJECTS["en"]
 
 
 def _reporter(env: Envelope) -> str:
@@ -230,6 +225,8 @@ def _plan_report(
     queue = config.queues.get(decision.queue) or config.queues[str(config["desk.default_queue"])]
     reporter_text = "" if any(o.source == "self" for o in offending) else _reporter(env)
     days = int(config["desk.offender_deadline_days"])
+    # The reporter is answered in their own language when it is clear; staff mail stays in the desk's.
+    language = reporter_language(analysis.text, offending, LANGUAGES, str(config["desk.language"]))
     actions: list[Action] = [
         OpenCase(
             queue=queue.name,
@@ -242,6 +239,7 @@ def _plan_report(
             tags=decision.tags,
             notice=decision.notice,
             contact_due=(now + timedelta(days=days)).date().isoformat(),
+            language=language,
         ),
         RecordEvent(EventType.CASE_OPENED, f"report {env.sha256[:12]} from {_reporter(env) or '?'}"),
         *_offending_events(offending),
@@ -287,8 +285,6 @@ def _plan_report(
     if refusal or reporter is None:
         actions.append(RecordEvent(EventType.ACK_SKIPPED, refusal or "no reporter address"))
     else:
-        # The reporter is answered in their own language when it is clear; staff mail stays in the desk's.
-        language = reporter_language(analysis.text, offending, LANGUAGES, str(config["desk.language"]))
         ack = PlannedMail(
             audience="reporter",
             template=localized(_ack_for(decision, queue, offending), language),

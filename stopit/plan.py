@@ -78,6 +78,7 @@ class OpenCase:
     tags: tuple[str, ...] = ()
     notice: str = "approval"
     contact_due: str = ""  # the date by which the sender is to be contacted, as promised to staff (ISO)
+    language: str = ""  # the reporter's, as the acknowledgement was written in: later mail to them follows it
 
 
 @dataclass(frozen=True)

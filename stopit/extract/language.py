@@ -21,6 +21,33 @@ _LETTER = re.compile(r"[^\W\d_]")
 # (templates/reporter/<code>/, English directly under templates/reporter/), with lingua's names.
 LINGUA_NAMES = {"en": "ENGLISH", "de": "GERMAN", "fr": "FRENCH", "es": "SPANISH"}
 LANGUAGES: tuple[str, ...] = tuple(LINGUA_NAMES)
+# The subjects of the desk's mail to a reporter, in each of those languages.
+REPORTER_SUBJECTS = {
+    "ack": {
+        "en": "We received your report",
+        "de": "Wir haben Ihre Meldung erhalten",
+        "fr": "Nous avons bien reçu votre signalement",
+        "es": "Hemos recibido su denuncia",
+    },
+    "checkin": {
+        "en": "Has it stopped?",
+        "de": "Hat es aufgehört?",
+        "fr": "Est-ce que cela a cessé ?",
+        "es": "¿Ha parado?",
+    },
+    "staff_reply": {
+        "en": "About your report",
+        "de": "Zu Ihrer Meldung",
+        "fr": "À propos de votre signalement",
+        "es": "Sobre su denuncia",
+    },
+}
+
+
+def reporter_subject(purpose: str, language: str) -> str:
+    """The subject of a mail to the reporter in their language, else in English."""
+    subjects = REPORTER_SUBJECTS[purpose]
+    return subjects.get(language) or subjects["en"]
 
 
 def own_words(text: str, offending: tuple[Offending, ...]) -> str:

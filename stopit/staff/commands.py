@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from stopit.config import Config
+from stopit.extract.language import localized, reporter_subject
 from stopit.followups import ALL_KINDS, on_notice
 from stopit.models import AbuseSpec, CaseState, PlannedMail
 from stopit.plan import (
@@ -257,11 +258,12 @@ def _reply(message: StaffMessage, view: CaseView, run: _Run, config: Config) -> 
         return "refused: the case has no reporter address to write to"
     if not message.note:
         return "refused: there is no text below the commands to send"
+    language = view.state.language or str(config["desk.language"])  # a case from before languages were kept
     mail = PlannedMail(
         audience="reporter",
-        template="reporter/staff_reply.txt.j2",
+        template=localized("reporter/staff_reply.txt.j2", language),
         to=(reporter,),
-        subject="About your report",
+        subject=reporter_subject("staff_reply", language),
         in_reply_to=MsgId.parse(view.report_message_id),
         references=tuple(m for m in [MsgId.parse(view.report_message_id)] if m),
         auto_submitted=AutoSubmitted.NO,

@@ -34,6 +34,7 @@ MIGRATION_NAMES = (
     "0010_purged_cases",
     "0011_outbox_escalation",
     "0012_case_outcome",
+    "0013_case_language",
 )
 
 

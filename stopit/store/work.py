@@ -16,7 +16,7 @@ class Work(Cases):
     def case_state(self, case_id: int) -> CaseState | None:
         row = self._one(
             "SELECT id, status, queue, urgent, reporter, notice, consent, assignee, anonymous, tags,"
-            " COALESCE(ack_message_id, ''), contact_due, outcome FROM cases WHERE id=?",
+            " COALESCE(ack_message_id, ''), contact_due, outcome, language FROM cases WHERE id=?",
             (case_id,),
         )
         if row is None:
@@ -35,6 +35,7 @@ class Work(Cases):
             str(row[10]),
             str(row[11]),
             str(row[12]),
+            str(row[13]),
         )
 
     def record_command(
