@@ -93,8 +93,14 @@ def sender_keys(item: Offending) -> tuple[SenderKey, ...]:
     found += [SenderKey("reply_to", mailbox_key(r.address)) for r in item.reply_to if r.address]
     found.append(SenderKey("envelope", _envelope_sender(item)))
     found += [SenderKey("dkim", d) for d in _dkim_senders(item, address.partition("@")[0])]
-    found.append(SenderKey("handoff_ip", item.trace.handoff_ip if item.trace else ""))
-    found.append(SenderKey("origin_ip", item.trace.origin_ip if item.trace else ""))
+    if item.trace:
+        # A known provider's outbound server carries millions of senders: its address says nothing of who
+        # sent this. A small server's address does, near the same time.
+        if not item.trace.provider:
+            found.append(SenderKey("handoff_ip", item.trace.handoff_ip))
+        # A guessed origin (low confidence: no login, no provider vouching) would link strangers.
+        if item.trace.origin.confidence in ("high", "medium"):
+            found.append(SenderKey("origin_ip", item.trace.origin_ip))
     found.append(SenderKey("message_id", item.message_id.strip().strip("<>").lower()))
     found.append(SenderKey("body", body_fingerprint(item.body)))
     # Each identifier once, in the order found.

@@ -17,6 +17,7 @@ from stopit.models import Address, Offending, RawMessage
 from stopit.store import Store
 from stopit.trace import Trace
 from stopit.trace.auth import Authentication, Signature
+from stopit.trace.origin import Origin
 from tests.conftest import stopit
 
 HARASSMENT = (
@@ -106,6 +107,21 @@ def test_keys_name_sender_and_message_normalised() -> None:
     assert ("handoff_ip", "198.51.100.7") in keys
     assert ("message_id", "abc@freemail.example") in keys
     assert not any(kind == "origin_ip" for kind, _ in keys)
+
+
+@pytest.mark.parametrize(
+    ("trace", "handoff", "origin"),
+    [
+        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "high")), True, True),
+        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "medium")), True, True),
+        # A guessed origin and a big provider's shared outbound server say nothing of who sent it.
+        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "low")), True, False),
+        (Trace(handoff_ip="209.85.220.41", provider="Gmail", origin_ip="", origin=Origin()), False, False),
+    ],
+)
+def test_only_addresses_that_name_a_sender_link_cases(trace: Trace, handoff: bool, origin: bool) -> None:
+    kinds = {k.kind for k in sender_keys(_item(trace=trace))}
+    assert ("handoff_ip" in kinds, "origin_ip" in kinds) == (handoff, origin)
 
 
 def test_body_fingerprint_ignores_case_spacing_punctuation_and_quotes_but_not_words() -> None:
