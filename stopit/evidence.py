@@ -223,13 +223,14 @@ def _check_chain(log: dict[str, Any], files: dict[str, bytes], result: Verificat
 
 
 def _check_with_store(store: Store, log: dict[str, Any], manifest_sha: str, result: Verification) -> None:
-    from stopit.store import event_hash
+    from stopit.store import event_problem
 
     for event in log.get("events", []):
-        key = store.audit_key if event["keyed"] else None
         fields = (event["prev_hash"], event["at"], event["case_id"], event["type"], event["detail"])
-        if event_hash(*fields, key) != event["hash"]:
-            result.fail(f"log: event {event['id']}: keyed hash does not match its contents (edited?)")
+        digest, redacted = event.get("detail_sha"), event.get("redacted_at")
+        problem = event_problem(fields, event["hash"], event["keyed"], digest, redacted, store.audit_key)
+        if problem:
+            result.fail(f"log: event {event['id']}: keyed hash: {problem}")
         if store.event_hash_of(event["id"]) != event["hash"]:
             result.fail(f"log: event {event['id']} differs from the desk's log")
     custody = store.event_naming(CUSTODY_EVENT, f"manifest sha256 {manifest_sha}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from stopit.store.events import REDACTED
+
 migrations = Migrations("stopit")
 
 
@@ -274,3 +276,23 @@ def _case_outcome(db: Database) -> None:
 def _case_language(db: Database) -> None:
     # The language the reporter was first answered in, so that a check-in or a staff reply speaks it too.
     db.execute("ALTER TABLE cases ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+
+
+@migrations(name="0014_event_detail_digest")
+def _event_detail_digest(db: Database) -> None:
+    # From now on an event's hash covers its detail's SHA-256 (keyed = 2), so that the text, which may name
+    # the reporter, can be removed at the end of the retention period and the chain still verifies.
+    db.execute("ALTER TABLE events ADD COLUMN detail_sha TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN redacted_at TEXT")
+    # Still append-only, but for that one change: the text of such an event of a purged case replaced by the
+    # marker, every other field as it was.
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute(f"""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                  WHEN NOT (
+                    OLD.keyed = 2 AND NEW.keyed = 2 AND OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL
+                    AND NEW.detail = '{REDACTED}' AND NEW.id = OLD.id AND NEW.at = OLD.at
+                    AND NEW.case_id IS OLD.case_id AND NEW.type = OLD.type AND NEW.prev_hash = OLD.prev_hash
+                    AND NEW.hash = OLD.hash AND NEW.detail_sha = OLD.detail_sha
+                    AND EXISTS (SELECT 1 FROM purged_cases p WHERE p.case_id = OLD.case_id)
+                  )
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")

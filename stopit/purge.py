@@ -8,8 +8,10 @@ a `purged_cases` row with the case's report figures (counts, no names) and what 
 `case.purged` event, after which the case is sealed again as it now is, so the chain records the
 purge and still verifies. The rows themselves are removed by the store (stopit/store/retention.py).
 
-The event log itself is append-only and keeps what earlier events said (for instance the
-reporter's address in `case.opened`): removing that needs a change to how events are written.
+The case's events lose their text (which names the reporter, the sender, subjects): since migration
+0014 an event's hash covers its text's SHA-256, so the text can go and the chain still verifies; the
+database allows that one change only to events of a case in `purged_cases`. Events written before
+migration 0014 cover their text itself and keep it.
 """
 
 from __future__ import annotations

@@ -71,6 +71,11 @@ def test_purge_removes_old_closed_cases_keeps_figures_and_the_chain(tmp_path: Pa
     assert (before["purged_cases"], after["purged_cases"]) == (0, 1)
     events = [e["type"] for e in store.case_detail(old)["events"]]
     assert events[-2:] == ["case.purged", "case.sealed"]
+    # The log no longer says who reported, who sent it or what it was about; the other cases' events do.
+    texts = " ".join(e["detail"] for e in store.case_detail(old)["events"])
+    assert not any(word in texts for word in ("ann@", "pest@", "@campus")), texts
+    assert "ann@" not in " ".join(r[0] for r in store.conn.execute("SELECT detail FROM events"))
+    assert "bob@" in " ".join(e["detail"] for e in store.case_detail(again)["events"])
     audit = stopit(config, "audit", "verify")
     assert audit.exit_code == 0 and "intact" in audit.output, audit.output
     assert stopit(config, "purge", "--dry-run").output.startswith("0 case(s)")

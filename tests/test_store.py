@@ -11,6 +11,7 @@ import pytest
 
 from stopit.models import RawMessage
 from stopit.store import INLINE_BLOB_LIMIT, Store
+from stopit.store.events import REDACTED
 from tests.conftest import stopit
 
 
@@ -30,6 +31,25 @@ def test_raw_bytes_round_trip_small_and_large_and_dedupe(tmp_path: Path) -> None
 def test_database_file_is_private(tmp_path: Path) -> None:
     Store(tmp_path / "s.db").close()
     assert stat.S_IMODE((tmp_path / "s.db").stat().st_mode) == 0o600
+
+
+def test_a_removed_event_text_must_be_the_marker_and_only_in_a_purged_case(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    with store.transaction():
+        case = store.open_case("stopit", "a@b.c", "subject", "0" * 64)
+        store.add_event(case, "note", "reported by a@b.c")
+    # The database itself allows the removal only in a purged case, and only as the marker.
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute("UPDATE events SET detail=?, redacted_at='x' WHERE type='note'", (REDACTED,))
+    store.conn.execute("DROP TRIGGER events_no_update")
+    store.conn.execute("UPDATE events SET detail=?, redacted_at='x' WHERE type='note'", (REDACTED,))
+    check = store.verify_chain()
+    assert not check.ok and "not purged" in check.problem
+    store.conn.execute("INSERT INTO purged_cases VALUES (?, 'x', '{}', '{}')", (case,))
+    assert store.verify_chain().ok
+    store.conn.execute("UPDATE events SET detail='reported by someone else' WHERE type='note'")
+    check = store.verify_chain()
+    assert not check.ok and "edited" in check.problem
 
 
 def test_events_are_append_only_and_tampering_is_detected(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from stopit.store.blobs import INLINE_BLOB_LIMIT
 from stopit.store.caches import Caches
 from stopit.store.custody import Custody
 from stopit.store.db import MIGRATION_NAMES, create_private, iso, migrate, utcnow
-from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash
+from stopit.store.events import GENESIS_HASH, Anchor, ChainCheck, event_hash, event_problem
 from stopit.store.links import Links, Match
 from stopit.store.messages import AlreadyClaimed, Stored
 from stopit.store.outbox import Outbox, OutboxClaimLost
@@ -50,6 +50,7 @@ __all__ = [
     "Stored",
     "create_private",
     "event_hash",
+    "event_problem",
     "iso",
     "migrate",
     "utcnow",

@@ -6,7 +6,7 @@ from typing import Any
 
 from stopit.store.work import Work
 
-_EVENT = "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed FROM events"
+_EVENT = "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed, detail_sha, redacted_at FROM events"
 
 
 class Custody(Work):

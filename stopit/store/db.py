@@ -35,6 +35,7 @@ MIGRATION_NAMES = (
     "0011_outbox_escalation",
     "0012_case_outcome",
     "0013_case_language",
+    "0014_event_detail_digest",
 )
 
 

@@ -7,6 +7,9 @@ row, the SHA-256 of its messages and of its offending messages; `verify_chain` r
 and hashes every stored blob. The head of the chain is the anchor: written to `audit.head` after
 every commit and logged, so that removing the newest events shows (`stopit audit verify --anchor`).
 Events written before the chain was keyed (migration 0007) are checked the old way, unkeyed.
+Since migration 0014 an event's hash covers the SHA-256 of its detail rather than the text itself
+(`keyed` = 2), so that at the end of a case's retention period the text (which may name the reporter)
+can be removed and the chain still verifies; such an event says when (`redacted_at`).
 """
 
 from __future__ import annotations
@@ -34,11 +37,28 @@ LOG_HEAD_SECONDS = 60.0
 # The anchor file is rewritten at most this often: a busy desk commits many times a second, and the anchor
 # only has to bound how far back a truncation could reach (verify and close write the newest first).
 ANCHOR_SECONDS = 1.0
+# `keyed` of an event whose hash covers its detail's digest (migration 0014): its text may be removed.
+DIGEST_KEYED = 2
+REDACTED = "(removed at the end of the retention period)"
 
 
-def event_hash(prev_hash: str, at: str, case_id: int | None, type_: str, detail: str, key: bytes | None = None) -> str:
-    """SHA-256 of the fields (events before migration 0007); HMAC-SHA256 with `key` since."""
-    payload = json.dumps([prev_hash, at, case_id, type_, detail], ensure_ascii=False).encode("utf-8")
+def detail_digest(detail: str) -> str:
+    return hashlib.sha256(detail.encode("utf-8")).hexdigest()
+
+
+def event_hash(
+    prev_hash: str,
+    at: str,
+    case_id: int | None,
+    type_: str,
+    detail: str,
+    key: bytes | None = None,
+    detail_sha: str | None = None,
+) -> str:
+    """SHA-256 of the fields (events before migration 0007); HMAC-SHA256 with `key` since; over the
+    detail's digest `detail_sha` instead of its text since migration 0014."""
+    covered = detail if detail_sha is None else f"sha256:{detail_sha}"
+    payload = json.dumps([prev_hash, at, case_id, type_, covered], ensure_ascii=False).encode("utf-8")
     if key is None:
         return hashlib.sha256(payload).hexdigest()
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
@@ -111,6 +131,26 @@ def case_digest(conn: sqlite3.Connection, case_id: int, columns: list[str]) -> s
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
 
+def event_problem(
+    fields: tuple[str, str, int | None, str, str],
+    hash_: str,
+    keyed: int,
+    detail_sha: str | None,
+    redacted_at: str | None,
+    key: bytes,
+) -> str:
+    """Why one event's stored hash does not cover its fields ('' when it does): `fields` are prev_hash,
+    at, case_id, type and detail; a redacted event's text is no longer there to check, its digest is."""
+    digest = detail_sha if keyed == DIGEST_KEYED else None
+    if event_hash(*fields, key if keyed else None, digest) != hash_:
+        return "contents do not match their hash (edited?)"
+    if digest is not None and redacted_at is None and detail_digest(fields[4]) != digest:
+        return "detail does not match its digest (edited?)"
+    if redacted_at is not None and fields[4] != REDACTED:
+        return "a removed text was replaced by another (edited?)"
+    return ""
+
+
 class Events(Database):
     _key: bytes | None = None
     _dirty_cases: set[int] | None = None
@@ -138,9 +178,14 @@ class Events(Database):
         row = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
         prev = row[0] if row else GENESIS_HASH
         at = self.now()
+        sha = detail_digest(detail)
         self.conn.execute(
-            "INSERT INTO events (at, case_id, type, detail, prev_hash, hash, keyed) VALUES (?,?,?,?,?,?,1)",
-            (at, case_id, type_, detail, prev, event_hash(prev, at, case_id, type_, detail, self.audit_key)),
+            "INSERT INTO events (at, case_id, type, detail, prev_hash, hash, keyed, detail_sha)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (
+                at, case_id, type_, detail, prev,
+                event_hash(prev, at, case_id, type_, detail, self.audit_key, sha), DIGEST_KEYED, sha,
+            ),
         )
         self._events_added = True
 
@@ -230,17 +275,24 @@ class Events(Database):
         prev, count, anchor_seen = GENESIS_HASH, 0, anchor is None
         seals: dict[int, str] = {}
         received: set[str] = set()
-        for id_, at, case_id, type_, detail, prev_hash, hash_, keyed in self.conn.execute(
-            "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed FROM events ORDER BY id"
-        ):
+        purged = {int(r[0]) for r in self.conn.execute("SELECT case_id FROM purged_cases")}
+        rows = self.conn.execute(
+            "SELECT id, at, case_id, type, detail, prev_hash, hash, keyed, detail_sha, redacted_at FROM events"
+            " ORDER BY id"
+        )
+        for id_, at, case_id, type_, detail, prev_hash, hash_, keyed, detail_sha, redacted_at in rows:
             count += 1
             if prev_hash != prev:
                 return ChainCheck(False, count, id_, "previous-hash link broken (row removed?)")
             if not keyed and id_ > legacy_events:
                 return ChainCheck(False, count, id_, "unkeyed event after the chain was keyed (forged?)")
-            key = self.audit_key if keyed else None
-            if event_hash(prev, at, case_id, type_, detail, key) != hash_:
-                return ChainCheck(False, count, id_, "contents do not match their hash (edited?)")
+            problem = event_problem(
+                (prev, at, case_id, type_, detail), hash_, keyed, detail_sha, redacted_at, self.audit_key
+            )
+            if problem:
+                return ChainCheck(False, count, id_, problem)
+            if redacted_at is not None and case_id not in purged:
+                return ChainCheck(False, count, id_, "text removed from a case that was not purged (edited?)")
             if anchor is not None and id_ == anchor.id:
                 if hash_ != anchor.hash:
                     return ChainCheck(False, count, id_, "differs from the anchor (chain rewritten?)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from stopit.store.events import DIGEST_KEYED, REDACTED
 from stopit.store.work import Work
 
 # Child rows first: each table's foreign keys point at rows deleted after it. Links *to* this case
@@ -62,6 +63,14 @@ class Retention(Work):
             (case_id, self.now(), json.dumps(figures), json.dumps(removed)),
         )
         self.update_case(case_id, reporter="", subject="", assignee="", ack_message_id=None, report_sha256=None)
+        # The events' texts go too (they name the reporter, the sender, subjects); their digests stay in the
+        # chain. Seals name no one and are what `audit verify` reads; events from before migration 0014
+        # cover their text itself and keep it.
+        removed["event_texts"] = self.conn.execute(
+            "UPDATE events SET detail=?, redacted_at=? WHERE case_id=? AND keyed=? AND redacted_at IS NULL"
+            " AND type != 'case.sealed'",
+            (REDACTED, self.now(), case_id, DIGEST_KEYED),
+        ).rowcount
         counts = ", ".join(f"{n} {table}" for table, n in removed.items() if n)
         self.add_event(case_id, "case.purged", f"retention period over: removed {counts or 'nothing'}")
         # Blobs are named by content: another case may hold the very same message.
