@@ -129,7 +129,9 @@ def test_a_non_staff_sender_gets_nothing_run(desk) -> None:
     config, dovecot, sink, office = desk
     dovecot.append(reply_to(office, "eve@evil.example", "Stopit: notice send --unverified", OUR_AR))
     run(config)
-    assert arrived(sink, 3, OFFENDER) == [] and arrived(sink, 3, "eve@evil.example") == []
+    # `run --once` returns after its mail is handed over: no need to wait for a third that never comes.
+    assert len(sink.handler.received) == 2  # the acknowledgement and the office mail, nothing more
+    assert arrived(sink, 2, OFFENDER) == [] and arrived(sink, 2, "eve@evil.example") == []
 
 
 def test_a_threat_case_refuses_the_notice_over_real_mail(dovecot: Dovecot, smtp_sink: SmtpSink, tmp_path: Path) -> None:
