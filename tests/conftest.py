@@ -18,6 +18,38 @@ ROOT = Path(__file__).resolve().parent.parent
 STOPIT = [sys.executable, "-m", "stopit"]
 
 
+def _contents(folder: Path, pattern: str) -> tuple[tuple[str, bytes], ...]:
+    return tuple((p.name, p.read_bytes()) for p in sorted(folder.glob(pattern)))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def danger_patterns_built_once_per_content() -> Iterator[None]:
+    """Building the danger pattern set (about a thousand regular expressions) is most of what Desk.open
+    costs, and the suite opens desks in-process over a hundred times. A set read from the same folders
+    holding the same bytes is the same set, so within one test process it is built once; a load that finds
+    a problem is never reused, and every `stopit` subprocess still builds its own."""
+    from stopit.route import danger, rules
+
+    built: dict[tuple, danger.PatternSet] = {}
+
+    def load_patterns(dirs: list[Path], problems: danger.Problems, templates: Path | None = None):
+        key = (
+            tuple((str(d), _contents(d / "patterns", "*.toml")) for d in dirs),
+            templates and (str(templates), _contents(templates / "reporter", "*.j2")),
+        )
+        if key in built:
+            return built[key]
+        before = len(problems.items)
+        patterns = danger.load_patterns(dirs, problems, templates)
+        if len(problems.items) == before:
+            built[key] = patterns
+        return patterns
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rules, "load_patterns", load_patterns)
+        yield
+
+
 @pytest.fixture
 def dovecot() -> Iterator[Dovecot]:
     with running(start_dovecot()) as server:
