@@ -52,6 +52,7 @@ class Row:
     note: str
     message: str
     line: int
+    block: str = ""  # the comment line above the row's batch: who wrote it, when, knowing what
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,17 @@ class Result:
 
 def read(part: str) -> list[Row]:
     rows = []
+    block = ""
     for number, line in enumerate((DATA / f"{part}.tsv").read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("#") and "\t" not in line:
+            block = line.lstrip("# ").strip()
+            continue
         if not line.strip() or line.startswith("#"):
             continue
         label, lang, note, message = line.split("\t")
         if label not in LABELS or lang not in LANGUAGES:
             raise SystemExit(f"{part}.tsv:{number}: unknown label or language {label!r} {lang!r}")
-        rows.append(Row(label, lang, "" if note == "-" else note, "" if message == "-" else message, number))
+        rows.append(Row(label, lang, "" if note == "-" else note, "" if message == "-" else message, number, block))
     return rows
 
 
@@ -162,6 +167,12 @@ def main(argv: list[str]) -> None:
             mine = [r for r in results if r.row.lang == lang]
             print(f"  {lang}: " + targets(mine))
             print("\n".join(table(mine)))
+        # Each batch apart: rows by another author, written without seeing the patterns, show how far the
+        # patterns generalise beyond the phrasing they were tuned on.
+        print("  by batch:")
+        for block in dict.fromkeys(r.row.block for r in results):
+            mine = [r for r in results if r.row.block == block]
+            print(f"    {block[:90]}\n      " + targets(mine))
         if part == "tuning" and "--misses" in argv:
             for r in results:
                 if not r.right() or (r.row.label not in DANGEROUS and r.police):
