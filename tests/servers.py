@@ -143,6 +143,16 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def start_dovecot(extra: str = "", tls: bool = False) -> Dovecot:
+    """A fresh Dovecot on free ports; when a port was taken between choosing and binding it (tests run in
+    parallel workers), it is started again on others."""
+    for _ in range(3):
+        server = _try_dovecot(extra, tls)
+        if server is not None:
+            return server
+    raise RuntimeError("dovecot did not start on three sets of free ports")
+
+
+def _try_dovecot(extra: str, tls: bool) -> Dovecot | None:
     root = Path(tempfile.mkdtemp(prefix="stopit-dovecot-"))
     os.chmod(root, 0o755)
     user, group = _mail_user()
@@ -163,8 +173,10 @@ def start_dovecot(extra: str = "", tls: bool = False) -> Dovecot:
     if os.geteuid() == 0:
         shutil.chown(users, "root", group)
     conf = root / "dovecot.conf"
+    greeting = f"stopit-test-{os.urandom(6).hex()}"  # tells our server from another worker's on the same port
     conf.write_text(f"""
 instance_name = stopit-test-{port}
+login_greeting = {greeting}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -220,18 +232,21 @@ protocol imap {{
         env=env,
         start_new_session=True,
     )
+    server = Dovecot(root, port, proc)
+    server.imaps_port = imaps_port
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                if s.recv(64).startswith(b"* OK"):
-                    server = Dovecot(root, port, proc)
-                    server.imaps_port = imaps_port
+                if greeting.encode() in s.makefile("rb").readline(4096):
                     return server
         except OSError:
             time.sleep(0.02)
-    proc.kill()
-    raise RuntimeError(f"dovecot did not start: {(root / 'dovecot.log').read_text(errors='replace')}")
+    log = (root / "dovecot.log").read_text(errors="replace") if (root / "dovecot.log").exists() else ""
+    server.stop()
+    if "Address already in use" in log:
+        return None
+    raise RuntimeError(f"dovecot did not start: {log}")
 
 
 @dataclass
@@ -295,10 +310,21 @@ class SmtpSink:
 
 def start_smtp_sink() -> SmtpSink:
     handler = SinkHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5)
-    controller.start()
+    controller, port = start_controller(handler)
     return SmtpSink(controller, handler, port)
+
+
+def start_controller(handler: object) -> tuple[Controller, int]:
+    """An aiosmtpd server for `handler` on a free port (another one if a parallel worker took it first)."""
+    for _ in range(3):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5)
+        try:
+            controller.start()
+        except OSError:  # EADDRINUSE: taken between choosing and binding
+            continue
+        return controller, port
+    raise RuntimeError("aiosmtpd did not start on three free ports")
 
 
 def write_config(directory: Path, mailbox_url: str, smtp_url: str, extra: str = "") -> Path:

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from stopit.act.send import drain, make_transport
 from stopit.config import Config, load
 from stopit.desk import Desk, handle
 from stopit.models import RawMessage
 from tests.conftest import ROOT, STOPIT, stopit
-from tests.servers import SinkHandler, SmtpSink, free_port, write_config
+from tests.servers import SinkHandler, SmtpSink, start_controller, write_config
 from tests.test_crash import maildir, report
 
 
@@ -52,9 +51,7 @@ class FaultyHandler(SinkHandler):
 @pytest.fixture
 def faulty_sink() -> Iterator[SmtpSink]:
     handler = FaultyHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5)
-    controller.start()
+    controller, port = start_controller(handler)
     try:
         yield SmtpSink(controller, handler, port)
     finally:
