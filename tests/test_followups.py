@@ -17,6 +17,7 @@ from tests.test_staff import (
     POLICE,
     REPORTER,
     STAFF,
+    answer_to,
     body_of,
     make_desk,
     offending,
@@ -125,12 +126,7 @@ def test_still_happening_with_threat_words_makes_an_urgent_police_case(desk: Des
     rows = {f.kind: f for f in desk.store.followups(1)}
     run_clock(desk, datetime.fromisoformat(rows["checkin"].due_at).replace(hour=10) + timedelta(days=1))
     checkin = next(d for r, d in outbox(desk) if r == [REPORTER] and b"Has it stopped" in d)
-    msg = email.message_from_bytes(checkin, policy=compat32)
-    answer = (
-        f"From: {REPORTER}\r\nTo: stopit@campus.example.edu\r\nSubject: Re: {msg['Subject']}\r\n"
-        f"In-Reply-To: {msg['Message-ID']}\r\nMessage-ID: <c1@campus.example.edu>\r\n\r\n"
-        "STILL HAPPENING\r\nHe wrote that he will kill me when he finds me after class.\r\n"
-    ).encode()
+    answer = answer_to(checkin, REPORTER, "STILL HAPPENING\r\nHe wrote that he will kill me when he finds me after class.")
     start = len(outbox(desk))
     handle(desk, RawMessage(answer, "t"))
     state = desk.store.case_state(1)

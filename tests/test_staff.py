@@ -229,13 +229,18 @@ def outbox(desk: Desk) -> list[tuple[list[str], bytes]]:
     return [(json.loads(r[0]), desk.store.raw_bytes(r[1])) for r in rows]
 
 
-def staff_reply(desk: Desk, to_message: bytes, body: str, head: str = OUR_AR, sender: str = STAFF) -> bytes:
+def answer_to(to_message: bytes, sender: str, body: str, head: str = "", to: str = DESK) -> bytes:
+    """`sender`'s answer to one of the desk's mails, threaded by its Message-ID; `head` adds lines on top."""
     msg = email.message_from_bytes(to_message, policy=compat32)
     return (
-        f"{head}From: Dana <{sender}>\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\n"
-        f"Message-ID: <staff.{abs(hash(body))}@campus.example.edu>\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
+        f"{head}From: {sender}\r\nTo: {to}\r\nSubject: Re: {msg['Subject']}\r\n"
+        f"Message-ID: <r.{abs(hash(body))}@campus.example.edu>\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
         f"Date: Mon, 30 Nov 2026 11:00:00 +0000\r\n\r\n{body}\r\n"
     ).encode()
+
+
+def staff_reply(desk: Desk, to_message: bytes, body: str, head: str = OUR_AR, sender: str = STAFF) -> bytes:
+    return answer_to(to_message, f"Dana <{sender}>", body, head)
 
 
 def office_mail(desk: Desk, to: str = STAFF) -> bytes:
@@ -264,10 +269,7 @@ def test_consent_then_notice_sends_a_verified_notice_that_never_names_the_report
     assert [c["result"] for c in case["commands"]] == ["run", "run"]
     assert case["notices"][0]["to"] == OFFENDER and case["notices"][0]["message_id"] == msg["Message-ID"]
     # The sender answers: it joins case 1, staff are told, the reporter is not.
-    answer = (
-        f"From: {OFFENDER}\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
-        "Message-ID: <answer@mail.example.net>\r\n\r\nSorry, I will stop.\r\n"
-    ).encode()
+    answer = answer_to(notice, OFFENDER, "Sorry, I will stop.")
     before = len(outbox(desk))
     assert handle(desk, RawMessage(answer, "t")).case_id == 1
     told = outbox(desk)[before:]
@@ -383,11 +385,7 @@ def test_a_reporters_follow_up_with_threat_words_makes_the_case_urgent_for_the_p
     handle(desk, RawMessage(report_with(offending("hey", "Nice haircut, loser.")), "t"))
     assert desk.store.case_state(1).urgent is False
     ack = next(data for rcpt, data in outbox(desk) if rcpt == [REPORTER])
-    msg = email.message_from_bytes(ack, policy=compat32)
-    followup = (
-        f"From: {REPORTER}\r\nTo: {DESK}\r\nSubject: Re: {msg['Subject']}\r\nIn-Reply-To: {msg['Message-ID']}\r\n"
-        "Message-ID: <f1@campus.example.edu>\r\n\r\nNow he wrote that he will kill me after class tomorrow.\r\n"
-    ).encode()
+    followup = answer_to(ack, REPORTER, "Now he wrote that he will kill me after class tomorrow.")
     before = len(outbox(desk))
     handle(desk, RawMessage(followup, "t"))
     state = desk.store.case_state(1)

@@ -14,24 +14,22 @@ import pytest
 
 from tests.conftest import stopit
 from tests.servers import Dovecot, Received, SmtpSink, write_config
-from tests.test_staff import DESK, MX, OFFENDER, OUR_AR, POLICE, REPORTER, STAFF, body_of, offending, report_with
+from tests.test_route import OFFICES
+from tests.test_staff import (
+    DESK,
+    MX,
+    OFFENDER,
+    OUR_AR,
+    POLICE,
+    REPORTER,
+    STAFF,
+    answer_to,
+    body_of,
+    offending,
+    report_with,
+)
 
-EXTRA = f"""authserv_ids = ["{MX}"]
-plus_addressing = true
-
-[queues.stopit]
-staff = ["{STAFF}"]
-
-[queues.police]
-staff = ["{POLICE}"]
-notice = "never"
-
-[queues.idhr]
-staff = ["idhr@campus.example.edu"]
-
-[queues.abuse]
-staff = ["abuse-desk@campus.example.edu"]
-"""
+EXTRA = f'authserv_ids = ["{MX}"]\nplus_addressing = true\n' + OFFICES
 
 
 def run(config: Path) -> None:
@@ -45,12 +43,7 @@ def arrived(sink: SmtpSink, count: int, to: str) -> list[Received]:
 
 def reply_to(received: Received, sender: str, body: str, head: str = "") -> bytes:
     msg = received.message
-    return (
-        f"{head}From: {sender}\r\nTo: {msg['Reply-To'] or DESK}\r\nSubject: Re: {msg['Subject']}\r\n"
-        f"In-Reply-To: {msg['Message-ID']}\r\nReferences: {msg['Message-ID']}\r\n"
-        f"Message-ID: <r.{abs(hash(body))}@campus.example.edu>\r\nDate: Mon, 30 Nov 2026 12:00:00 +0000\r\n\r\n"
-        f"{body}\r\n"
-    ).encode()
+    return answer_to(received.data, sender, body, f"{head}References: {msg['Message-ID']}\r\n", msg["Reply-To"] or DESK)
 
 
 @pytest.fixture
