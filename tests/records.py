@@ -28,36 +28,65 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def open_desk(tmp_path: Path, start: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> tuple[Desk, Clock, Path]:
+def desk_config(tmp_path: Path) -> Path:
+    """An offline desk writing to a Maildir outbox, its database in `tmp_path`, the four offices staffed."""
     text = (
         f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n[smtp]\nurl = "maildir://{tmp_path}/out"\n' + QUEUES
     )
     config = tmp_path / "c.toml"
     config.write_text(text)
+    return config
+
+
+def open_desk(tmp_path: Path, start: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> tuple[Desk, Clock, Path]:
+    config = desk_config(tmp_path)
     clock = Clock(start)
-    return Desk.open(from_text(text), Store(tmp_path / "s.db", clock=clock)), clock, config
+    return Desk.open(from_text(config.read_text()), Store(tmp_path / "s.db", clock=clock)), clock, config
 
 
-def offending(sender: str, body: str, message_id: str, big: bool = False) -> bytes:
+def offending(
+    sender: str,
+    body: str,
+    message_id: str,
+    big: bool = False,
+    subject: str = "about the party",
+    date: str = "Mon, 02 Mar 2026 08:00:00 +0000",
+    **headers: str,
+) -> bytes:
+    """The message a reporter forwards; `headers` add fields (underscores for dashes)."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
     msg["To"] = "student@campus.example.edu"
-    msg["Subject"] = "about the party"
-    msg["Date"] = "Mon, 02 Mar 2026 08:00:00 +0000"
+    msg["Subject"] = subject
+    msg["Date"] = date
     msg["Message-ID"] = message_id
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
     msg.set_content(body + ("\n" + "x" * 80) * (14000 if big else 0))
     return msg.as_bytes()
 
 
-def file_report(desk: Desk, reporter: str, sender: str, body: str, message_id: str, big: bool = False) -> int:
+def report_of(reporter: str, attached: bytes, subject: str, message_id: str, words: str) -> bytes:
+    """`reporter`'s report to the desk: their `words`, and the offending message attached as message/rfc822."""
     mail = EmailMessage(policy=SMTP)
     mail["From"] = reporter
     mail["To"] = "stopit@campus.example.edu"
-    mail["Subject"] = "Fwd: about the party"
-    mail["Message-ID"] = f"<{reporter.split('@')[0]}.{message_id.strip('<>')}>"
-    mail.set_content("Please make it stop.")
-    mail.add_attachment(offending(sender, body, message_id, big), maintype="message", subtype="rfc822")
-    case_id = handle(desk, RawMessage(mail.as_bytes(), "test")).case_id
+    mail["Subject"] = subject
+    mail["Message-ID"] = message_id
+    mail.set_content(words)
+    mail.add_attachment(attached, maintype="message", subtype="rfc822")
+    return mail.as_bytes()
+
+
+def file_report(desk: Desk, reporter: str, sender: str, body: str, message_id: str, big: bool = False) -> int:
+    mail = report_of(
+        reporter,
+        offending(sender, body, message_id, big),
+        "Fwd: about the party",
+        f"<{reporter.split('@')[0]}.{message_id.strip('<>')}>",
+        "Please make it stop.",
+    )
+    case_id = handle(desk, RawMessage(mail, "test")).case_id
     assert case_id is not None
     return case_id
 

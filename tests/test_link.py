@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from stopit.trace import Trace
 from stopit.trace.auth import Authentication, Signature
 from stopit.trace.origin import Origin
 from tests.conftest import stopit
+from tests.records import desk_config, offending, report_of
 
 HARASSMENT = (
     "You will regret what you said in the seminar today. Everybody will know who you really are,"
@@ -27,41 +26,17 @@ HARASSMENT = (
 
 
 def offensive(sender: str, body: str = HARASSMENT, message_id: str = "<m1@freemail.example>", **headers: str) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender
-    msg["To"] = "student@campus.example.edu"
-    msg["Subject"] = "you"
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    msg["Message-ID"] = message_id
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(body)
-    return msg.as_bytes()
+    return offending(sender, body, message_id, subject="you", date="Mon, 02 Nov 2026 10:00:00 +0000", **headers)
 
 
 def report(reporter: str, message: bytes, subject: str = "Fwd: look at this") -> RawMessage:
-    mail = EmailMessage(policy=SMTP)
-    mail["From"] = reporter
-    mail["To"] = "stopit@campus.example.edu"
-    mail["Subject"] = subject
-    mail["Message-ID"] = f"<r.{abs(hash((reporter, message)))}@campus.example.edu>"
-    mail.set_content("Please help, the message is attached.")
-    mail.add_attachment(message, maintype="message", subtype="rfc822")
-    return RawMessage(mail.as_bytes(), "test")
-
-
-QUEUES = "".join(
-    f'[queues.{q}]\nstaff = ["{q}-staff@campus.example.edu"]\n' for q in ("stopit", "police", "idhr", "abuse")
-)
+    message_id = f"<r.{abs(hash((reporter, message)))}@campus.example.edu>"
+    return RawMessage(report_of(reporter, message, subject, message_id, "Please help, the message is attached."), "test")
 
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
-    text = (
-        f'[desk]\ndatabase = "{tmp_path / "s.db"}"\noffline = true\n[smtp]\nurl = "maildir://{tmp_path}/out"\n' + QUEUES
-    )
-    (tmp_path / "c.toml").write_text(text)
-    return Desk.open(from_text(text))
+    return Desk.open(from_text(desk_config(tmp_path).read_text()))
 
 
 def _outbox(store: Store, audience: str) -> int:
