@@ -16,8 +16,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.common import ROOT, write_config
 from tests.servers import report_head
@@ -67,8 +67,9 @@ def nested(depth: int) -> bytes:
     return head + opens + b"Content-Type: text/plain\r\n\r\nhelp\r\n" + closes
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
+    """One printed row: what ran, the message's size, the process's peak RSS, and any note."""
+
     name: str
     size: int
     peak_kib: int
