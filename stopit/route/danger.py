@@ -279,22 +279,31 @@ class Index:
 
     def hits(self, words: list[str]) -> dict[str, list[Hit]]:
         found: dict[str, list[Hit]] = {}
+        known, candidates = self.seen.get, self.candidates
+        here_of = {}
+        for word in set(words):
+            here = known(word)
+            if here is None:
+                here = candidates(word)
+            if here:
+                here_of[word] = here
+        if not here_of:
+            return found
+        starts = [(at, here_of[word]) for at, word in enumerate(words) if word in here_of]
         joined = " ".join(words) + " "
-        offsets = list(accumulate((len(w) + 1 for w in words), initial=0))
-        at_offset = dict(zip(offsets, range(len(offsets)), strict=True))
-        starts = {word: self.candidates(word) for word in set(words)}
-        for at, here in [(at, starts[w]) for at, w in enumerate(words) if starts[w]]:
+        lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
+        for at, here in starts:
+            offset = lengths[at] + at
             for groups, pattern in here:
-                matched = pattern.match(joined, offsets[at])
+                matched = pattern.match(joined, offset)
                 if matched is None:  # the candidate index offers only patterns that start here
                     continue
-                spans = matched.regs
-                for group, (_, stop) in zip(groups, spans[1:], strict=True):
+                for group, (_, stop) in zip(groups, matched.regs[1:], strict=True):
                     if stop < 0:
                         continue
                     kept = found.setdefault(group, [])
                     if len(kept) < MAX_HITS and not (kept and kept[-1].start == at):
-                        end = at_offset[stop]
+                        end = at + joined.count(" ", offset, stop)
                         kept.append(Hit(group, at, end, " ".join(words[at:end])))
         return found
 

@@ -16,20 +16,21 @@ from dataclasses import dataclass, field
 LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
 )
-_LEET_CHARS = set("013457@$!|")
+_DIGIT_LEET = frozenset("013457")
 # A number with a short unit ("48h", "3pm", "2nd", "0.1") is a number, not leetspeak.
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)?(?:h|hrs?|hours?|am|pm|st|nd|rd|th|er|e|eme|o|a|k|km|kg|min|mins|s|x|eur|usd)?")
 _CURRENCY = {"$": " usd ", "€": " eur ", "£": " gbp "}
 _DOLLAR = re.compile(r"\$(?=\s?\d)|(?<=\d)\s?\$")  # "$" as money, not as the "s" of "a$$"
+# A symbol standing for a letter: after a letter, inside or ending a word ("b@stard", "a$$", "h!t"),
+# or opening one ("$hit"); `_unsymbol` tells. Digits are read back per word, once words are cut.
+_SYMBOLS = re.compile(r"[@$|!]+")
 # Three or more single letters separated by spaces, dots, dashes or stars: "k i l l", "k.i.l.l".
+_SPACED_HINT = re.compile(r"[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]{1,6}[^\W\d_]")
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-*_]{1,6}){2,}[^\W\d_](?!\w)")
 _GAP = re.compile(r"[ .\-*_]+")
-# A whitespace-separated token with a character that may stand for a letter.
-_LEETY = re.compile(r"[^\s013457@$!|]*[013457@$!|]\S*")
-_LEET_HINT = re.compile(r"[^\W\d_][013457@$!|]|[013457@$!|][^\W\d_]")
 # Words, and a clause's closing punctuation where a token ends.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
-_WORD = re.compile(r"[^\W_]+")
+_TRIPLE = re.compile(r"([a-z])\1\1")  # a cheap first test for elongation (text is folded to ASCII letters)
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
@@ -45,27 +46,55 @@ def fold(text: str) -> str:
     return folded.replace("’", "'").replace("ʼ", "'")
 
 
+def _unsymbol(text: str) -> str:
+    """`text` with the symbols that stand for letters read as those letters."""
+    out: list[str] = []
+    last = 0
+    for found in _SYMBOLS.finditer(text):
+        start, end = found.span()
+        before = text[start - 1] if start else " "
+        after = text[end : end + 2]
+        if before.isalpha():
+            letter = after[:1].isalpha() or (found.group(0)[0] != "!" and (not after or after[0].isspace()))
+        else:
+            letter = before.isspace() and found.group(0)[0] in "@$" and after.isalpha() and len(after) == 2
+        if letter:
+            out.append(text[last:start])
+            out.append(found.group(0).translate(LEET))
+            last = end
+    return "".join(out) + text[last:] if out else text
+
+
 @dataclass(frozen=True)
 class Normaliser:
     """Words of a text as patterns see them. `vocabulary` is every word the patterns name."""
 
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     vocabulary: frozenset[str] = frozenset()
+    symbols: dict[int, str] = field(default_factory=dict)  # a str.translate table: "🔪" → " knife "
 
     def words(self, text: str) -> list[str]:
+        if self.symbols and not text.isascii():
+            text = text.translate(self.symbols)
         text = fold(text)
         for symbol, name in _CURRENCY.items():
             if symbol in text:
                 text = text.replace(symbol, name) if symbol != "$" else _DOLLAR.sub(name, text)
-        if _LEET_HINT.search(text):
-            text = _LEETY.sub(lambda m: self._unleet(m.group(0)), text)  # _unleet checks for letters
-        text = _SPACED.sub(self._join_spaced, text)
+        text = _unsymbol(text)
+        if _SPACED_HINT.search(text):
+            text = _SPACED.sub(self._join_spaced, text)
+        tokens = _TOKEN.findall(text)
+        # Digits in a word with letters are leetspeak ("k1ll"), unless it is a number with a unit ("48h").
+        mixed = {t for t in set(tokens) if not t.isalpha() and not t.isdigit() and len(t) > 1}
+        if mixed:
+            mixed = {t for t in mixed if _DIGIT_LEET & set(t) and not _NUMBER.fullmatch(t)}
+            tokens = [t.translate(LEET) if t in mixed else t for t in tokens]
         # A clause's closing punctuation becomes one BREAK: a negation before it does not reach past it.
-        tokens = [BREAK if t in _PUNCTUATION else t for t in _TOKEN.findall(text)]
+        tokens = [BREAK if t in _PUNCTUATION else t for t in tokens]
         if BREAK in tokens:
             tokens = [t for i, t in enumerate(tokens) if t != BREAK or (i and tokens[i - 1] != BREAK)]
-        stretched = {t for t in set(tokens) if _REPEAT.search(t)} if _REPEAT.search(text) else ()
-        if stretched:
+        if _TRIPLE.search(text):
+            stretched = {t for t in set(tokens) if _REPEAT.search(t)}
             tokens = [self._shorten(t) if t in stretched else t for t in tokens]
         if not self.aliases.keys() & set(tokens):
             return tokens
@@ -73,14 +102,6 @@ class Normaliser:
         for token in tokens:
             out.extend(self.aliases.get(token, (token,)))
         return out
-
-    def _unleet(self, raw: str) -> str:
-        core = raw.strip(".,;:!?\"'()[]{}<>«»¿¡…")
-        if not core or not any(c in _LEET_CHARS for c in core) or not any(c.isalpha() for c in core):
-            return raw
-        if _NUMBER.fullmatch(core):
-            return raw
-        return raw.replace(core, core.translate(LEET))
 
     def _shorten(self, word: str) -> str:
         twice = _REPEAT.sub(r"\1\1", word)
