@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STOPIT = [sys.executable, "-m", "stopit"]
 
 
-def _contents(folder: Path, pattern: str) -> tuple[tuple[str, bytes], ...]:
-    return tuple((p.name, p.read_bytes()) for p in sorted(folder.glob(pattern)))
+def _contents(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    return tuple((str(p.relative_to(folder)), p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -32,15 +32,13 @@ def danger_patterns_built_once_per_content() -> Iterator[None]:
 
     built: dict[tuple, danger.PatternSet] = {}
 
-    def load_patterns(dirs: list[Path], problems: danger.Problems, templates: Path | None = None):
-        key = (
-            tuple((str(d), _contents(d / "patterns", "*.toml")) for d in dirs),
-            templates and (str(templates), _contents(templates / "reporter", "*.j2")),
-        )
+    def load_patterns(dirs: list[Path], problems: danger.Problems, *more, **named):
+        folders = [*dirs, *(a for a in (*more, *named.values()) if isinstance(a, Path))]
+        key = (repr(more), repr(sorted(named.items())), tuple((str(f), _contents(f)) for f in folders))
         if key in built:
             return built[key]
         before = len(problems.items)
-        patterns = danger.load_patterns(dirs, problems, templates)
+        patterns = danger.load_patterns(dirs, problems, *more, **named)
         if len(problems.items) == before:
             built[key] = patterns
         return patterns
