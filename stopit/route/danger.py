@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from itertools import accumulate, pairwise, product
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,10 +91,14 @@ class TermError(ValueError):
     pass
 
 
-def parse_term(text: str, normaliser: Normaliser) -> tuple[Element, ...]:
+# The terms of another group in the same language, for `@group` inside a term; None if there is none.
+Refs = Callable[[str], "list[tuple[Element, ...]] | None"]
+
+
+def parse_term(text: str, normaliser: Normaliser, refs: Refs | None = None) -> tuple[Element, ...]:
     """A term's elements; raises TermError saying what is wrong with its syntax."""
     pieces = _SYNTAX.findall(fold(text))
-    elements, _ = _sequence(pieces, 0, normaliser, top=True)
+    elements, _ = _sequence(pieces, 0, normaliser, top=True, refs=refs)
     if not elements:
         raise TermError(f"term {text!r} has no words")
     if isinstance(elements[0], Gap) or (isinstance(elements[0], Choice) and elements[0].optional):
@@ -104,7 +108,9 @@ def parse_term(text: str, normaliser: Normaliser) -> tuple[Element, ...]:
     return elements
 
 
-def _sequence(pieces: list[str], at: int, normaliser: Normaliser, top: bool) -> tuple[tuple[Element, ...], int]:
+def _sequence(
+    pieces: list[str], at: int, normaliser: Normaliser, top: bool, refs: Refs | None = None
+) -> tuple[tuple[Element, ...], int]:
     out: list[Element] = []
     while at < len(pieces):
         piece = pieces[at]
@@ -116,7 +122,7 @@ def _sequence(pieces: list[str], at: int, normaliser: Normaliser, top: bool) -> 
             options: list[tuple[Element, ...]] = []
             at += 1
             while True:
-                option, at = _sequence(pieces, at, normaliser, top=False)
+                option, at = _sequence(pieces, at, normaliser, top=False, refs=refs)
                 if not option:
                     raise TermError("an empty choice: write (a|b), each side with a word")
                 options.append(option)
@@ -131,6 +137,11 @@ def _sequence(pieces: list[str], at: int, normaliser: Normaliser, top: bool) -> 
             continue
         if piece == "...":
             out.append(Gap())
+        elif piece.startswith("@"):
+            found = refs(piece[1:]) if refs else None
+            if not found:
+                raise TermError(f"{piece}: no term group {piece[1:]!r} with terms in this language")
+            out.append(Choice(tuple(found)))
         else:
             out.extend(_words(piece, normaliser))
         at += 1
@@ -597,7 +608,7 @@ def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None =
     normaliser, footer = _normalise_settings(settings.get("normalise.toml"), reader)
     terms = _terms(reader, normaliser)
     vocabulary = frozenset(w for term in terms for w in literals(term.elements))
-    normaliser = Normaliser(normaliser.aliases, vocabulary | frozenset(normaliser.vocabulary))
+    normaliser = replace(normaliser, vocabulary=vocabulary | frozenset(normaliser.vocabulary))
     police, flag, caps = _bands(settings.get("bands.toml"), reader)
     patterns = _patterns(reader, {t.group for t in terms})
     lines, shingles = desk_lines(templates) if templates else (None, frozenset[str]())
@@ -633,26 +644,51 @@ def _collect(reader: _Reader, path: Path, data: dict, text: str) -> None:
 
 
 def _terms(reader: _Reader, normaliser: Normaliser) -> list[Term]:
+    """Every term of every group; a term may name another group's terms of its language as `@group`."""
+    parsed: dict[tuple[str, str], list[tuple[str, tuple[Element, ...]]]] = {}
+    reading: set[tuple[str, str]] = set()
+
+    def language(group: str, key: str) -> list[tuple[str, tuple[Element, ...]]]:
+        if (group, key) in parsed:
+            return parsed[group, key]
+        path, text, table = reader.raw_terms[group]
+        where, line = f"terms.{group}.{key}", _line(text, f"[terms.{group}]", 0, key)
+        reading.add((group, key))
+
+        def refs(name: str) -> list[tuple[Element, ...]] | None:
+            if name not in reader.raw_terms or not isinstance(reader.raw_terms[name][2], dict):
+                return None
+            if (name, key) in reading:
+                raise TermError(f"@{name} refers back to the group it is used in")
+            return [elements for _, elements in language(name, key)] or None
+
+        out: list[tuple[str, tuple[Element, ...]]] = []
+        value = table.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            reader.say(path, line, where, "expected a list of strings")
+        else:
+            for phrase in value:
+                try:
+                    out.append((phrase, parse_term(phrase, normaliser, refs)))
+                except TermError as exc:
+                    reader.say(path, line, where, str(exc))
+        reading.discard((group, key))
+        parsed[group, key] = out
+        return out
+
     terms: list[Term] = []
     for group, (path, text, table) in reader.raw_terms.items():
         if not isinstance(table, dict):
             reader.say(path, _line(text, f"[terms.{group}]", 0, ""), f"terms.{group}", "expected a table")
             continue
-        for key, value in table.items():
-            where = f"terms.{group}.{key}"
-            line = _line(text, f"[terms.{group}]", 0, key)
+        for key in table:
             if key == "description":
                 continue
             if not _LANGUAGE.match(key):
-                reader.say(path, line, where, "unknown key (expected description or a language code like en)")
-            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                reader.say(path, line, where, "expected a list of strings")
-            else:
-                for phrase in value:
-                    try:
-                        terms.append(Term(group, phrase, parse_term(phrase, normaliser)))
-                    except TermError as exc:
-                        reader.say(path, line, where, str(exc))
+                line = _line(text, f"[terms.{group}]", 0, key)
+                reader.say(path, line, f"terms.{group}.{key}", "unknown key (expected description or a language code)")
+                continue
+            terms.extend(Term(group, phrase, elements) for phrase, elements in language(group, key))
     return terms
 
 
@@ -755,6 +791,7 @@ def _normalise_settings(loaded: tuple[Path, dict, str] | None, reader: _Reader) 
         return Normaliser(), ()
     path, data, text = loaded
     aliases: dict[str, tuple[str, ...]] = {}
+    symbols: dict[int, str] = {}
     footer: list[str] = []
     for key, value in data.items():
         if key == "description":
@@ -765,6 +802,13 @@ def _normalise_settings(loaded: tuple[Path, dict, str] | None, reader: _Reader) 
                     reader.say(path, _line(text, "[aliases]", 0, short), f"aliases.{short}", "expected a string")
                     continue
                 aliases[fold(short)] = tuple(re.findall(r"[^\W_]+", fold(long)))
+        elif key == "symbols" and isinstance(value, dict):
+            for symbol, words in value.items():
+                if len(symbol) != 1 or not isinstance(words, str) or not words.strip():
+                    message = "expected one character = the words it stands for"
+                    reader.say(path, _line(text, "[symbols]", 0, f'"{symbol}"'), f"symbols.{symbol}", message)
+                    continue
+                symbols[ord(symbol)] = f" {words} "
         elif key == "footer" and isinstance(value, dict):
             for language, phrases in value.items():
                 if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
@@ -772,8 +816,9 @@ def _normalise_settings(loaded: tuple[Path, dict, str] | None, reader: _Reader) 
                     continue
                 footer.extend(" ".join(fold(p).split()) for p in phrases)
         else:
-            reader.say(path, _line(text, "", 0, key), key, "unknown key (expected description, [aliases], [footer])")
-    return Normaliser(aliases), tuple(footer)
+            message = "unknown key (expected description, [aliases], [symbols], [footer])"
+            reader.say(path, _line(text, "", 0, key), key, message)
+    return Normaliser(aliases, symbols=symbols), tuple(footer)
 
 
 def _static(piece: str) -> str:
