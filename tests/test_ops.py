@@ -59,7 +59,10 @@ class Daemon:
         return self.log.read_text(errors="replace")
 
     def wait_log(self, needle: str, timeout: float = 20.0) -> None:
-        wait_for(lambda: needle in self.text() or self.proc.poll() is not None, timeout, needle)
+        try:
+            wait_for(lambda: needle in self.text() or self.proc.poll() is not None, timeout, needle)
+        except AssertionError:
+            raise AssertionError(f"no {needle!r} within {timeout} s; the daemon's log:\n{self.text()}") from None
         assert needle in self.text(), self.text()
 
     def stop(self) -> int:
