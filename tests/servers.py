@@ -27,6 +27,10 @@ from aiosmtpd.controller import Controller
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 Server = TypeVar("Server", "Dovecot", "SmtpSink")
+# How long a wait may last before the test calls it a hang. Generous: the suite runs on two workers, and a
+# test that starts forty `stopit` processes at once starves the other worker for seconds. A test that
+# means to bound a delay passes its own timeout.
+HANG = 60.0
 
 
 def free_port() -> int:
@@ -298,7 +302,7 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def wait_for(self, count: int, timeout: float = 15) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = HANG) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.handler.received) < count:
             time.sleep(0.02)
@@ -368,7 +372,7 @@ def report_head(n: int, subject: str, extra: str = "", sender: str = "") -> byte
     ).encode()
 
 
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+def wait_for(predicate, timeout: float = HANG, what: str = "condition"):
     """Poll `predicate` every 0.1 s until it returns something true, and return that; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

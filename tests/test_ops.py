@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, STOPIT, stopit
-from tests.servers import free_port, maildir, report_head, wait_for, write_config
+from tests.servers import HANG, free_port, maildir, report_head, wait_for, write_config
 
 
 def report(n: int, body: str = "") -> bytes:
@@ -58,7 +58,7 @@ class Daemon:
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_log(self, needle: str, timeout: float = 20.0) -> None:
+    def wait_log(self, needle: str, timeout: float = HANG) -> None:
         try:
             wait_for(lambda: needle in self.text() or self.proc.poll() is not None, timeout, needle)
         except AssertionError:
