@@ -14,7 +14,7 @@ import pytest
 
 from stopit.store import Store
 from tests.conftest import ROOT, STOPIT, stopit, stopit_process
-from tests.servers import Dovecot, SmtpSink, report_head, write_config
+from tests.servers import HANG, Dovecot, SmtpSink, report_head, write_config
 
 REPORTS = sorted((ROOT / "demo" / "reports").glob("*.eml"))
 REPORTERS = {  # the demo files that are real reports, by sender
@@ -200,14 +200,14 @@ def test_daemon_acknowledges_over_idle_and_stops_on_sigterm(
     config = write_config(tmp_path, dovecot.url, smtp_sink.url)
     proc = stopit_process(config, "run", stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + HANG
         line = ""
         while "connected to" not in line and time.monotonic() < deadline:
             line = proc.stderr.readline()
         assert "connected to" in line
         time.sleep(0.3)  # let it enter IDLE
         dovecot.append(report(1))
-        acks = smtp_sink.wait_for(1, timeout=10)
+        acks = smtp_sink.wait_for(1)
         assert len(acks) == 1
         assert acks[0].message["Subject"] == "[stopit #1] We received your report"
         # A piped message is stored by `stopit ingest` and processed by the running daemon.
@@ -215,7 +215,7 @@ def test_daemon_acknowledges_over_idle_and_stops_on_sigterm(
             [*STOPIT, "--config", str(config), "ingest"], input=report(2), cwd=ROOT, capture_output=True, timeout=60
         )
         assert piped.returncode == 0 and b"the daemon takes it from here" in piped.stderr
-        acks = smtp_sink.wait_for(2, timeout=10)
+        acks = smtp_sink.wait_for(2)
         assert [a.message["Subject"] for a in acks][1] == "[stopit #2] We received your report"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
