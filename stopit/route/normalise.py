@@ -24,13 +24,17 @@ _DOLLAR = re.compile(r"\$(?=\s?\d)|(?<=\d)\s?\$")  # "$" as money, not as the "s
 # A symbol standing for a letter: after a letter, inside or ending a word ("b@stard", "a$$", "h!t"),
 # or opening one ("$hit"); `_unsymbol` tells. Digits are read back per word, once words are cut.
 _SYMBOLS = re.compile(r"[@$|!]+")
-# Three or more single letters separated by spaces, dots, dashes or stars: "k i l l", "k.i.l.l".
-_SPACED_HINT = re.compile(r"[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]{1,6}[^\W\d_]")
+# Three or more single letters separated by spaces, dots, dashes or stars: "k i l l", "k.i.l.l". The
+# hint, two single letters each followed by a gap, is how every such run starts and is rare otherwise
+# ("is a boy" has one single letter, not two).
+_SPACED_HINT = re.compile(r"(?<![\w*])[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]")
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-*_]{1,6}){2,}[^\W\d_](?!\w)")
 _GAP = re.compile(r"[ .\-*_]+")
 # Words, and a clause's closing punctuation where a token ends.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
-_TRIPLE = re.compile(r"([a-z])\1\1")  # a cheap first test for elongation (text is folded to ASCII letters)
+# A cheap first test for elongation (text is folded to ASCII letters); the "www." of a web address,
+# in a third of all texts, is not one.
+_TRIPLE = re.compile(r"([a-vx-z])\1\1|www(?!\.)")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
