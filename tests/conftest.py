@@ -44,7 +44,8 @@ def danger_patterns_built_once_per_content() -> Iterator[None]:
         return patterns
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rules, "load_patterns", load_patterns)
+        if hasattr(rules, "load_patterns"):  # should the loader move, the tests still run, only slower
+            patch.setattr(rules, "load_patterns", load_patterns)
         yield
 
 
