@@ -15,7 +15,7 @@ import time
 import unicodedata
 from datetime import UTC, datetime
 from email import message_from_bytes
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import compat32, default
@@ -100,7 +100,8 @@ def _header_views(head: bytes) -> list[str]:
         # The stdlib's decoders take quadratic time on a megabyte of encoded words: there, one word at a time.
         pieces = [text] if len(text) < BIG else [t for t in text.split() if t.startswith("=?")]
         for piece in pieces:
-            with contextlib.suppress(HeaderParseError, LookupError, UnicodeError, ValueError):
+            # An unknown charset name (CharsetError) has no decoded view: the raw views above still count.
+            with contextlib.suppress(CharsetError, HeaderParseError, LookupError, UnicodeError, ValueError):
                 views.append(str(make_header(decode_header(piece))))
     # The stdlib's parser may raise anything on hostile input; it is only one of the views.
     with contextlib.suppress(Exception):
