@@ -86,6 +86,35 @@ def sample_contexts() -> list[dict[str, Any]]:
         "text": "They wrote again.",
         "moved_by": "staff@example.edu",
         "note": "Please take this one.",
+        # office/new_case.txt.j2: the reporter's words and the commands that fit
+        "anonymous": False,
+        "reporter_words": "He keeps writing to me.",
+        "commands": ["Stopit: consent yes", "Stopit: notice send"],
+        "office_notified": True,
+        # office/digest.txt.j2, escalation.txt.j2, bounced.txt.j2, junk_count.txt.j2, reminder.txt.j2
+        "cases": [{"id": 17, "urgent": True, "status": "open"}],
+        "limit": 30,
+        "recipients": ["x@y.example"],
+        "day": "2026-11-29",
+        "count": 17,
+        "sender": "x@y.example",
+        "date": "Sun, 29 Nov 2026 23:58",
+        "subject": "hi",
+        "single": True,
+        "reminders": [
+            {
+                "case_id": 17,
+                "what": "contacting the sender",
+                "step": "missed",
+                "deadline": "Monday 07 December 2026",
+                "waited_days": 7,
+                "commands": ["Stopit: notice send"],
+            }
+        ],
+        # reporter/checkin.txt.j2 and its answer; provider/abuse_report.txt.j2
+        "number": 1,
+        "checkin": "still happening",
+        "provider": "abuse@mail.example.net",
     }
     empty = {
         **full,
@@ -110,6 +139,15 @@ def sample_contexts() -> list[dict[str, Any]]:
         "who": "sender",
         "became_urgent": False,
         "note": "",
+        "anonymous": True,
+        "reporter_words": "",
+        "commands": [],
+        "office_notified": False,
+        "cases": [],
+        "recipients": [],
+        "single": False,
+        "reminders": [],
+        "checkin": "",
     }
     return [full, empty]
 

@@ -174,7 +174,12 @@ def test_a_site_copy_of_every_shipped_template_passes_the_checks(tmp_path: Path)
     assert template_problems(cfg) == []
     (tmp_path / "site" / "reporter" / "ack.txt.j2").write_text("{{ reporter_name }} {{ case_number }}\n")
     (tmp_path / "site" / "office" / "new_case.txt.j2").write_text("{{ offending[0].subjekt }}\n")
-    problems = template_problems(cfg)
-    assert len(problems) == 2
-    assert "reporter/ack.txt.j2 (site): undefined variable(s) case_number" in problems[1]
+    # A staff-side template is rendered too, with what the clock gives it: a misspelt field shows.
+    (tmp_path / "site" / "office" / "reminder.txt.j2").write_text(
+        "{% for r in reminders %}{{ r.case_id }} {{ r.dedline }}{% endfor %}\n"
+    )
+    problems = sorted(template_problems(cfg))
+    assert len(problems) == 3, problems
     assert "office/new_case.txt.j2 (site): UndefinedError" in problems[0] and "subjekt" in problems[0]
+    assert "office/reminder.txt.j2 (site): UndefinedError" in problems[1] and "dedline" in problems[1]
+    assert "reporter/ack.txt.j2 (site): undefined variable(s) case_number" in problems[2]

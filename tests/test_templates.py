@@ -53,32 +53,8 @@ def test_acknowledgement_is_kind_plain_and_complete() -> None:
     assert "[stopit #17]" in body
 
 
-# check-config's own sample context (every optional part present), with the assertions' queue name and
-# what the staff-side, reminder and digest templates need beyond it.
-FULL_CONTEXT = {
-    **sample_contexts()[0],
-    "queue_name": "Campus Police",
-    "anonymous": False,
-    "reporter_words": "He keeps writing to me.",
-    "commands": ["Stopit: consent yes", "Stopit: notice send"],
-    "office_notified": True,
-    "cases": [{"id": 17, "urgent": True, "status": "open"}],
-    "limit": 30,
-    "recipients": ["x@y.example"],
-    "number": 1,
-    "day": "2026-11-29",
-    "count": 17,
-    "checkin": "still happening",
-    "provider": "abuse@mail.example.net",
-    "sender": "x@y.example",
-    "date": "Sun, 29 Nov 2026 23:58",
-    "subject": "hi",
-    "single": True,
-    "reminders": [
-        {"case_id": 17, "what": "contacting the sender", "step": "missed", "deadline": "Monday 07 December 2026",
-         "waited_days": 7, "commands": ["Stopit: notice send"]}
-    ],
-}
+# check-config's own sample context (every optional part present), with the assertions' queue name.
+FULL_CONTEXT = {**sample_contexts()[0], "queue_name": "Campus Police"}
 
 
 def test_every_shipped_template_renders_and_names_only_defined_variables() -> None:
