@@ -63,6 +63,82 @@ def test_fresh_threats_go_to_the_police_urgently(message: str) -> None:
     assert (decision.queue, decision.urgent, decision.notice) == ("police", True, "never"), decision.danger
 
 
+# One phrasing per class the patterns describe, in words written for this test (none is in the evaluation
+# set): each carries two signs of danger, so each must reach the police.
+CLASS_THREATS = [
+    # a danger in the reader's surroundings, beside exactly where they live
+    "Nice ground floor flat you've got on Elm Street 14. Those locks look cheap.",
+    "Jolie voiture. Ce serait dommage que les freins lâchent un jour.",
+    # a condition joined to a dark consequence
+    "Wenn du zur Polizei gehst, landest du im Rollstuhl.",
+    "Si vas al decano acabas en una silla de ruedas.",
+    # harm said to be certain: "your last days"
+    "Profite de tes derniers jours. Tu ne verras pas la fin du semestre.",
+    # what awaits the reader, under a condition
+    "Si declaras, nadie te oye. No sabes lo que te espera.",
+    # escalation: the property first, next the reader
+    "Rede noch einmal mit der Gleichstellungsstelle und danach ist dein Gesicht dran.",
+    # passive pursuit joined to paying for it
+    "You will be found, and you will be made to pay for what you said.",
+    # the condition last
+    "Ich brech dir den Arm, wenn du irgendwem von Freitag erzählst.",
+    # a pet named beside "a shame if" and a demand
+    "Tu perro sale mucho, ¿no? Sería una pena que comiera algo malo. Retira la denuncia.",
+    # sextortion as a business offer: a hacked camera, crypto and a deadline
+    "Business proposal: I recorded you through your webcam. 0.1 BTC to this wallet within 48 hours and the video is deleted.",
+    # the deal: one more picture, and the others stay private
+    "Encore une photo, un peu plus osée, et les autres restent entre nous. À toi de voir.",
+    # money, or the reader's people receive the material
+    "Zahl 300 Euro oder dein Trainer bekommt das Video bis Montag.",
+]
+
+
+@pytest.mark.parametrize("message", CLASS_THREATS)
+def test_each_class_of_threat_goes_to_the_police(message: str) -> None:
+    decision = decide(report("I got this today.", message))
+    assert decision.queue == "police", decision.danger
+
+
+def test_a_reporter_who_tells_of_a_weapon_outside_their_home_goes_to_the_police() -> None:
+    own = "Mein Ex hat gesagt, er wartet mit einem Messer vor meinem Haus, wenn ich nicht zurückkomme. Ich habe Angst."
+    assert decide(report(own)).queue == "police"
+
+
+# The same words in ordinary messages: advice about a flat, a deadline said in earnest, a photo of a poster,
+# a fee, a friend seen at the library. None of them may reach the police.
+NEAR_MISSES = [
+    "Nice flat you've got! The windows open easily, great for airing it out in summer.",
+    "Schöne Wohnung hast du! Die Fenster gehen leicht auf, perfekt zum Lüften.",
+    "Si tu ne t'inscris pas avant lundi, tu ne pourras plus choisir ton TD, je suis sérieux.",
+    "Si no te inscribes antes del lunes, no vas a poder elegir grupo. Va en serio.",
+    "Send me one more photo of the poster draft and the old ones can be deleted. Your call.",
+    "Schick mir noch ein Foto vom Plakat, dann lösche ich die alten. Du entscheidest.",
+    "Pay 20 euros for the trip or your parents get the invoice by Monday.",
+    "I saw you at the library yesterday, want to study together tomorrow?",
+    "Grandma fell down the stairs last week, she is okay now. Say hi to your mom from me.",
+    "Enjoy your last few days of vacation before the semester starts!",
+]
+
+
+@pytest.mark.parametrize("message", NEAR_MISSES)
+def test_ordinary_messages_with_the_same_words_stay_off_the_police_desk(message: str) -> None:
+    decision = decide(report("Is this normal?", message))
+    assert decision.queue != "police", decision.danger
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Saw your car outside the gym on Pine Road this morning. Small world.",
+        "Du warst gestern bis 22 Uhr in der Bibliothek, am Fenster. Du solltest mehr schlafen.",
+        "J'ai vu que t'étais passée au TD du jeudi pour m'éviter. Moi aussi du coup.",
+    ],
+)
+def test_a_sighting_without_a_threat_is_stalking_evidence_not_an_emergency(message: str) -> None:
+    decision = decide(report("He keeps doing this.", message))
+    assert decision.queue != "police" and decision.category == "stalking", decision.danger
+
+
 @pytest.mark.parametrize(
     "message",
     [
