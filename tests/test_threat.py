@@ -57,12 +57,6 @@ FRESH_THREATS = [
 ]
 
 
-@pytest.mark.parametrize("message", FRESH_THREATS)
-def test_fresh_threats_go_to_the_police_urgently(message: str) -> None:
-    decision = decide(report("I got this and I don't know what to do.", message))
-    assert (decision.queue, decision.urgent, decision.notice) == ("police", True, "never"), decision.danger
-
-
 # One phrasing per class the patterns describe, in words written for this test (none is in the evaluation
 # set): each carries two signs of danger, so each must reach the police.
 CLASS_THREATS = [
@@ -93,10 +87,10 @@ CLASS_THREATS = [
 ]
 
 
-@pytest.mark.parametrize("message", CLASS_THREATS)
-def test_each_class_of_threat_goes_to_the_police(message: str) -> None:
-    decision = decide(report("I got this today.", message))
-    assert decision.queue == "police", decision.danger
+@pytest.mark.parametrize("message", FRESH_THREATS + CLASS_THREATS)
+def test_fresh_threats_go_to_the_police_urgently(message: str) -> None:
+    decision = decide(report("I got this and I don't know what to do.", message))
+    assert (decision.queue, decision.urgent, decision.notice) == ("police", True, "never"), decision.danger
 
 
 def test_a_reporter_who_tells_of_a_weapon_outside_their_home_goes_to_the_police() -> None:
