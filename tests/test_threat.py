@@ -84,6 +84,10 @@ CLASS_THREATS = [
     "Encore une photo, un peu plus osée, et les autres restent entre nous. À toi de voir.",
     # money, or the reader's people receive the material
     "Zahl 300 Euro oder dein Trainer bekommt das Video bis Montag.",
+    # someone close to the reader placed exactly, and a demand to drop the complaint
+    "Ta sœur loge au bâtiment B, chambre 214, non ? Retire ta plainte.",
+    # a buried threat in a friendly letter, the condition first
+    "Hallo Lea, wie läuft's im Praktikum? Übrigens, wenn du jemandem von der Party erzählst, schlag ich dir die Zähne aus.",
 ]
 
 
@@ -111,6 +115,8 @@ NEAR_MISSES = [
     "I saw you at the library yesterday, want to study together tomorrow?",
     "Grandma fell down the stairs last week, she is okay now. Say hi to your mom from me.",
     "Enjoy your last few days of vacation before the semester starts!",
+    "My brothers will come over to your place on Saturday to help you move the sofa.",
+    "Careful walking home tonight, the sidewalks are icy. Text me when you're home.",
 ]
 
 
