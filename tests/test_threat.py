@@ -117,6 +117,8 @@ NEAR_MISSES = [
     "Enjoy your last few days of vacation before the semester starts!",
     "My brothers will come over to your place on Saturday to help you move the sofa.",
     "Careful walking home tonight, the sidewalks are icy. Text me when you're home.",
+    "Si me haces spoiler te mato jajaja",
+    "Si tu me spoiles la fin je te tue mdr",
 ]
 
 
