@@ -88,6 +88,12 @@ CLASS_THREATS = [
     "Ta sœur loge au bâtiment B, chambre 214, non ? Retire ta plainte.",
     # a buried threat in a friendly letter, the condition first
     "Hallo Lea, wie läuft's im Praktikum? Übrigens, wenn du jemandem von der Party erzählst, schlag ich dir die Zähne aus.",
+    # an injury named by what follows it, under a condition
+    "Sigue hablando de mí y vas a comer con pajita.",
+    # nobody would notice the reader gone
+    "Personne ne remarquerait si tu ne revenais pas du labo un soir.",
+    # a secret recording, a payment and a deadline, or the team sees it
+    "Ich habe die Aufnahme von dir unter der Dusche. Überweis 400 bis Freitag, sonst geht sie an die ganze Mannschaft.",
 ]
 
 
@@ -119,6 +125,10 @@ NEAR_MISSES = [
     "Careful walking home tonight, the sidewalks are icy. Text me when you're home.",
     "Si me haces spoiler te mato jajaja",
     "Si tu me spoiles la fin je te tue mdr",
+    "If you didn't come back from the trip, tell me and I'll feed your cat.",
+    "My jaw surgery went fine, I'm eating through a straw for two weeks.",
+    "Ich weiß, dass deine Schicht um 22 Uhr endet, soll ich dich abholen? Denk mal drüber nach.",
+    "You're dead to me. Don't ever text me again, you liar.",
 ]
 
 
