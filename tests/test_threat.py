@@ -103,9 +103,20 @@ def test_fresh_threats_go_to_the_police_urgently(message: str) -> None:
     assert (decision.queue, decision.urgent, decision.notice) == ("police", True, "never"), decision.danger
 
 
-def test_a_reporter_who_tells_of_a_weapon_outside_their_home_goes_to_the_police() -> None:
-    own = "Mein Ex hat gesagt, er wartet mit einem Messer vor meinem Haus, wenn ich nicht zurückkomme. Ich habe Angst."
-    assert decide(report(own)).queue == "police"
+@pytest.mark.parametrize(
+    ("own", "queue"),
+    [
+        (
+            "Mein Ex hat gesagt, er wartet mit einem Messer vor meinem Haus, wenn ich nicht zurückkomme. Ich habe Angst.",
+            "police",
+        ),
+        ("L'ex de ma coloc raconte partout qu'il va me planter quand il me croisera sur le campus.", "police"),
+        ("He posted in a group chat that he would burn my car and that I should watch my back.", "police"),
+        ("My advisor told everyone he would find me a new lab and follow my progress.", "stopit"),
+    ],
+)
+def test_what_the_reporter_tells_of_is_read(own: str, queue: str) -> None:
+    assert decide(report(own)).queue == queue
 
 
 # The same words in ordinary messages: advice about a flat, a deadline said in earnest, a photo of a poster,
