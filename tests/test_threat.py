@@ -149,31 +149,26 @@ def test_ordinary_messages_with_the_same_words_stay_off_the_police_desk(message:
     assert decision.queue != "police", decision.danger
 
 
+SIGHTED, INSISTED = "He keeps doing this.", "He keeps insisting that I answer him."
+
+
 @pytest.mark.parametrize(
-    "message",
+    ("note", "message"),
     [
-        "Saw your car outside the gym on Pine Road this morning. Small world.",
-        "Du warst gestern bis 22 Uhr in der Bibliothek, am Fenster. Du solltest mehr schlafen.",
-        "J'ai vu que t'étais passée au TD du jeudi pour m'éviter. Moi aussi du coup.",
+        # A sighting without a threat.
+        (SIGHTED, "Saw your car outside the gym on Pine Road this morning. Small world."),
+        (SIGHTED, "Du warst gestern bis 22 Uhr in der Bibliothek, am Fenster. Du solltest mehr schlafen."),
+        (SIGHTED, "J'ai vu que t'étais passée au TD du jeudi pour m'éviter. Moi aussi du coup."),
+        # Insisting on an answer.
+        (INSISTED, "Answer me or else. I asked you a question."),
+        (INSISTED, "Why won't you answer me?? Answer me now."),
+        (INSISTED, "Antworte mir endlich!"),
+        (INSISTED, "Réponds-moi, c'est la troisième fois que je demande."),
     ],
 )
-def test_a_sighting_without_a_threat_is_stalking_evidence_not_an_emergency(message: str) -> None:
-    decision = decide(report("He keeps doing this.", message))
+def test_a_sighting_or_insisting_without_a_threat_is_stalking_evidence_not_an_emergency(note: str, message: str) -> None:
+    decision = decide(report(note, message))
     assert decision.queue != "police" and decision.category == "stalking", decision.danger
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "Answer me or else. I asked you a question.",
-        "Why won't you answer me?? Answer me now.",
-        "Antworte mir endlich!",
-        "Réponds-moi, c'est la troisième fois que je demande.",
-    ],
-)
-def test_insisting_on_an_answer_is_stalking_evidence_not_an_emergency(message: str) -> None:
-    decision = decide(report("He keeps insisting that I answer him.", message))
-    assert decision.queue != "police" and decision.category == "stalking"
     assert "stalking" in decision.tags
 
 
