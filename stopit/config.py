@@ -120,6 +120,11 @@ def _non_negative(value: Any) -> str | None:
     return None if value >= 0 else f"{value} must be 0 or more"
 
 
+def _count(key: str, default: int, help: str) -> Setting:
+    """A setting that is a whole number greater than 0 (a limit, a period, a number of attempts)."""
+    return Setting(key, default, help, "int", _positive)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "desk.address",
@@ -163,12 +168,10 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         _non_negative,
     ),
-    Setting(
+    _count(
         "desk.office_limit_per_hour",
         30,
         "At most this many case notifications per office queue per hour; later ones go out as one digest.",
-        "int",
-        _positive,
     ),
     Setting(
         "desk.supervisors",
@@ -219,12 +222,10 @@ SETTINGS: tuple[Setting, ...] = (
         "A notice to the sender needs the reporter's consent recorded first (as the acknowledgement promises).",
         "bool",
     ),
-    Setting(
+    _count(
         "desk.max_message_bytes",
         64 * 1024 * 1024,
         "Larger messages are still stored byte-exact, then quarantined for staff.",
-        "int",
-        _positive,
     ),
     Setting("desk.default_queue", "stopit", "The queue a new case is opened in."),
     Setting(
@@ -242,12 +243,10 @@ SETTINGS: tuple[Setting, ...] = (
         DEFAULT_CONFIDENTIAL,
         "The confidential resources, told to people routed to the harassment office.",
     ),
-    Setting(
+    _count(
         "desk.offender_deadline_days",
         7,
         "Days within which the offender is to be contacted (the policy's 7 days).",
-        "int",
-        _positive,
     ),
     Setting(
         "desk.rules_dirs",
@@ -257,26 +256,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("desk.templates_dir", "", "A site directory of templates that override the shipped ones by name."),
     Setting("desk.offline", False, "Never make DNS or RDAP lookups.", "bool"),
-    Setting(
-        "desk.rdap_cache_days",
-        30,
-        "How long an RDAP answer (the abuse contact of a network) is reused.",
-        "int",
-        _positive,
-    ),
-    Setting(
+    _count("desk.rdap_cache_days", 30, "How long an RDAP answer (the abuse contact of a network) is reused."),
+    _count(
         "desk.link_ip_days",
         30,
         "A handoff or origin IP links two cases only when their messages were sent this close in time.",
-        "int",
-        _positive,
     ),
-    Setting(
+    _count(
         "desk.retention_years",
         4,
         "Closed cases older than this are removed by `stopit purge` (the policy's 4 years); figures stay.",
-        "int",
-        _positive,
     ),
     Setting(
         "mailbox.url",
@@ -294,14 +283,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mailbox.processed_folder", "Processed", "Where a message goes once its report is stored."),
     Setting("mailbox.quarantine_folder", "Quarantine", "Where a message goes when it could not be processed."),
     Setting("mailbox.idle", True, "Use IMAP IDLE when the server offers it.", "bool"),
-    Setting(
-        "mailbox.poll_seconds",
-        60,
-        "How often to look for new mail without IDLE (and as a fallback with it).",
-        "int",
-        _positive,
-    ),
-    Setting("mailbox.timeout_seconds", 30, "Network timeout for IMAP commands.", "int", _positive),
+    _count("mailbox.poll_seconds", 60, "How often to look for new mail without IDLE (and as a fallback with it)."),
+    _count("mailbox.timeout_seconds", 30, "Network timeout for IMAP commands."),
     Setting("mailbox.tls_ca_file", "", "A CA bundle to verify the IMAP server with."),
     Setting("mailbox.tls_verify", True, "Verify the IMAP server's certificate.", "bool"),
     Setting(
@@ -317,23 +300,11 @@ SETTINGS: tuple[Setting, ...] = (
         credential="smtp-password",
         env="STOPIT_SMTP_PASSWORD",
     ),
-    Setting("smtp.timeout_seconds", 30, "Network timeout for SMTP.", "int", _positive),
+    _count("smtp.timeout_seconds", 30, "Network timeout for SMTP."),
     Setting("smtp.tls_ca_file", "", "A CA bundle to verify the SMTP server with."),
     Setting("smtp.tls_verify", True, "Verify the SMTP server's certificate.", "bool"),
-    Setting(
-        "smtp.max_attempts",
-        12,
-        "Temporary failures are retried with backoff up to this many attempts.",
-        "int",
-        _positive,
-    ),
-    Setting(
-        "smtp.retry_base_seconds",
-        30,
-        "First retry delay; each later one doubles, up to an hour.",
-        "int",
-        _positive,
-    ),
+    _count("smtp.max_attempts", 12, "Temporary failures are retried with backoff up to this many attempts."),
+    _count("smtp.retry_base_seconds", 30, "First retry delay; each later one doubles, up to an hour."),
     Setting(
         "smtp.dkim_selector",
         "",
