@@ -10,9 +10,18 @@ from stopit.store.events import REDACTED
 migrations = Migrations("stopit")
 
 
-@migrations(name="0001_initial")
-def _initial(db: Database) -> None:
-    db.execute("""
+def _migration(name: str, *statements: str) -> None:
+    """Register migration `name`: these SQL statements, run in order (in one transaction)."""
+
+    @migrations(name=name)
+    def run(db: Database) -> None:
+        for sql in statements:
+            db.execute(sql)
+
+
+_migration(
+    "0001_initial",
+    """
         CREATE TABLE cases (
             id INTEGER PRIMARY KEY,
             status TEXT NOT NULL DEFAULT 'open',
@@ -24,8 +33,8 @@ def _initial(db: Database) -> None:
             updated_at TEXT NOT NULL,
             report_sha256 TEXT,
             ack_message_id TEXT
-        )""")
-    db.execute("""
+        )""",
+    """
         CREATE TABLE messages (
             id INTEGER PRIMARY KEY,
             direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
@@ -42,18 +51,18 @@ def _initial(db: Database) -> None:
             at TEXT NOT NULL,
             blob BLOB,
             blob_path TEXT
-        )""")
-    db.execute("CREATE UNIQUE INDEX messages_in_sha256 ON messages(sha256) WHERE direction = 'in'")
-    db.execute("CREATE INDEX messages_message_id ON messages(message_id)")
-    db.execute("CREATE INDEX messages_case ON messages(case_id)")
-    db.execute("CREATE INDEX messages_state ON messages(state)")
-    db.execute("""
+        )""",
+    "CREATE UNIQUE INDEX messages_in_sha256 ON messages(sha256) WHERE direction = 'in'",
+    "CREATE INDEX messages_message_id ON messages(message_id)",
+    "CREATE INDEX messages_case ON messages(case_id)",
+    "CREATE INDEX messages_state ON messages(state)",
+    """
         CREATE TABLE sources (
             key TEXT PRIMARY KEY,
             sha256 TEXT NOT NULL,
             at TEXT NOT NULL
-        )""")
-    db.execute("""
+        )""",
+    """
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -62,14 +71,14 @@ def _initial(db: Database) -> None:
             detail TEXT NOT NULL DEFAULT '',
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX events_case ON events(case_id)")
+        )""",
+    "CREATE INDEX events_case ON events(case_id)",
     # The event log is append-only: the database itself refuses edits and deletions.
-    db.execute("""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")
-    db.execute("""CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")
-    db.execute("""
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+    """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,
             message_row INTEGER NOT NULL REFERENCES messages(id),
@@ -83,9 +92,9 @@ def _initial(db: Database) -> None:
             last_error TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
             sent_at TEXT
-        )""")
-    db.execute("CREATE INDEX outbox_due ON outbox(status, next_attempt_at)")
-    db.execute("""
+        )""",
+    "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
+    """
         CREATE TABLE quarantine (
             id INTEGER PRIMARY KEY,
             sha256 TEXT NOT NULL,
@@ -93,18 +102,20 @@ def _initial(db: Database) -> None:
             error TEXT NOT NULL,
             at TEXT NOT NULL,
             released_at TEXT
-        )""")
+        )""",
+)
 
 
-@migrations(name="0002_outbox_reporter_index")
-def _outbox_reporter_index(db: Database) -> None:
+_migration(
+    "0002_outbox_reporter_index",
     # The per-reporter acknowledgement limit looks rows up by recipient and time on every report.
-    db.execute("CREATE INDEX outbox_rcpt ON outbox(audience, rcpt_to, created_at)")
+    "CREATE INDEX outbox_rcpt ON outbox(audience, rcpt_to, created_at)",
+)
 
 
-@migrations(name="0003_offending")
-def _offending(db: Database) -> None:
-    db.execute("""
+_migration(
+    "0003_offending",
+    """
         CREATE TABLE offending (
             id INTEGER PRIMARY KEY,
             case_id INTEGER REFERENCES cases(id),
@@ -119,60 +130,67 @@ def _offending(db: Database) -> None:
             blob BLOB,
             blob_path TEXT,
             fields TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX offending_case ON offending(case_id)")
-    db.execute("CREATE INDEX offending_from ON offending(from_addr)")
+        )""",
+    "CREATE INDEX offending_case ON offending(case_id)",
+    "CREATE INDEX offending_from ON offending(from_addr)",
+)
 
 
-@migrations(name="0004_case_route")
-def _case_route(db: Database) -> None:
-    for column, default in (("category", "''"), ("rule", "''"), ("tags", "'[]'"), ("notice", "'approval'")):
-        db.execute(f"ALTER TABLE cases ADD COLUMN {column} TEXT NOT NULL DEFAULT {default}")
+_migration(
+    "0004_case_route",
+    "ALTER TABLE cases ADD COLUMN category TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN rule TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE cases ADD COLUMN notice TEXT NOT NULL DEFAULT 'approval'",
+)
 
 
-@migrations(name="0005_rdap_cache")
-def _rdap_cache(db: Database) -> None:
-    db.execute("CREATE TABLE rdap_cache (ip TEXT PRIMARY KEY, data TEXT NOT NULL, fetched_at TEXT NOT NULL)")
+_migration(
+    "0005_rdap_cache",
+    "CREATE TABLE rdap_cache (ip TEXT PRIMARY KEY, data TEXT NOT NULL, fetched_at TEXT NOT NULL)",
+)
 
 
-@migrations(name="0006_outbox_limits")
-def _outbox_limits(db: Database) -> None:
+_migration(
+    "0006_outbox_limits",
     # Limits count one person's mailbox (case-folded, +subaddress removed) and one office queue per hour.
-    db.execute("ALTER TABLE outbox ADD COLUMN rcpt_key TEXT NOT NULL DEFAULT ''")
-    db.execute("ALTER TABLE outbox ADD COLUMN queue TEXT NOT NULL DEFAULT ''")
-    db.execute("CREATE INDEX outbox_rcpt_key ON outbox(audience, rcpt_key, created_at)")
-    db.execute("CREATE INDEX outbox_queue ON outbox(audience, queue, created_at)")
+    "ALTER TABLE outbox ADD COLUMN rcpt_key TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE outbox ADD COLUMN queue TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX outbox_rcpt_key ON outbox(audience, rcpt_key, created_at)",
+    "CREATE INDEX outbox_queue ON outbox(audience, queue, created_at)",
     # Office notifications held back by the per-queue hourly limit, until one digest names them.
-    db.execute("""
+    """
         CREATE TABLE office_held (
             case_id INTEGER PRIMARY KEY REFERENCES cases(id),
             queue TEXT NOT NULL,
             held_at TEXT NOT NULL,
             digest_row INTEGER
-        )""")
-    db.execute("CREATE INDEX office_held_queue ON office_held(queue, digest_row)")
+        )""",
+    "CREATE INDEX office_held_queue ON office_held(queue, digest_row)",
+)
 
 
-@migrations(name="0007_audit_keyed")
-def _audit_keyed(db: Database) -> None:
+_migration(
+    "0007_audit_keyed",
     # Events from now on are HMAC-keyed; those before stay checkable the old way, and only those.
-    db.execute("ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0")
-    db.execute("CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
-    db.execute(
+    "ALTER TABLE events ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    (
         "INSERT INTO audit_meta (name, value) VALUES"
         " ('legacy_events_until', (SELECT COALESCE(MAX(id), 0) FROM events)),"
         " ('legacy_cases_until', (SELECT COALESCE(MAX(id), 0) FROM cases))"
-    )
+    ),
+)
 
 
-@migrations(name="0008_staff_work")
-def _staff_work(db: Database) -> None:
+_migration(
+    "0008_staff_work",
     # What staff decided on a case, by mail: consent, assignee, anonymity, the promised contact date.
-    db.execute("ALTER TABLE cases ADD COLUMN contact_due TEXT NOT NULL DEFAULT ''")
-    db.execute("ALTER TABLE cases ADD COLUMN consent INTEGER")
-    db.execute("ALTER TABLE cases ADD COLUMN assignee TEXT NOT NULL DEFAULT ''")
-    db.execute("ALTER TABLE cases ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0")
-    db.execute("""
+    "ALTER TABLE cases ADD COLUMN contact_due TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN consent INTEGER",
+    "ALTER TABLE cases ADD COLUMN assignee TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE cases ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0",
+    """
         CREATE TABLE commands (
             id INTEGER PRIMARY KEY,
             case_id INTEGER NOT NULL REFERENCES cases(id),
@@ -182,10 +200,10 @@ def _staff_work(db: Database) -> None:
             result TEXT NOT NULL CHECK (result IN ('run', 'refused')),
             reason TEXT NOT NULL DEFAULT '',
             message_row INTEGER REFERENCES messages(id)
-        )""")
-    db.execute("CREATE INDEX commands_case ON commands(case_id)")
+        )""",
+    "CREATE INDEX commands_case ON commands(case_id)",
     # Mail that went to the sender (a notice) or to their provider (an abuse report), for the gates.
-    db.execute("""
+    """
         CREATE TABLE notices (
             id INTEGER PRIMARY KEY,
             case_id INTEGER NOT NULL REFERENCES cases(id),
@@ -194,10 +212,10 @@ def _staff_work(db: Database) -> None:
             outbox_id INTEGER REFERENCES outbox(id),
             message_id TEXT NOT NULL,
             at TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX notices_case ON notices(case_id)")
-    db.execute("CREATE INDEX notices_to ON notices(to_addr)")
-    db.execute("""
+        )""",
+    "CREATE INDEX notices_case ON notices(case_id)",
+    "CREATE INDEX notices_to ON notices(to_addr)",
+    """
         CREATE TABLE followups (
             id INTEGER PRIMARY KEY,
             case_id INTEGER NOT NULL REFERENCES cases(id),
@@ -208,86 +226,92 @@ def _staff_work(db: Database) -> None:
             detail TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL,
             done_at TEXT
-        )""")
-    db.execute("CREATE INDEX followups_due ON followups(state, due_at)")
-    db.execute("CREATE INDEX followups_case ON followups(case_id)")
+        )""",
+    "CREATE INDEX followups_due ON followups(state, due_at)",
+    "CREATE INDEX followups_case ON followups(case_id)",
+)
 
 
-@migrations(name="0009_sender_links")
-def _sender_links(db: Database) -> None:
+_migration(
+    "0009_sender_links",
     # What identifies a sender (stopit.link), per case: looked up by (kind, value) for every new report;
     # `at` is when the offending message was written, for keys that only match near the same time.
-    db.execute("""
+    """
         CREATE TABLE sender_keys (
             case_id INTEGER NOT NULL REFERENCES cases(id),
             kind TEXT NOT NULL,
             value TEXT NOT NULL,
             at TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX sender_keys_lookup ON sender_keys(kind, value, at)")
-    db.execute("CREATE INDEX sender_keys_case ON sender_keys(case_id)")
+        )""",
+    "CREATE INDEX sender_keys_lookup ON sender_keys(kind, value, at)",
+    "CREATE INDEX sender_keys_case ON sender_keys(case_id)",
     # A case linked to an earlier one, and why (the kinds of key they share).
-    db.execute("""
+    """
         CREATE TABLE case_links (
             case_id INTEGER NOT NULL REFERENCES cases(id),
             linked_id INTEGER NOT NULL REFERENCES cases(id),
             why TEXT NOT NULL,
             same_message INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (case_id, linked_id)
-        )""")
-    db.execute("CREATE INDEX case_links_linked ON case_links(linked_id)")
+        )""",
+    "CREATE INDEX case_links_linked ON case_links(linked_id)",
     # Reports of the same message: every case of an incident names its first case.
-    db.execute("""
+    """
         CREATE TABLE incidents (
             case_id INTEGER PRIMARY KEY REFERENCES cases(id),
             incident INTEGER NOT NULL
-        )""")
-    db.execute("CREATE INDEX incidents_incident ON incidents(incident)")
+        )""",
+    "CREATE INDEX incidents_incident ON incidents(incident)",
+)
 
 
-@migrations(name="0010_purged_cases")
-def _purged_cases(db: Database) -> None:
+_migration(
+    "0010_purged_cases",
     # What is left of a case removed after the retention period: its figures for the annual report, and
     # how much was removed; no address, name, subject or message. The cases row itself stays, emptied,
     # so that the sealed event log still accounts for it (stopit.purge).
-    db.execute("""
+    """
         CREATE TABLE purged_cases (
             case_id INTEGER PRIMARY KEY,
             purged_at TEXT NOT NULL,
             figures TEXT NOT NULL,
             removed TEXT NOT NULL
-        )""")
+        )""",
+)
 
 
-@migrations(name="0011_outbox_escalation")
-def _outbox_escalation(db: Database) -> None:
+_migration(
+    "0011_outbox_escalation",
     # An urgent office's mail that failed or bounced is escalated once; the row says when.
-    db.execute("ALTER TABLE outbox ADD COLUMN escalated_at TEXT")
-    db.execute("CREATE INDEX outbox_status ON outbox(status, audience)")
+    "ALTER TABLE outbox ADD COLUMN escalated_at TEXT",
+    "CREATE INDEX outbox_status ON outbox(status, audience)",
+)
 
 
-@migrations(name="0012_case_outcome")
-def _case_outcome(db: Database) -> None:
+_migration(
+    "0012_case_outcome",
     # What the reporter said at a check-in ("stopped", "still happening"), or "no reply" at auto-close.
-    db.execute("ALTER TABLE cases ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
+    "ALTER TABLE cases ADD COLUMN outcome TEXT NOT NULL DEFAULT ''",
+)
 
 
-@migrations(name="0013_case_language")
-def _case_language(db: Database) -> None:
+_migration(
+    "0013_case_language",
     # The language the reporter was first answered in, so that a check-in or a staff reply speaks it too.
-    db.execute("ALTER TABLE cases ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+    "ALTER TABLE cases ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+)
 
 
-@migrations(name="0014_event_detail_digest")
-def _event_detail_digest(db: Database) -> None:
+_migration(
+    "0014_event_detail_digest",
     # From now on an event's hash covers its detail's SHA-256 (keyed = 2), so that the text, which may name
     # the reporter, can be removed at the end of the retention period and the chain still verifies.
-    db.execute("ALTER TABLE events ADD COLUMN detail_sha TEXT")
-    db.execute("ALTER TABLE events ADD COLUMN redacted_at TEXT")
+    "ALTER TABLE events ADD COLUMN detail_sha TEXT",
+    "ALTER TABLE events ADD COLUMN redacted_at TEXT",
     # Still append-only, but for that one change: the text of such an event of a purged case replaced by the
     # marker, every other field as it was.
-    db.execute("DROP TRIGGER events_no_update")
-    db.execute(f"""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    "DROP TRIGGER events_no_update",
+    f"""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
                   WHEN NOT (
                     OLD.keyed = 2 AND NEW.keyed = 2 AND OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL
                     AND NEW.detail = '{REDACTED}' AND NEW.id = OLD.id AND NEW.at = OLD.at
@@ -295,4 +319,5 @@ def _event_detail_digest(db: Database) -> None:
                     AND NEW.hash = OLD.hash AND NEW.detail_sha = OLD.detail_sha
                     AND EXISTS (SELECT 1 FROM purged_cases p WHERE p.case_id = OLD.case_id)
                   )
-                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""")
+                  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END""",
+)
