@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 MAX_MSGID = 250
 MAX_REFERENCES = 10
@@ -81,20 +81,33 @@ def greeting_name(value: object) -> str:
 
 
 @dataclass(frozen=True, order=True)
-class MsgId:
-    """One RFC 5322 msg-id, angle brackets included."""
+class _Checked:
+    """A string that passed its type's check; `parse` makes one from untrusted text, or refuses (None)."""
 
     value: str
 
     @classmethod
-    def parse(cls, text: object) -> MsgId | None:
-        candidate = str(text or "").strip()
-        if len(candidate) > MAX_MSGID or _ENCODED_WORD.search(candidate) or not _MSGID.fullmatch(candidate):
-            return None
-        return cls(candidate)
+    def parse(cls, text: object) -> Self | None:
+        accepted = cls._accept(str(text or "").strip())
+        return None if accepted is None else cls(accepted)
+
+    @staticmethod
+    def _accept(candidate: str) -> str | None:
+        """The value to keep for the stripped `candidate`, or None when it is not one."""
+        raise NotImplementedError
 
     def __str__(self) -> str:
         return self.value
+
+
+class MsgId(_Checked):
+    """One RFC 5322 msg-id, angle brackets included."""
+
+    @staticmethod
+    def _accept(candidate: str) -> str | None:
+        if len(candidate) > MAX_MSGID or _ENCODED_WORD.search(candidate) or not _MSGID.fullmatch(candidate):
+            return None
+        return candidate
 
 
 def msg_ids(values: Iterable[object], keep_last: int = MAX_REFERENCES) -> tuple[MsgId, ...]:
@@ -107,15 +120,11 @@ def msg_ids(values: Iterable[object], keep_last: int = MAX_REFERENCES) -> tuple[
     return tuple(seen.values())[-keep_last:]
 
 
-@dataclass(frozen=True, order=True)
-class Mailbox:
+class Mailbox(_Checked):
     """One addr-spec we may send to: a dot-atom local part and a DNS domain, nothing else."""
 
-    address: str
-
-    @classmethod
-    def parse(cls, text: object) -> Mailbox | None:
-        candidate = str(text or "").strip()
+    @staticmethod
+    def _accept(candidate: str) -> str | None:
         if len(candidate) > 254 or candidate.count("@") != 1:
             return None
         local, _, domain = candidate.partition("@")
@@ -125,7 +134,11 @@ class Mailbox:
             return None
         if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
             return None
-        return cls(f"{local}@{domain.lower()}")
+        return f"{local}@{domain.lower()}"
+
+    @property
+    def address(self) -> str:
+        return self.value
 
     @property
     def local(self) -> str:
@@ -139,9 +152,6 @@ class Mailbox:
     def key(self) -> str:
         """The address as one person's mailbox: case-folded, without a +subaddress."""
         return f"{self.local.split('+', 1)[0].casefold()}@{self.domain}"
-
-    def __str__(self) -> str:
-        return self.address
 
 
 def mailbox_key(text: object) -> str:
