@@ -194,13 +194,19 @@ class AbuseSpec:
 
 
 @dataclass(frozen=True)
-class OutgoingMail:
-    """A rendered message ready for the outbox."""
+class SmtpMessage:
+    """What SMTP carries: the message's bytes and its envelope (the Message-ID, for logs and bounces)."""
 
     message_id: str
     mail_from: str
     rcpt_to: tuple[str, ...]
     data: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingMail(SmtpMessage):
+    """A rendered message ready for the outbox."""
+
     subject: str
     audience: str
     template: str
@@ -208,14 +214,10 @@ class OutgoingMail:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Delivery(SmtpMessage):
     """One outbox row due for sending."""
 
     outbox_id: int
-    message_id: str
-    mail_from: str
-    rcpt_to: tuple[str, ...]
-    data: bytes
     attempts: int
 
 

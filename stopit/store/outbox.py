@@ -109,7 +109,10 @@ class Outbox(Messages):
             " WHERE o.status='queued' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
             (self.now(), limit),
         ).fetchall()
-        return [Delivery(r[0], r[1], r[2], tuple(json.loads(r[3])), self.raw_bytes(r[4]), r[5]) for r in rows]
+        return [
+            Delivery(r[1], r[2], tuple(json.loads(r[3])), self.raw_bytes(r[4]), outbox_id=r[0], attempts=r[5])
+            for r in rows
+        ]
 
     def next_due_at(self) -> datetime | None:
         row = self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status='queued'")
