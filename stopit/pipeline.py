@@ -93,6 +93,11 @@ def _offending_events(offending: tuple[Offending, ...]) -> list[RecordEvent]:
     return [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in offending]
 
 
+def keep_offending(offending: tuple[Offending, ...]) -> list[Action]:
+    """The offending messages a reply brought: an event for each, then kept with their traces (none: nothing)."""
+    return [*_offending_events(offending), SaveOffending(offending)] if offending else []
+
+
 def route_subject(analysis: Analysis, config: Config, facts: Facts, rules: RuleSet) -> Subject:
     """What the routing rules may look at for this report."""
     return Subject(
@@ -203,7 +208,7 @@ def mail_context(
         "urgent": decision.urgent,
         "category": decision.category or "harassment",
         "rule": decision.rule,
-        "route_reason": next((t.why for t in decision.tried if t.hit), ""),
+        "route_reason": hit_reason(decision, ""),
         "notice": decision.notice,
         "deadline": (now + timedelta(days=days)).strftime("%A %d %B %Y"),
         "received_at": now.strftime("%Y-%m-%d %H:%M %Z"),
@@ -246,7 +251,7 @@ def _plan_report(
         RecordEvent(
             EventType.ROUTE_DECIDED,
             f"queue {queue.name} by rule {decision.rule or 'default'}"
-            f"{' (urgent)' if decision.urgent else ''}: {_hit_reason(decision)}; {decision.danger.summary()}",
+            f"{' (urgent)' if decision.urgent else ''}: {hit_reason(decision)}; {decision.danger.summary()}",
         ),
     ]
     if decision.notice == "never" or queue.notice == "never":
@@ -327,8 +332,9 @@ def escalation(config: Config, queue: Queue, why: str) -> list[Action]:
     ]
 
 
-def _hit_reason(decision: Route) -> str:
-    return next((t.why for t in decision.tried if t.hit), "no rule matched")
+def hit_reason(decision: Route, none: str = "no rule matched") -> str:
+    """Why the rule that decided the route hit; `none` when no rule did."""
+    return next((t.why for t in decision.tried if t.hit), none)
 
 
 def trace_settings(config: Config) -> TraceSettings:
@@ -384,8 +390,8 @@ def decide(analysis: Analysis, facts: Facts, config: Config, rules: RuleSet, now
         decision = route(subject, rules, str(config["desk.default_queue"]))
         return _plan_report(analysis, facts, config, decision, classification, now)
     actions: list[Action] = [RecordEvent(EventType(f"{classification.kind.value}.received"), classification.reason)]
-    if classification.kind is Kind.REPLY and offending:
-        actions += [*_offending_events(offending), SaveOffending(offending)]
+    if classification.kind is Kind.REPLY:
+        actions += keep_offending(offending)
     return Plan(
         trigger=Trigger.MESSAGE,
         actions=tuple(actions),

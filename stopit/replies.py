@@ -13,14 +13,13 @@ from datetime import datetime
 from stopit.config import Config
 from stopit.followups import checkin_answer
 from stopit.models import CaseState, Facts, PlannedMail
-from stopit.pipeline import Analysis, describe_offending, route_subject, staff_mailboxes
+from stopit.pipeline import Analysis, hit_reason, keep_offending, route_subject, staff_mailboxes
 from stopit.plan import (
     Action,
     CancelFollowUps,
     EventType,
     Plan,
     RecordEvent,
-    SaveOffending,
     SendMail,
     Trigger,
     UpdateCase,
@@ -75,9 +74,7 @@ def decide_reporter_followup(
             UpdateCase((("outcome", "still happening"), ("status", "open"))),
             RecordEvent(EventType.CHECKIN_ANSWERED, "the reporter says it is still happening: the case is open again"),
         ]
-    if analysis.offending:
-        actions += [RecordEvent(EventType.OFFENDING_FOUND, describe_offending(o)) for o in analysis.offending]
-        actions.append(SaveOffending(analysis.offending))
+    actions += keep_offending(analysis.offending)
     subject = route_subject(analysis, config, facts, rules)
     decision = route(subject, rules, case.queue)
     queue, became_urgent = case.queue, False
@@ -89,7 +86,7 @@ def decide_reporter_followup(
         if decision.notice in ("never", "hold"):
             fields["notice"] = decision.notice
         actions.append(UpdateCase(tuple(fields.items())))
-        why = next((t.why for t in decision.tried if t.hit), "")
+        why = hit_reason(decision, "")
         actions.append(
             RecordEvent(EventType.ROUTE_DECIDED, f"follow-up: now urgent, queue {queue} by rule {decision.rule}: {why}")
         )
