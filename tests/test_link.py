@@ -87,11 +87,11 @@ def test_keys_name_sender_and_message_normalised() -> None:
 @pytest.mark.parametrize(
     ("trace", "handoff", "origin"),
     [
-        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "high")), True, True),
-        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "medium")), True, True),
+        (Trace(handoff_ip="198.51.100.7", origin=Origin("203.0.113.5", "", "high")), True, True),
+        (Trace(handoff_ip="198.51.100.7", origin=Origin("203.0.113.5", "", "medium")), True, True),
         # A guessed origin and a big provider's shared outbound server say nothing of who sent it.
-        (Trace(handoff_ip="198.51.100.7", origin_ip="203.0.113.5", origin=Origin("203.0.113.5", "", "low")), True, False),
-        (Trace(handoff_ip="209.85.220.41", provider="Gmail", origin_ip="", origin=Origin()), False, False),
+        (Trace(handoff_ip="198.51.100.7", origin=Origin("203.0.113.5", "", "low")), True, False),
+        (Trace(handoff_ip="209.85.220.41", provider="Gmail", origin=Origin()), False, False),
     ],
 )
 def test_only_addresses_that_name_a_sender_link_cases(trace: Trace, handoff: bool, origin: bool) -> None:

@@ -105,8 +105,6 @@ class Trace:
     handoff_ip: str = ""
     handoff_by: str = ""
     receiver: str = ""
-    origin_ip: str = ""
-    origin_reason: str = ""
     provider_domain: str = ""
     provider: str = ""
     auth: Authentication = field(default_factory=Authentication)
@@ -115,6 +113,14 @@ class Trace:
     conclusion: str = ""
     unparsed: int = 0
     origin: Origin = field(default_factory=Origin)
+
+    @property
+    def origin_ip(self) -> str:
+        return self.origin.ip
+
+    @property
+    def origin_reason(self) -> str:
+        return self.origin.reason
 
     def to_json(self) -> dict:
         return {
@@ -488,8 +494,6 @@ def trace(data: bytes, settings: TraceSettings | None = None, lookups: Lookups |
         handoff_ip=handoff_hop.ip if handoff_hop else "",
         handoff_by=handoff_hop.by if handoff_hop else "",
         receiver=receiver_name,
-        origin_ip=origin.ip,
-        origin_reason=origin.reason,
         provider_domain=provider_domain,
         provider=provider.name if provider else "",
         auth=auth,
