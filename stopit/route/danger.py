@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import accumulate, pairwise, product
 from pathlib import Path
 from typing import Any, Protocol
@@ -211,7 +212,7 @@ class Term:
     text: str
     elements: tuple[Element, ...]
 
-    @property
+    @cached_property
     def pattern(self) -> str:
         """The term as a regular expression over words joined by single spaces, each word followed by one."""
         return _regex(self.elements)
@@ -219,22 +220,27 @@ class Term:
 
 # (the groups, one pattern telling where each of their terms that start at one word ends)
 Starts = tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+# The same before it is compiled: (the groups, the pattern's text).
+Source = tuple[tuple[str, ...], str]
 
 
 @dataclass(frozen=True)
 class Index:
     """Terms by the words they can start with, so each word of a text is looked up, not every term tried.
 
-    Under each key, the terms of one group are compiled together, once, when the files are read.
+    Under each key, the terms of one group are put together in one pattern, compiled the first time a
+    text has a word with that key: a process that reads one message compiles a few, not a thousand.
     """
 
-    literal: dict[str, Starts]
-    prefix: dict[str, Starts]
+    literal: dict[str, Source]
+    prefix: dict[str, Source]
     prefix_lengths: tuple[int, ...]
-    suffix: dict[str, Starts]
+    suffix: dict[str, Source]
     suffix_lengths: tuple[int, ...]
-    number: Starts
+    number: Source | None
     seen: dict[str, Starts] = field(default_factory=dict)
+    starting: set[str] = field(default_factory=set)  # the words of `seen` that some term starts with
+    compiled: dict[tuple[str, str], tuple[tuple[str, ...], re.Pattern[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
@@ -245,16 +251,11 @@ class Index:
                 if term.pattern not in parts:
                     parts.append(term.pattern)
 
-        def table(kind: str) -> dict[str, Starts]:
+        def table(kind: str) -> dict[str, Source]:
             # One pattern per key: each group's terms in an optional lookahead that captures where they
             # end, so that a single call tells every group that starts at this word.
             return {
-                key: (
-                    (
-                        tuple(groups),
-                        re.compile("".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values())),
-                    ),
-                )
+                key: (tuple(groups), "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values()))
                 for key, groups in by_kind[kind].items()
             }
 
@@ -264,50 +265,62 @@ class Index:
             tuple(sorted({len(k) for k in by_kind["prefix"]})),
             table("suffix"),
             tuple(sorted({len(k) for k in by_kind["suffix"]})),
-            table("number").get("", ()),
+            table("number").get(""),
         )
 
+    def _compile(self, kind: str, key: str, source: Source) -> tuple[tuple[str, ...], re.Pattern[str]]:
+        known = self.compiled.get((kind, key))
+        if known is None:
+            self.compiled[kind, key] = known = (source[0], re.compile(source[1]))
+        return known
+
     def candidates(self, word: str) -> Starts:
-        """(group, pattern) for every group with terms that may start at `word`; remembered per word."""
+        """(groups, pattern) for every key under which terms may start at `word`; remembered per word."""
         known = self.seen.get(word)
         if known is not None:
             return known
-        found = list(self.literal.get(word, ()))
+        found = []
+        if word in self.literal:
+            found.append(self._compile("literal", word, self.literal[word]))
         for length in self.prefix_lengths:
             if length > len(word):
                 break
-            found.extend(self.prefix.get(word[:length], ()))
+            if word[:length] in self.prefix:
+                found.append(self._compile("prefix", word[:length], self.prefix[word[:length]]))
         for length in self.suffix_lengths:
             if length >= len(word):
                 break
-            found.extend(self.suffix.get(word[-length:], ()))
-        if word[:1].isdigit():
-            found.extend(self.number)
-        if len(self.seen) > 100_000:
-            self.seen.clear()
+            if word[-length:] in self.suffix:
+                found.append(self._compile("suffix", word[-length:], self.suffix[word[-length:]]))
+        if word[:1].isdigit() and self.number is not None:
+            found.append(self._compile("number", "", self.number))
         self.seen[word] = result = tuple(found)
+        if result:
+            self.starting.add(word)
         return result
 
     def hits(self, words: list[str]) -> dict[str, list[Hit]]:
         found: dict[str, list[Hit]] = {}
-        known, candidates = self.seen.get, self.candidates
-        here_of = {}
-        for word in set(words):
-            here = known(word)
-            if here is None:
-                here = candidates(word)
-            if here:
-                here_of[word] = here
-        if not here_of:
+        seen, candidates = self.seen, self.candidates
+        if len(seen) > 100_000:  # forget between texts, never within one
+            seen.clear()
+            self.starting.clear()
+        unique = set(words)
+        for word in unique.difference(seen):  # set arithmetic in C: after a while, most words are known
+            candidates(word)
+        present = unique & self.starting
+        if not present:
             return found
-        starts = [(at, here_of[word]) for at, word in enumerate(words) if word in here_of]
         joined = " ".join(words) + " "
         lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
-        for at, here in starts:
+        for at, word in enumerate(words):
+            if word not in present:
+                continue
             offset = lengths[at] + at
-            for groups, pattern in here:
+            for groups, pattern in seen[word]:
                 matched = pattern.match(joined, offset)
-                if matched is None:  # the candidate index offers only patterns that start here
+                # Every part is optional, so the pattern always matches; a term matched when a group did.
+                if matched is None or matched.lastindex is None:
                     continue
                 for group, (_, stop) in zip(groups, matched.regs[1:], strict=True):
                     if stop < 0:
