@@ -46,6 +46,7 @@ PATTERN_KEYS = {
 _SIGNATURE = re.compile(r"^[ \t]*(--|__)[ \t]*$", re.M)
 _LANGUAGE = re.compile(r"^[a-z]{2}(_[a-z]{2})?$")
 _SYNTAX = re.compile(r"\(|\)\??|\.\.\.|[^\s()|]+|\|")
+_WORD = re.compile(r"[^\W_]+")
 
 
 class Problems(Protocol):
@@ -163,7 +164,7 @@ def _words(piece: str, normaliser: Normaliser) -> list[Element]:
     if "*" in piece or "#" in piece:
         raise TermError(f"{piece!r}: '*' goes at the start or end of a word, '#' stands alone")
     words: list[Element] = []
-    for word in re.findall(r"[^\W_]+", piece):
+    for word in _WORD.findall(piece):
         words.extend(Word("literal", w) for w in normaliser.aliases.get(word, (word,)))
     return words
 
@@ -452,8 +453,13 @@ class PatternSet:
     flag: float = 2.5
     caps: dict[str, float] = field(default_factory=dict)
     footer: tuple[str, ...] = ()
-    desk_lines: re.Pattern[str] | None = None
+    desk_source: str = ""  # every line the desk writes to reporters, as one pattern; see desk_lines()
     desk_shingles: frozenset[str] = frozenset()
+
+    @cached_property
+    def desk_lines(self) -> re.Pattern[str] | None:
+        """The desk's lines compiled, the first time a reporter's line shares three words with them."""
+        return re.compile(self.desk_source) if self.desk_source else None
 
     def judge(self, texts: list[tuple[str, str]]) -> Danger:
         """Score `texts` (role, text): each pattern counts once, wherever it matched first."""
@@ -466,7 +472,9 @@ class PatternSet:
             if not words:
                 continue
             hits = self.index.hits(words)
-            for pattern in self.patterns:
+            # Only the patterns whose first part has a hit can match: found by group, tried in file order.
+            tried = sorted({n for group in hits for n in self._by_group.get(group, ())}.union(self._by_group[""]))
+            for pattern in map(self.patterns.__getitem__, tried):
                 if pattern.name in seen or pattern.role not in (role, "any"):
                     continue
                 combo = pattern.find(hits)
@@ -475,6 +483,15 @@ class PatternSet:
                     words_of = tuple(h.words for h in combo)
                     reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
         return self.verdict(reasons)
+
+    @cached_property
+    def _by_group(self) -> dict[str, tuple[int, ...]]:
+        """Each pattern's number under each group of its first part ("" for a pattern of no parts)."""
+        out: dict[str, list[int]] = {"": []}
+        for number, pattern in enumerate(self.patterns):
+            for group in pattern.needs[0] if pattern.needs else ("",):
+                out.setdefault(group, []).append(number)
+        return {group: tuple(numbers) for group, numbers in out.items()}
 
     def explain(self, danger: Danger) -> list[str]:
         """The verdict for a person: score, band with its thresholds, and each pattern with its words."""
@@ -533,7 +550,7 @@ class PatternSet:
         return "\n\n".join(p for p in paragraphs if p.strip() and not self._footer(p))
 
     def _desk_line(self, line: str) -> bool:
-        if self.desk_lines is None or len(line) < 12:
+        if not self.desk_source or len(line) < 12:
             return False
         words = fold(line).split()
         if len(words) < 3:
@@ -542,7 +559,7 @@ class PatternSet:
         # Only a line sharing a run of three words with the templates is tried against them.
         if not any(" ".join(words[i : i + 3]) in self.desk_shingles for i in range(len(words) - 2)):
             return False
-        return self.desk_lines.fullmatch(folded) is not None
+        return self.desk_lines is not None and self.desk_lines.fullmatch(folded) is not None
 
     def _footer(self, paragraph: str) -> bool:
         folded = " ".join(fold(paragraph).split())
@@ -624,7 +641,7 @@ def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None =
     normaliser = replace(normaliser, vocabulary=vocabulary | frozenset(normaliser.vocabulary))
     police, flag, caps = _bands(settings.get("bands.toml"), reader)
     patterns = _patterns(reader, {t.group for t in terms})
-    lines, shingles = desk_lines(templates) if templates else (None, frozenset[str]())
+    lines, shingles = desk_lines(templates) if templates else ("", frozenset[str]())
     return PatternSet(normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles)
 
 
@@ -665,8 +682,11 @@ def _terms(reader: _Reader, normaliser: Normaliser) -> list[Term]:
         if (group, key) in parsed:
             return parsed[group, key]
         path, text, table = reader.raw_terms[group]
-        where, line = f"terms.{group}.{key}", _line(text, f"[terms.{group}]", 0, key)
+        where = f"terms.{group}.{key}"
         reading.add((group, key))
+
+        def say(message: str) -> None:  # the line is looked up only when there is something to say
+            reader.say(path, _line(text, f"[terms.{group}]", 0, key), where, message)
 
         def refs(name: str) -> list[tuple[Element, ...]] | None:
             if name not in reader.raw_terms or not isinstance(reader.raw_terms[name][2], dict):
@@ -678,13 +698,13 @@ def _terms(reader: _Reader, normaliser: Normaliser) -> list[Term]:
         out: list[tuple[str, tuple[Element, ...]]] = []
         value = table.get(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            reader.say(path, line, where, "expected a list of strings")
+            say("expected a list of strings")
         else:
             for phrase in value:
                 try:
                     out.append((phrase, parse_term(phrase, normaliser, refs)))
                 except TermError as exc:
-                    reader.say(path, line, where, str(exc))
+                    say(str(exc))
         reading.discard((group, key))
         parsed[group, key] = out
         return out
@@ -840,9 +860,9 @@ def _static(piece: str) -> str:
     return r"\s*(?:.*?)\s*".join(parts).strip()
 
 
-def desk_lines(templates: Path) -> tuple[re.Pattern[str] | None, frozenset[str]]:
-    """Every line the desk writes to reporters, as one pattern (variables match any text), and the
-    runs of three words those lines are made of (a cheap first test)."""
+def desk_lines(templates: Path) -> tuple[str, frozenset[str]]:
+    """Every line the desk writes to reporters, as one pattern's text (variables match any text), and
+    the runs of three words those lines are made of (a cheap first test)."""
     alternatives: set[str] = set()
     shingles: set[str] = set()
     for path in sorted((templates / "reporter").glob("*.j2")):
@@ -858,5 +878,5 @@ def desk_lines(templates: Path) -> tuple[re.Pattern[str] | None, frozenset[str]]
                 branches = [branches[0], *(f"(?:{b})?" for b in branches[1:-1] if b), branches[-1]]
             alternatives.add(r"\s*".join(b for b in branches if b))
     if not alternatives:
-        return None, frozenset()
-    return re.compile("|".join(f"(?:{a})" for a in sorted(alternatives))), frozenset(shingles)
+        return "", frozenset()
+    return "|".join(f"(?:{a})" for a in sorted(alternatives)), frozenset(shingles)
