@@ -94,6 +94,21 @@ CLASS_THREATS = [
     "Personne ne remarquerait si tu ne revenais pas du labo un soir.",
     # a secret recording, a payment and a deadline, or the team sees it
     "Ich habe die Aufnahme von dir unter der Dusche. Überweis 400 bis Freitag, sonst geht sie an die ganze Mannschaft.",
+    # a question about the reader's body, with a demand
+    "How many of your fingers do you plan to keep? Delete the post.",
+    "¿Cuántos dientes quieres conservar? Piénsalo antes de ir otra vez a la comisión.",
+    # an accident that someone would help along
+    "Steep steps down to the lake behind your hall. People slip there, especially when someone gives them a little push.",
+    # the writer will not go alone
+    "Wenn ich von der Uni fliege, gehe ich nicht allein. Denk an deinen Heimweg.",
+    # "you're next", left where the reader lives
+    "Someone wrote YOU'RE NEXT on your door last night? Funny how that works.",
+    # a lonely spot on the reader's way, with a pointed aside
+    "Le chemin derrière la résidence est mal éclairé le soir. À bon entendeur.",
+    # others set on the reader: the address handed over
+    "Mi primo sale de la cárcel el lunes. ¿Le paso tu dirección? Él no habla mucho, actúa.",
+    # "this is not a threat", then harm
+    "This is not a threat, just a fact: you will end up in the hospital.",
 ]
 
 
@@ -140,6 +155,12 @@ NEAR_MISSES = [
     "My jaw surgery went fine, I'm eating through a straw for two weeks.",
     "Ich weiß, dass deine Schicht um 22 Uhr endet, soll ich dich abholen? Denk mal drüber nach.",
     "You're dead to me. Don't ever text me again, you liar.",
+    "The path behind the gym is badly lit, so campus security now offers an escort after 10 pm.",
+    "Der Weg zur Haltestelle ist schlecht beleuchtet, die Stadt stellt neue Laternen auf.",
+    "I promise you the slides will be ready by Friday, or else I'll buy the coffee.",
+    "You're next in line for the advising slot, please come to room 204.",
+    "Tu es la prochaine sur la liste d'attente pour le logement, félicitations !",
+    "My cousin just got out of the hospital, could you give him your notes from Tuesday?",
 ]
 
 
