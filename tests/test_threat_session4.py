@@ -1,0 +1,129 @@
+"""Sextortion and stalking by class, in words not called "intimate": held material and its price, and being watched.
+
+Every phrasing here was written for this test (none is in the evaluation set). Each class comes in
+English, German, French and Spanish, some in regional forms, beside ordinary messages that share its words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_threat import decide, report
+
+NOTE = "I got this and I don't know what to do."
+
+# Material that is never called intimate, that the writer still holds, and what they want for it.
+SEXTORTION = {
+    "held, money and a deadline": [
+        "Still have the shots from your birthday weekend. 250 quid by Sunday or your flatmates see every one of them.",
+        "Ich hab die Bilder vom Badesee noch. 200 Euro bis Freitag, sonst kriegt dein ganzer Jahrgang sie.",
+        "J'ai encore les photos de la soirée chez Lucas. 300 euros d'ici dimanche, sinon toute ta promo les verra.",
+        "Todavía conservo las fotos del viaje a la playa. Me pasas 200 euros antes del viernes o las ve toda tu facultad.",
+    ],
+    "a meeting or coming back": [
+        "I kept the videos from our summer. Come to my flat alone on Saturday, or your parents get a link.",
+        "Unsere Videos von damals hab ich noch. Wenn du nicht zu mir zurück kommst, sieht deine Familie sie.",
+        "Tu viens chez moi vendredi soir, sinon les vidéos qu'on a faites partent sur le groupe de ta classe.",
+        "Si no vuelves conmigo, las fotos que me mandaste llegan a tu jefe. Tú decides.",
+    ],
+    "release depending on a withdrawal or on silence": [
+        "Dear Ms Novak, certain private recordings from our time together remain in my possession. Whether they "
+        "circulate depends entirely on whether you withdraw your statement to the dean.",
+        "Ob ich die Aufnahmen aus unserer Beziehung verbreite, hängt ganz davon ab, ob Sie Ihre Beschwerde bis Montag "
+        "zurückziehen. Ich habe sie noch alle.",
+        "Je garde toujours les clichés de nos vacances. Leur diffusion dépendra de votre silence devant la commission.",
+        "Aún guardo los videos de nuestra relación. Que se difundan o no dependerá de que retires tu denuncia.",
+    ],
+    "a trade of silences": [
+        "You keep quiet about the dorm party and the pictures stay on my laptop. Say a word and they won't.",
+        "Du schweigst über den Abend im Club, und deine Fotos bleiben bei mir. Ganz einfach.",
+        "Toi tu te tais sur le week-end d'intégration, et tes photos restent sur mon ordi.",
+        "Tú te callas lo del viaje y tus fotos se quedan en mi móvil.",
+    ],
+    "not shown yet, and a price asked": [
+        "The pictures from the hot tub came out great. Haven't shown them to anyone yet. What would that be worth to you?",
+        "Die Fotos vom Whirlpool sind super geworden. Hab sie noch niemandem gezeigt. Was wäre dir das wert?",
+        "Les photos du jacuzzi sont réussies. Je les ai montrées à personne. Ça vaut combien pour toi ?",
+        "Las fotos del jacuzzi quedaron geniales. No se las he enseñado a nadie todavía. ¿Cuánto te vale?",
+    ],
+    "a hidden camera": [
+        "There was a camera in the changing room at the pool. You're easy to recognise. Meet me alone tomorrow or the "
+        "footage goes round your course.",
+        "Ich habe in der Umkleide vom Fitnessstudio gefilmt. Komm allein zu mir, sonst sieht deine ganze Uni das Video.",
+        "J'ai une vidéo de toi dans les vestiaires du gymnase. Viens me voir seule ce soir, sinon elle tourne dans toute la fac.",
+        "Tengo un video tuyo en el vestuario del gimnasio. Ven sola a mi casa esta noche o lo ve toda la facultad.",
+    ],
+    "a fake account kept private": [
+        "I made a fake profile in your name with your photos. It stays private as long as you do what I say.",
+        "Ich habe ein Fake-Profil mit deinem Namen und deinen Nacktbildern gemacht. Es bleibt privat, solange du machst, "
+        "was ich will.",
+        "J'ai fait un faux profil avec tes photos. Il reste privé tant que tu fais ce que je demande.",
+        "Hice un perfil falso con tu nombre y tus fotos. Sigue privado mientras me mandes lo que te pido.",
+    ],
+    "a hacked webcam": [
+        "I know your password (it appeared in a data breach). Malware recorded you through your camera while you "
+        "browsed. Send 900 USD in bitcoin within 48 hours or every contact in your address book receives the video.",
+        "Ich kenne Ihr altes Passwort. Über Ihre Kamera habe ich Sie aufgenommen. Zahlen Sie 700 Euro in Bitcoin "
+        "innerhalb von 48 Stunden, sonst erhalten alle Ihre Kontakte das Video.",
+        "Je connais ton mot de passe. J'ai installé un logiciel qui a filmé ta webcam. 500 euros en bitcoin sous "
+        "48 heures, sinon tous tes contacts recevront la vidéo.",
+        "Conozco tu contraseña. Instalé un programa que grabó tu cámara. Paga 500 dólares en bitcoin en 48 horas o "
+        "todos tus contactos recibirán el video.",
+    ],
+    "regional forms": [
+        "Wennst ned bis morgn 200 Euro schickst, kriagt dei Chef de Bilder.",
+        "Si tu me donnes pas 300 piasses, ton chum va voir les photos que tu m'as envoyées.",
+        "O me depositas 2 mil pesos o tus papás ven el video que me mandaste.",
+        "Send me a couple more tonight, no top this time, and nobody needs to know about the old ones.",
+    ],
+}
+
+
+@pytest.mark.parametrize("message", [m for messages in SEXTORTION.values() for m in messages], ids=lambda m: m[:40])
+def test_held_material_and_its_price_go_to_the_police_as_sextortion(message: str) -> None:
+    decision = decide(report(NOTE, message))
+    assert (decision.queue, decision.category) == ("police", "sextortion"), decision.danger
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        "My ex told me he'll upload the photos I sent him to an adult site unless I go back to him.",
+        "Er hat gesagt, er schickt die Videos an meine Eltern, wenn ich nicht zu ihm zurückkomme.",
+    ],
+)
+def test_the_reporter_telling_of_material_and_a_condition_is_read(own: str) -> None:
+    assert decide(report(own)).queue == "police"
+
+
+# The same words in ordinary mail: a friend asking for holiday photos by Friday, a photographer's
+# invoice, parents asking for pictures, photos kept for a surprise, a licence to share photos.
+ORDINARY = [
+    "Can you send me the holiday photos by Friday? I want to print them for grandma.",
+    "Kannst du mir die Urlaubsfotos bis Freitag schicken? Ich will sie für Oma ausdrucken.",
+    "Tu peux m'envoyer les photos des vacances avant vendredi ? Je veux les imprimer pour mamie.",
+    "¿Me mandas las fotos del viaje antes del viernes? Quiero imprimirlas para la abuela.",
+    "Invoice 2026-114: wedding shoot, 48 edited photos. Please pay 650 EUR by 30 November; the full gallery stays "
+    "online for 90 days.",
+    "Rechnung Nr. 2026-114: Hochzeitsreportage, 48 bearbeitete Fotos. Bitte überweisen Sie 650 Euro bis zum "
+    "30. November, die Galerie bleibt 90 Tage online.",
+    "Factura 114: reportaje de boda, 48 fotos editadas. Por favor pague 650 euros antes del 30 de noviembre; la "
+    "galería sigue en línea 90 días.",
+    "I still have the wedding photos on my drive; once the invoice is paid I'll send the full set to you and your parents.",
+    "Hi sweetie, send us a few pictures of your new flat, your dad wants to see them! Call me tonight.",
+    "Schatz, schick uns doch ein paar Fotos von deiner neuen Wohnung, Papa will sie sehen! Ruf mich heute Abend an.",
+    "Ma chérie, envoie-nous quelques photos de ton nouvel appart, ton père veut les voir ! Appelle-moi ce soir.",
+    "Mija, mándanos unas fotos de tu depa nuevo, tu papá quiere verlas. Llámame esta noche.",
+    "Tu papá dice que si no le mandas fotos de la graduación se va a enojar jaja",
+    "J'ai encore les photos de la soirée, je te les envoie ce soir si tu veux.",
+    "Keep quiet about the surprise party! The photos stay on my phone until Saturday, then your mum gets the album.",
+    "You can share the photos as long as you credit the photographer.",
+    "Ich hab die Fotos vom Grillen noch, wenn du willst schick ich sie deiner Familie.",
+    "Do you want to come to my place on Friday? I've got the videos from the trip, we can watch them with your roommates.",
+]
+
+
+@pytest.mark.parametrize("message", ORDINARY, ids=lambda m: m[:40])
+def test_ordinary_photo_talk_stays_off_the_police_desk(message: str) -> None:
+    decision = decide(report("Is this normal?", message))
+    assert decision.queue != "police" and decision.category != "sextortion", decision.danger
