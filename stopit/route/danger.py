@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import accumulate, pairwise, product
+from itertools import accumulate, compress, pairwise, product
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,6 +47,7 @@ _SIGNATURE = re.compile(r"^[ \t]*(--|__)[ \t]*$", re.M)
 _LANGUAGE = re.compile(r"^[a-z]{2}(_[a-z]{2})?$")
 _SYNTAX = re.compile(r"\(|\)\??|\.\.\.|[^\s()|]+|\|")
 _WORD = re.compile(r"[^\W_]+")
+_UNMATCHED = (-1, -1)  # a group's span in a match when it took no part
 
 
 class Problems(Protocol):
@@ -323,9 +324,9 @@ class Index:
                 # Every part is optional, so the pattern always matches; a term matched when a group did.
                 if matched is None or matched.lastindex is None:
                     continue
-                for group, (_, stop) in zip(groups, matched.regs[1:], strict=True):
-                    if stop < 0:
-                        continue
+                regs = matched.regs[1:]
+                # Only the groups that matched, picked in C: a key's pattern may carry twenty groups.
+                for group, (_, stop) in compress(zip(groups, regs, strict=True), map(_UNMATCHED.__ne__, regs)):
                     kept = found.setdefault(group, [])
                     if len(kept) < MAX_HITS and not (kept and kept[-1].start == at):
                         end = at + joined.count(" ", offset, stop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Characters that stand for letters inside a word; digits only count when the word also has letters.
 LEET = str.maketrans(
@@ -38,15 +39,19 @@ _TRIPLE = re.compile(r"([a-vx-z])\1\1|www(?!\.)")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+_LIGATURE = re.compile("[œæøłđ]")  # a translate table costs a lookup per character: first see if it is needed
 _PUNCTUATION = frozenset(".,;:!?")
 BREAK = "."  # stands for the end of a clause among the words
 
 
 def fold(text: str) -> str:
     """Case-folded, accents removed, apostrophes unified: the form both text and patterns are read in."""
-    folded = text.casefold().translate(_LIGATURES)
-    if not folded.isascii():
-        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    folded = text.casefold()
+    if folded.isascii():  # most text: nothing below applies, and a translate table is slow per character
+        return folded
+    if _LIGATURE.search(folded):
+        folded = folded.translate(_LIGATURES)
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     return folded.replace("’", "'").replace("ʼ", "'")
 
 
@@ -78,7 +83,7 @@ class Normaliser:
     symbols: dict[int, str] = field(default_factory=dict)  # a str.translate table: "🔪" → " knife "
 
     def words(self, text: str) -> list[str]:
-        if self.symbols and not text.isascii():
+        if self.symbols and not text.isascii() and self._symbol.search(text):
             text = text.translate(self.symbols)
         text = fold(text)
         for symbol, name in _CURRENCY.items():
@@ -106,6 +111,11 @@ class Normaliser:
         for token in tokens:
             out.extend(self.aliases.get(token, (token,)))
         return out
+
+    @cached_property
+    def _symbol(self) -> re.Pattern[str]:
+        """Any character of the symbols table: a cheap test before the table is applied."""
+        return re.compile("[" + "".join(re.escape(chr(code)) for code in self.symbols) + "]")
 
     def _shorten(self, word: str) -> str:
         twice = _REPEAT.sub(r"\1\1", word)
