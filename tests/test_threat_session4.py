@@ -123,7 +123,80 @@ ORDINARY = [
 ]
 
 
-@pytest.mark.parametrize("message", ORDINARY, ids=lambda m: m[:40])
-def test_ordinary_photo_talk_stays_off_the_police_desk(message: str) -> None:
+# Being watched without a threat: evidence of stalking for the Stopit desk, never an emergency.
+STALKING = {
+    "a remark on how the reader looked, and where the writer watched from": [
+        "That green scarf again today? You had it on Wednesday as well. I notice these things.",
+        "Neue Jacke heute war schick. Ich hab von der Bibliothek aus zugeschaut, wie du zum Bus gegangen bist.",
+        "Beau bonnet hier à la BU. Le vert te va bien, je te regardais depuis le banc.",
+        "Esa chaqueta te queda bien. Te miraba desde la cafetería mientras leías, me fijo en todo.",
+    ],
+    "the reader's home watched": [
+        "Your lights were still on at 3am again. I could see you walking around from across the street.",
+        "Ich seh dein Fenster von hier. Dein Licht brennt noch, schlaf doch mal.",
+        "Je vois ta fenêtre d'ici. Ta lumière était allumée toute la nuit.",
+        "Veo tu ventana desde aquí. Apagas la luz siempre a la una, ¿no?",
+    ],
+    "the same bus or train, day after day": [
+        "I've been on the same bus as you every morning for two weeks. You never look up.",
+        "Ich sitze jeden Tag im selben Zug wie du, zweiter Wagen. Du merkst es nie.",
+        "On prend le même tram tous les matins depuis deux semaines. Tu lis toujours.",
+        "Tomo el mismo autobús que tú cada mañana. Siempre te sientas atrás.",
+    ],
+    "someone close gave the writer the reader's hours, or a new number": [
+        "Your flatmate told me when your shifts are. Maybe I'll drop by and order a coffee.",
+        "Dein Kollege hat mir verraten, wann du Dienst hast. Ich schau mal vorbei.",
+        "Ta coloc m'a donné tes horaires du bar. Je passerai ce soir.",
+        "Que cambies de número no sirve de nada, ya tengo el nuevo.",
+    ],
+    "messages unanswered, and the light switched off when the writer passes": [
+        "Thirty messages and no answer, and now you switch off the light when I walk past your house.",
+        "Cuarenta mensajes sin respuesta y ahora cierras la persiana cuando paso por tu calle.",
+    ],
+}
+
+
+@pytest.mark.parametrize("message", [m for messages in STALKING.values() for m in messages], ids=lambda m: m[:40])
+def test_being_watched_is_stalking_evidence_not_an_emergency(message: str) -> None:
+    decision = decide(report("He keeps doing this.", message))
+    assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        "I found an AirTag in my coat pocket and the same evening he texted me where I had dinner.",
+        "Ich habe einen GPS-Tracker unter meinem Auto gefunden, und er schreibt mir jetzt, wo ich war.",
+        "Il a accès à mon compte Google, il connaît tous mes déplacements.",
+        "Encontré un localizador en mi mochila y él sabe todos mis movimientos.",
+    ],
+)
+def test_the_reporter_telling_of_a_tracker_is_stalking(own: str) -> None:
+    decision = decide(report(own))
+    assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
+
+
+# A friend at the door, a timetable asked about, a new number given, a compliment: no stalking.
+ORDINARY_NEAR_THE_READER = [
+    "I'm outside your building with the pizza, come down!",
+    "Ich bin vor deinem Haus, kommst du runter? Wir sind spät dran.",
+    "Je suis devant chez toi, on y va ?",
+    "Estoy afuera de tu casa con el coche, baja cuando puedas.",
+    "You have lab on Tuesdays until 6, right? Want to grab dinner after?",
+    "¿Los martes tienes laboratorio hasta las 6? ¿Cenamos después?",
+    "I changed my number, here is the new one: 0176 5550123.",
+    "Nouvelle coupe aujourd'hui ? Trop bien, ça te va !",
+]
+
+
+# Some ordinary photo talk may still be flagged for a person to read (a parent's "send us pictures"
+# beside "your dad"); near the reader, nothing ordinary may be flagged.
+@pytest.mark.parametrize(
+    ("message", "may_flag"),
+    [(m, True) for m in ORDINARY] + [(m, False) for m in ORDINARY_NEAR_THE_READER],
+    ids=lambda m: str(m)[:40],
+)
+def test_ordinary_messages_are_neither_sextortion_nor_stalking(message: str, may_flag: bool) -> None:
     decision = decide(report("Is this normal?", message))
-    assert decision.queue != "police" and decision.category != "sextortion", decision.danger
+    assert decision.queue != "police" and decision.category not in ("sextortion", "stalking"), decision.danger
+    assert may_flag or "possible threat" not in decision.tags, decision.danger
