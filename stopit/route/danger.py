@@ -315,11 +315,10 @@ class Index:
             return found
         joined = " ".join(words) + " "
         lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
-        for at, word in enumerate(words):
-            if word not in present:
-                continue
+        # The places where some term may start, picked in C: most words start none.
+        for at in compress(range(len(words)), map(present.__contains__, words)):
             offset = lengths[at] + at
-            for groups, pattern in seen[word]:
+            for groups, pattern in seen[words[at]]:
                 matched = pattern.match(joined, offset)
                 # Every part is optional, so the pattern always matches; a term matched when a group did.
                 if matched is None or matched.lastindex is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,6 +31,8 @@ _SYMBOLS = re.compile(r"[@$|!]+")
 # ("is a boy" has one single letter, not two).
 _SPACED_HINT = re.compile(r"(?<![\w*])[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]")
 _SPACED = re.compile(r"(?<![\w*])(?:[^\W\d_][ .\-*_]{1,6}){2,}[^\W\d_](?!\w)")
+# How every such run ends (its last three letters), the second cheap test: "e.g. the" has a hint, not an end.
+_SPACED_END = re.compile(r"[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]{1,6}[^\W\d_](?!\w)")
 _GAP = re.compile(r"[ .\-*_]+")
 # Words, and a clause's closing punctuation where a token ends.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
@@ -40,8 +43,22 @@ _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
 _LIGATURE = re.compile("[œæøłđ]")  # a translate table costs a lookup per character: first see if it is needed
-_PUNCTUATION = frozenset(".,;:!?")
 BREAK = "."  # stands for the end of a clause among the words
+# A punctuation token's BREAK, any other token itself, as `map(_break, tokens, tokens)`: the loop runs in C.
+_break: Callable[[str, str], str] = dict.fromkeys(".,;:!?", BREAK).get
+_LEET_DIGIT = re.compile("[013457]")  # without one of these, no word is read as leetspeak
+
+
+def _doubled(tokens: list[str]) -> bool:
+    """Whether two BREAKs follow each other; only the BREAKs are visited, found by list.index in C."""
+    at = -1
+    try:
+        while True:
+            at = tokens.index(BREAK, at + 1)
+            if tokens[at + 1] == BREAK:
+                return True
+    except (ValueError, IndexError):
+        return False
 
 
 def fold(text: str) -> str:
@@ -90,17 +107,21 @@ class Normaliser:
             if symbol in text:
                 text = text.replace(symbol, name) if symbol != "$" else _DOLLAR.sub(name, text)
         text = _unsymbol(text)
-        if _SPACED_HINT.search(text):
-            text = _SPACED.sub(self._join_spaced, text)
+        hint = _SPACED_HINT.search(text)
+        if hint and _SPACED_END.search(text, hint.start()):
+            # No run starts before the first hint (each starts with one), so the text before it is kept.
+            text = text[: hint.start()] + _SPACED.sub(self._join_spaced, text[hint.start() :])
         tokens = _TOKEN.findall(text)
         # Digits in a word with letters are leetspeak ("k1ll"), unless it is a number with a unit ("48h").
-        mixed = {t for t in set(tokens) if not t.isalpha() and not t.isdigit() and len(t) > 1}
+        mixed: set[str] = set()
+        if _LEET_DIGIT.search(text):  # without one of the digits that stand for letters, no word is leetspeak
+            mixed = {t for t in set(tokens) if not t.isalpha() and not t.isdigit() and len(t) > 1}
         if mixed:
             mixed = {t for t in mixed if _DIGIT_LEET & set(t) and not _NUMBER.fullmatch(t)}
             tokens = [t.translate(LEET) if t in mixed else t for t in tokens]
         # A clause's closing punctuation becomes one BREAK: a negation before it does not reach past it.
-        tokens = [BREAK if t in _PUNCTUATION else t for t in tokens]
-        if BREAK in tokens:
+        tokens = list(map(_break, tokens, tokens))
+        if tokens and (tokens[0] == BREAK or _doubled(tokens)):
             tokens = [t for i, t in enumerate(tokens) if t != BREAK or (i and tokens[i - 1] != BREAK)]
         if _TRIPLE.search(text):
             stretched = {t for t in set(tokens) if _REPEAT.search(t)}
