@@ -81,6 +81,11 @@ class Subject:
         """The words to search: the reporter's own, and every offending subject and body."""
         return self.normalised
 
+    @cached_property
+    def searchable(self) -> tuple[tuple[str, list[str], frozenset[str]], ...]:
+        """Each text with its words and its vocabulary, as word lists search them."""
+        return tuple(zip(self.texts(), self.words, self.vocabularies, strict=True))
+
     def danger_texts(self) -> list[tuple[str, str]]:
         """(role, text) for the danger verdict: the reporter's own words, then each offending message.
 
@@ -200,6 +205,130 @@ def _find(words: list[str], word: str, start: int) -> int:
         return -1
 
 
+class Condition:
+    """One test. `check` returns the reason it holds, or None. `key` is how rule files write it."""
+
+    key: str  # a class attribute of the composites, a field of a Leaf
+
+    def check(self, subject: Subject) -> str | None:
+        raise NotImplementedError
+
+
+# A leaf test: the subject and the value its rule gave (read by the row's reader) to a reason or None.
+Test = Callable[[Subject, Any], "str | None"]
+# Reads a rule's value for one key: (dotted key, value, word lists) to what the test is given.
+Reader = Callable[[str, Any, dict], Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One condition a rule may name: what it means for staff, how its value is read, how it is tested."""
+
+    help: str
+    read: Reader
+    test: Test
+
+
+# Every leaf condition by key, one row each (the composites all/any/not are classes below).
+TESTS: dict[str, Row] = {}
+
+
+def _row(key: str, help: str, read: Reader) -> Callable[[Test], Test]:
+    def register(test: Test) -> Test:
+        TESTS[key] = Row(help, read, test)
+        return test
+
+    return register
+
+
+@dataclass(frozen=True)
+class Leaf(Condition):
+    """A row of TESTS with the value its rule gave it."""
+
+    key: str
+    value: Any
+    test: Test = field(repr=False)
+
+    def check(self, subject: Subject) -> str | None:
+        return self.test(subject, self.value)
+
+
+# --- reading values -------------------------------------------------------------------------
+
+
+def _strings(key: str, value: Any, _: dict | None = None) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RuleError(key, f"expected a string or a list of strings, got {value!r}")
+
+
+def _lowered(key: str, value: Any, _: dict) -> tuple[str, ...]:
+    return tuple(s.lower() for s in _strings(key, value))
+
+
+def _compile(key: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise RuleError(key, f"bad regular expression {pattern!r}: {exc}") from exc
+
+
+def _bool(key: str, value: Any, _: dict) -> bool:
+    if not isinstance(value, bool):
+        raise RuleError(key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _int(key: str, value: Any, _: dict) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RuleError(key, f"expected a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _names(key: str, value: Any, lexicons: dict) -> tuple[str, ...]:
+    names = _strings(key, value)
+    for name in names:
+        if name not in lexicons:
+            known = ", ".join(sorted(lexicons)) or "none"
+            raise RuleError(key, f'no word list "{name}" (known: {known})')
+    return names
+
+
+def _header_value(key: str, value: Any, _: dict) -> tuple[str, re.Pattern[str], str]:
+    if not isinstance(value, dict) or "name" not in value or "regex" not in value:
+        raise RuleError(key, 'expected { name = "Subject", regex = "...", in = "report"|"offending"|"any" }')
+    unknown = set(value) - {"name", "regex", "in"}
+    if unknown:
+        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected name, regex, in)")
+    where = value.get("in", "any")
+    if where not in ("report", "offending", "any"):
+        raise RuleError(f"{key}.in", f'"{where}" is not one of report, offending, any')
+    return str(value["name"]), _compile(f"{key}.regex", str(value["regex"])), where
+
+
+def _where(key: str, value: Any, _: dict) -> str:
+    if value not in ("internal", "external"):
+        raise RuleError(key, f'expected "internal" or "external", got {value!r}')
+    return str(value)
+
+
+def _band(key: str, value: Any, _: dict) -> tuple[str, tuple[str, ...]]:
+    table = value if isinstance(value, dict) else {"band": value}
+    unknown = set(table) - {"band", "category"}
+    if unknown:
+        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected band, category)")
+    band = table.get("band", "none")
+    if band not in BANDS:
+        raise RuleError(key if isinstance(value, str) else f"{key}.band", f'"{band}" is not one of police, flag, none')
+    categories = _strings(f"{key}.category", table["category"]) if "category" in table else ()
+    return band, categories
+
+
+# --- the leaf conditions ----------------------------------------------------------------------
+
+
 def _domain(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
@@ -208,239 +337,181 @@ def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
-def _strings(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise RuleError(key, f"expected a string or a list of strings, got {value!r}")
+def _searched(subject: Subject, phrases: PhraseSet) -> str | None:
+    for text, words, vocabulary in subject.searchable:
+        found = phrases.search(text, words, vocabulary)
+        if found:
+            return found
+    return None
 
 
-class Condition:
-    """One test. `check` returns the reason it holds, or None."""
-
-    key: ClassVar[str] = ""
-    help: ClassVar[str] = ""
-
-    def check(self, subject: Subject) -> str | None:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Lexicon(Condition):
-    key: ClassVar[str] = "lexicon"
-    help: ClassVar[str] = "any phrase of the named word lists (rules/lexicons/NAME.toml) appears"
-    names: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        for name in self.names:
-            lexicon = subject.lexicons.get(name)
-            if lexicon is None:
-                continue
-            for text, words, vocabulary in zip(subject.texts(), subject.words, subject.vocabularies, strict=True):
-                found = lexicon.search(text, words, vocabulary)
-                if found:
-                    return f"{name} word list: {found!r}"
-        return None
+@_row("lexicon", "any phrase of the named word lists (rules/lexicons/NAME.toml) appears", _names)
+def _lexicon(subject: Subject, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        lexicon = subject.lexicons.get(name)
+        found = _searched(subject, lexicon) if lexicon is not None else None
+        if found:
+            return f"{name} word list: {found!r}"
+    return None
 
 
-@dataclass(frozen=True)
-class Words(Condition):
-    key: ClassVar[str] = "words"
-    help: ClassVar[str] = "any of these words or phrases appears (any case, any spacing)"
-    phrases: PhraseSet
+@_row(
+    "words",
+    "any of these words or phrases appears (any case, any spacing)",
+    lambda k, v, _: PhraseSet.of(list(_strings(k, v))),
+)
+def _words(subject: Subject, phrases: PhraseSet) -> str | None:
+    found = _searched(subject, phrases)
+    return f"contains {found!r}" if found else None
 
-    def check(self, subject: Subject) -> str | None:
-        for text, words, vocabulary in zip(subject.texts(), subject.words, subject.vocabularies, strict=True):
-            found = self.phrases.search(text, words, vocabulary)
+
+@_row(
+    "regex",
+    "any of these regular expressions matches the normalised text",
+    lambda k, v, _: tuple(_compile(k, r) for r in _strings(k, v)),
+)
+def _regex(subject: Subject, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    for text in subject.texts():
+        for pattern in patterns:
+            found = pattern.search(text)
             if found:
-                return f"contains {found!r}"
-        return None
+                return f"matches {found.group(0)!r}"
+    return None
 
 
-@dataclass(frozen=True)
-class Regex(Condition):
-    key: ClassVar[str] = "regex"
-    help: ClassVar[str] = "any of these regular expressions matches the normalised text"
-    patterns: tuple[re.Pattern[str], ...]
-
-    def check(self, subject: Subject) -> str | None:
-        for text in subject.texts():
-            for pattern in self.patterns:
-                found = pattern.search(text)
-                if found:
-                    return f"matches {found.group(0)!r}"
-        return None
-
-
-@dataclass(frozen=True)
-class Header(Condition):
-    key: ClassVar[str] = "header"
-    help: ClassVar[str] = "a header of the report or of an offending message matches a regex"
-    name: str
-    pattern: re.Pattern[str]
-    where: str
-
-    def check(self, subject: Subject) -> str | None:
-        sources: list[list[tuple[str, str]]] = []
-        if self.where in ("report", "any"):
-            sources.append(list(subject.report.headers))
-        if self.where in ("offending", "any"):
-            sources.extend(subject.offending_headers)
-        for headers in sources:
-            for name, value in headers:
-                if name.lower() == self.name.lower() and self.pattern.search(value):
-                    return f"{name}: {value[:80]}"
-        return None
+@_row("header", "a header of the report or of an offending message matches a regex", _header_value)
+def _header(subject: Subject, value: tuple[str, re.Pattern[str], str]) -> str | None:
+    name, pattern, where = value
+    sources: list[list[tuple[str, str]]] = []
+    if where in ("report", "any"):
+        sources.append(list(subject.report.headers))
+    if where in ("offending", "any"):
+        sources.extend(subject.offending_headers)
+    for headers in sources:
+        for field_name, field_value in headers:
+            if field_name.lower() == name.lower() and pattern.search(field_value):
+                return f"{field_name}: {field_value[:80]}"
+    return None
 
 
-@dataclass(frozen=True)
-class SenderDomain(Condition):
-    key: ClassVar[str] = "sender_domain"
-    help: ClassVar[str] = "an offending message is from one of these domains (or their subdomains)"
-    domains: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        for item in subject.all_offending():
-            if item.from_ and _in_domains(_domain(item.from_.address), self.domains):
-                return f"sent from {item.from_.address}"
-        return None
+@_row("sender_domain", "an offending message is from one of these domains (or their subdomains)", _lowered)
+def _sender_domain(subject: Subject, domains: tuple[str, ...]) -> str | None:
+    for item in subject.all_offending():
+        if item.from_ and _in_domains(_domain(item.from_.address), domains):
+            return f"sent from {item.from_.address}"
+    return None
 
 
-@dataclass(frozen=True)
-class RecipientDomain(Condition):
-    key: ClassVar[str] = "recipient_domain"
-    help: ClassVar[str] = "an offending message was sent to one of these domains"
-    domains: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        for item in subject.all_offending():
-            for to in (*item.to, *item.cc):
-                if _in_domains(_domain(to.address), self.domains):
-                    return f"sent to {to.address}"
-        return None
+@_row("recipient_domain", "an offending message was sent to one of these domains", _lowered)
+def _recipient_domain(subject: Subject, domains: tuple[str, ...]) -> str | None:
+    for item in subject.all_offending():
+        for to in (*item.to, *item.cc):
+            if _in_domains(_domain(to.address), domains):
+                return f"sent to {to.address}"
+    return None
 
 
-@dataclass(frozen=True)
-class ReporterDomain(Condition):
-    key: ClassVar[str] = "reporter_domain"
-    help: ClassVar[str] = "the reporter writes from one of these domains"
-    domains: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        sender = subject.report.from_
-        if sender and _in_domains(_domain(sender.address), self.domains):
-            return f"reported by {sender.address}"
-        return None
+@_row("reporter_domain", "the reporter writes from one of these domains", _lowered)
+def _reporter_domain(subject: Subject, domains: tuple[str, ...]) -> str | None:
+    sender = subject.report.from_
+    if sender and _in_domains(_domain(sender.address), domains):
+        return f"reported by {sender.address}"
+    return None
 
 
-@dataclass(frozen=True)
-class Offender(Condition):
-    key: ClassVar[str] = "offender"
-    help: ClassVar[str] = '"internal" (sender in org_domains) or "external"'
-    where: str
-
-    def check(self, subject: Subject) -> str | None:
-        for item in subject.all_offending():
-            if item.from_ and item.from_.address:
-                inside = _in_domains(_domain(item.from_.address), subject.org_domains)
-                if inside == (self.where == "internal"):
-                    return f"{item.from_.address} is {self.where}"
-        return None
+@_row("offender", '"internal" (sender in org_domains) or "external"', _where)
+def _offender(subject: Subject, where: str) -> str | None:
+    for item in subject.all_offending():
+        if item.from_ and item.from_.address:
+            inside = _in_domains(_domain(item.from_.address), subject.org_domains)
+            if inside == (where == "internal"):
+                return f"{item.from_.address} is {where}"
+    return None
 
 
-@dataclass(frozen=True)
-class Source(Condition):
-    key: ClassVar[str] = "source"
-    help: ClassVar[str] = "an offending message was found this way (attachment, inline, pasted, redirect, self, none)"
-    sources: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        found = [o.source for o in subject.offending] or ["none"]
-        hit = [s for s in found if s in self.sources]
-        return f"source {hit[0]}" if hit else None
+@_row("source", "an offending message was found this way (attachment, inline, pasted, redirect, self, none)", _strings)
+def _source(subject: Subject, sources: tuple[str, ...]) -> str | None:
+    found = [o.source for o in subject.offending] or ["none"]
+    hit = [s for s in found if s in sources]
+    return f"source {hit[0]}" if hit else None
 
 
-@dataclass(frozen=True)
-class HeadersComplete(Condition):
-    key: ClassVar[str] = "headers_complete"
-    help: ClassVar[str] = "true: an offending message kept its full headers; false: none did"
-    wanted: bool
-
-    def check(self, subject: Subject) -> str | None:
-        complete = any(o.headers_complete for o in subject.offending)
-        return f"headers complete: {complete}" if complete == self.wanted else None
+@_row("headers_complete", "true: an offending message kept its full headers; false: none did", _bool)
+def _headers_complete(subject: Subject, wanted: bool) -> str | None:
+    complete = any(o.headers_complete for o in subject.offending)
+    return f"headers complete: {complete}" if complete == wanted else None
 
 
-@dataclass(frozen=True)
-class Verdict(Condition):
-    key: ClassVar[str] = "dkim"
-    help: ClassVar[str] = "an offending message's DKIM result starts with one of these (pass, fail, none)"
-    wanted: tuple[str, ...]
+def _auth(name: str, results: Callable[[Trace], list[str]]) -> Test:
+    """A test of an offending message's authentication result (`name` as it is written in the reason)."""
 
-    def results(self, trace: Trace) -> list[str]:
-        return [d.result for d in trace.auth.dkim] or ["none"]
-
-    def check(self, subject: Subject) -> str | None:
+    def test(subject: Subject, wanted: tuple[str, ...]) -> str | None:
         for item in subject.offending:
             if item.trace:
-                for result in self.results(item.trace):
-                    if result.startswith(self.wanted):
-                        return f"{self.key} {result}"
+                for result in results(item.trace):
+                    if result.startswith(wanted):
+                        return f"{name} {result}"
         return None
 
-
-@dataclass(frozen=True)
-class Spf(Verdict):
-    key: ClassVar[str] = "spf"
-    help: ClassVar[str] = "an offending message's SPF result starts with one of these (pass, fail, softfail …)"
-
-    def results(self, trace: Trace) -> list[str]:
-        return [trace.auth.spf]
+    return test
 
 
-@dataclass(frozen=True)
-class IndicatorCondition(Condition):
-    key: ClassVar[str] = "indicator"
-    help: ClassVar[str] = "the trace found one of these signs (lookalike_domain, forged_trusted_hop …)"
-    codes: tuple[str, ...]
+_row("dkim", "an offending message's DKIM result starts with one of these (pass, fail, none)", _strings)(
+    _auth("dkim", lambda trace: [d.result for d in trace.auth.dkim] or ["none"])
+)
+_row("spf", "an offending message's SPF result starts with one of these (pass, fail, softfail …)", _strings)(
+    _auth("spf", lambda trace: [trace.auth.spf])
+)
 
-    def check(self, subject: Subject) -> str | None:
-        for item in subject.offending:
-            for sign in item.trace.indicators if item.trace else ():
-                if sign.code in self.codes:
-                    return f"{sign.code}: {sign.detail}"
+
+@_row("indicator", "the trace found one of these signs (lookalike_domain, forged_trusted_hop …)", _strings)
+def _indicator(subject: Subject, codes: tuple[str, ...]) -> str | None:
+    for item in subject.offending:
+        for sign in item.trace.indicators if item.trace else ():
+            if sign.code in codes:
+                return f"{sign.code}: {sign.detail}"
+    return None
+
+
+@_row("attachment_type", "the report carries an attachment of one of these types (globs, e.g. image/*)", _lowered)
+def _attachment_type(subject: Subject, globs: tuple[str, ...]) -> str | None:
+    for kind in subject.attachment_types:
+        if any(fnmatch.fnmatch(kind, g) for g in globs):
+            return f"attachment {kind}"
+    return None
+
+
+@_row("repeat_offender", "the offender already appears in at least this many earlier cases", _int)
+def _repeat_offender(subject: Subject, at_least: int) -> str | None:
+    if subject.offender_cases >= at_least:
+        return f"offender in {subject.offender_cases} earlier case(s)"
+    return None
+
+
+@_row(
+    "danger",
+    'the danger score reaches a band ("police", "flag") — or { band = "...", category = [...] }, the '
+    "category with the most evidence being one of those (rules/patterns/)",
+    _band,
+)
+def _danger(subject: Subject, value: tuple[str, tuple[str, ...]]) -> str | None:
+    band, categories = value
+    verdict = subject.danger
+    if BANDS.index(verdict.band) > BANDS.index(band):
         return None
-
-
-@dataclass(frozen=True)
-class AttachmentType(Condition):
-    key: ClassVar[str] = "attachment_type"
-    help: ClassVar[str] = "the report carries an attachment of one of these types (globs, e.g. image/*)"
-    globs: tuple[str, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        for kind in subject.attachment_types:
-            if any(fnmatch.fnmatch(kind, g) for g in self.globs):
-                return f"attachment {kind}"
+    if categories and verdict.category not in categories:
         return None
-
-
-@dataclass(frozen=True)
-class RepeatOffender(Condition):
-    key: ClassVar[str] = "repeat_offender"
-    help: ClassVar[str] = "the offender already appears in at least this many earlier cases"
-    at_least: int
-
-    def check(self, subject: Subject) -> str | None:
-        if subject.offender_cases >= self.at_least:
-            return f"offender in {subject.offender_cases} earlier case(s)"
+    if band == "none" and not verdict.reasons:
         return None
+    return verdict.summary()
+
+
+# --- conditions of conditions -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class All(Condition):
-    key: ClassVar[str] = "all"
+    key = "all"
     help: ClassVar[str] = "every listed condition holds (a match table is already an all)"
     parts: tuple[Condition, ...]
 
@@ -456,7 +527,7 @@ class All(Condition):
 
 @dataclass(frozen=True)
 class Any_(Condition):
-    key: ClassVar[str] = "any"
+    key = "any"
     help: ClassVar[str] = "at least one listed condition holds"
     parts: tuple[Condition, ...]
 
@@ -466,55 +537,15 @@ class Any_(Condition):
 
 @dataclass(frozen=True)
 class Not(Condition):
-    key: ClassVar[str] = "not"
+    key = "not"
     help: ClassVar[str] = "the condition does not hold"
     part: Condition
 
     def check(self, subject: Subject) -> str | None:
-        return "not (" + type(self.part).key + ")" if self.part.check(subject) is None else None
-
-
-@dataclass(frozen=True)
-class DangerCondition(Condition):
-    key: ClassVar[str] = "danger"
-    help: ClassVar[str] = (
-        'the danger score reaches a band ("police", "flag") — or { band = "...", category = [...] }, the '
-        "category with the most evidence being one of those (rules/patterns/)"
-    )
-    band: str
-    categories: tuple[str, ...] = ()
-
-    def check(self, subject: Subject) -> str | None:
-        verdict = subject.danger
-        if BANDS.index(verdict.band) > BANDS.index(self.band):
-            return None
-        if self.categories and verdict.category not in self.categories:
-            return None
-        if self.band == "none" and not verdict.reasons:
-            return None
-        return verdict.summary()
-
-
-def _danger(key: str, value: Any) -> Condition:
-    table = value if isinstance(value, dict) else {"band": value}
-    unknown = set(table) - {"band", "category"}
-    if unknown:
-        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected band, category)")
-    band = table.get("band", "none")
-    if band not in BANDS:
-        raise RuleError(key if isinstance(value, str) else f"{key}.band", f'"{band}" is not one of police, flag, none')
-    categories = _strings(f"{key}.category", table["category"]) if "category" in table else ()
-    return DangerCondition(band, categories)
+        return "not (" + self.part.key + ")" if self.part.check(subject) is None else None
 
 
 # --- building conditions from rule files ----------------------------------------------------
-
-
-def _compile(key: str, pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise RuleError(key, f"bad regular expression {pattern!r}: {exc}") from exc
 
 
 def _list_of_tables(key: str, value: Any) -> list[dict]:
@@ -523,78 +554,34 @@ def _list_of_tables(key: str, value: Any) -> list[dict]:
     return value
 
 
-def _header(key: str, value: Any) -> Condition:
-    if not isinstance(value, dict) or "name" not in value or "regex" not in value:
-        raise RuleError(key, 'expected { name = "Subject", regex = "...", in = "report"|"offending"|"any" }')
-    unknown = set(value) - {"name", "regex", "in"}
-    if unknown:
-        raise RuleError(f"{key}.{sorted(unknown)[0]}", "unknown key (expected name, regex, in)")
-    where = value.get("in", "any")
-    if where not in ("report", "offending", "any"):
-        raise RuleError(f"{key}.in", f'"{where}" is not one of report, offending, any')
-    return Header(str(value["name"]), _compile(f"{key}.regex", str(value["regex"])), where)
+def _parts(key: str, value: Any, lexicons: dict) -> tuple[Condition, ...]:
+    return tuple(build(t, lexicons, f"{key}[{i}]") for i, t in enumerate(_list_of_tables(key, value)))
 
 
-def _bool(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise RuleError(key, f"expected true or false, got {value!r}")
-    return value
+def _not(key: str, value: Any, lexicons: dict) -> Condition:
+    if not isinstance(value, dict):
+        raise RuleError(key, "expected a table of conditions")
+    return Not(build(value, lexicons, key))
 
 
-def _int(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RuleError(key, f"expected a whole number of at least 1, got {value!r}")
-    return value
-
-
-def _offender(key: str, value: Any) -> Condition:
-    if value not in ("internal", "external"):
-        raise RuleError(key, f'expected "internal" or "external", got {value!r}')
-    return Offender(value)
-
-
-def _lexicon(key: str, value: Any, lexicons: dict) -> Condition:
-    names = _strings(key, value)
-    for name in names:
-        if name not in lexicons:
-            known = ", ".join(sorted(lexicons)) or "none"
-            raise RuleError(key, f'no word list "{name}" (known: {known})')
-    return Lexicon(names)
-
-
-BUILDERS: dict[str, Callable[..., Condition]] = {
-    "words": lambda k, v, _: Words(PhraseSet.of(list(_strings(k, v)))),
-    "regex": lambda k, v, _: Regex(tuple(_compile(k, r) for r in _strings(k, v))),
-    "lexicon": _lexicon,
-    "header": lambda k, v, _: _header(k, v),
-    "sender_domain": lambda k, v, _: SenderDomain(tuple(d.lower() for d in _strings(k, v))),
-    "recipient_domain": lambda k, v, _: RecipientDomain(tuple(d.lower() for d in _strings(k, v))),
-    "reporter_domain": lambda k, v, _: ReporterDomain(tuple(d.lower() for d in _strings(k, v))),
-    "offender": lambda k, v, _: _offender(k, v),
-    "source": lambda k, v, _: Source(_strings(k, v)),
-    "headers_complete": lambda k, v, _: HeadersComplete(_bool(k, v)),
-    "dkim": lambda k, v, _: Verdict(_strings(k, v)),
-    "spf": lambda k, v, _: Spf(_strings(k, v)),
-    "indicator": lambda k, v, _: IndicatorCondition(_strings(k, v)),
-    "attachment_type": lambda k, v, _: AttachmentType(tuple(g.lower() for g in _strings(k, v))),
-    "repeat_offender": lambda k, v, _: RepeatOffender(_int(k, v)),
-    "danger": lambda k, v, _: _danger(k, v),
-    "all": lambda k, v, lex: All(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
-    "any": lambda k, v, lex: Any_(tuple(build(t, lex, f"{k}[{i}]") for i, t in enumerate(_list_of_tables(k, v)))),
-    "not": lambda k, v, lex: Not(build(v, lex, k) if isinstance(v, dict) else _not_table(k)),
+COMPOSITES: dict[str, Callable[[str, Any, dict], Condition]] = {
+    "all": lambda k, v, lex: All(_parts(k, v, lex)),
+    "any": lambda k, v, lex: Any_(_parts(k, v, lex)),
+    "not": _not,
 }
-
-
-def _not_table(key: str) -> Condition:
-    raise RuleError(key, "expected a table of conditions")
 
 
 def build(table: dict, lexicons: dict, where: str = "match") -> Condition:
     """A match table (all of its keys must hold) as one condition."""
-    parts = []
+    parts: list[Condition] = []
     for key, value in table.items():
-        builder = BUILDERS.get(key)
-        if builder is None:
-            raise RuleError(f"{where}.{key}", f"unknown condition (expected one of {', '.join(sorted(BUILDERS))})")
-        parts.append(builder(f"{where}.{key}", value, lexicons))
+        dotted = f"{where}.{key}"
+        if key in TESTS:
+            row = TESTS[key]
+            parts.append(Leaf(key, row.read(dotted, value, lexicons), row.test))
+        elif key in COMPOSITES:
+            parts.append(COMPOSITES[key](dotted, value, lexicons))
+        else:
+            known = ", ".join(sorted([*TESTS, *COMPOSITES]))
+            raise RuleError(dotted, f"unknown condition (expected one of {known})")
     return parts[0] if len(parts) == 1 else All(tuple(parts))  # an empty table always holds
