@@ -70,6 +70,33 @@ SEXTORTION = {
         "Conozco tu contraseña. Instalé un programa que grabó tu cámara. Paga 500 dólares en bitcoin en 48 horas o "
         "todos tus contactos recibirán el video.",
     ],
+    "made with an app, said to look real": [
+        "I generated pictures of you with an AI app, nobody would believe they're fake. 300 in Steam cards by Sunday or "
+        "your team chat gets them.",
+        "Mit einer KI-App hab ich Nacktbilder von dir gemacht. 300 Euro bis Sonntag, sonst bekommt dein Verein sie.",
+        "J'ai fait des photos de toi avec une appli d'IA, personne ne croira que c'est faux. 300 euros avant dimanche, "
+        "sinon ton club les reçoit.",
+        "Hice fotos tuyas con una app de inteligencia artificial, nadie va a creer que son falsas. 300 euros antes del "
+        "domingo o las recibe tu equipo.",
+    ],
+    "deleted if a complaint is dropped": [
+        "Drop the harassment report and I'll delete the videos. Keep pushing and the whole department sees them.",
+        "Zieh die Beschwerde zurück, dann lösche ich die Videos. Sonst sieht sie dein ganzer Studiengang.",
+        "Retire ton signalement et j'efface les vidéos. Sinon toute ta promo les verra.",
+        "Retira la denuncia y borro los videos. Si no, los ve toda tu facultad.",
+    ],
+    "one word and the photos are out": [
+        "One word to your tutor and the photos from the lake house are public. You know exactly which ones.",
+        "Ein Wort zu deiner Tutorin und die Fotos vom Seehaus sind öffentlich. Du weißt genau, welche.",
+        "Un mot à ta tutrice et les photos du chalet sont en ligne. Tu sais très bien lesquelles.",
+        "Una palabra a tu tutora y las fotos de la casa del lago son públicas. Sabes cuáles.",
+    ],
+    "more demanded, and who follows the writer": [
+        "Three pictures aren't enough for me. I want a video tonight. Your cousin follows me on Insta, just saying.",
+        "Drei Bilder reichen mir nicht. Ich will ein Video, heute noch. Deine Cousine folgt mir übrigens auf Insta.",
+        "Trois photos ne me suffisent pas. Je veux une vidéo ce soir. Ta cousine me suit sur Insta, je dis ça comme ça.",
+        "Tres fotos no me bastan. Quiero un video esta noche. Tu prima me sigue en Insta, solo digo.",
+    ],
     "regional forms": [
         "Wennst ned bis morgn 200 Euro schickst, kriagt dei Chef de Bilder.",
         "Si tu me donnes pas 300 piasses, ton chum va voir les photos que tu m'as envoyées.",
@@ -90,6 +117,8 @@ def test_held_material_and_its_price_go_to_the_police_as_sextortion(message: str
     [
         "My ex told me he'll upload the photos I sent him to an adult site unless I go back to him.",
         "Er hat gesagt, er schickt die Videos an meine Eltern, wenn ich nicht zu ihm zurückkomme.",
+        "My coach says he filmed me changing after training and I have to go to his flat so he deletes it.",
+        "Mi entrenador dice que me grabó cambiándome y que tengo que ir a su casa para que lo borre.",
     ],
 )
 def test_the_reporter_telling_of_material_and_a_condition_is_read(own: str) -> None:
@@ -119,6 +148,10 @@ ORDINARY = [
     "Keep quiet about the surprise party! The photos stay on my phone until Saturday, then your mum gets the album.",
     "You can share the photos as long as you credit the photographer.",
     "Ich hab die Fotos vom Grillen noch, wenn du willst schick ich sie deiner Familie.",
+    "Send one more photo of the flyer and I'll delete the old ones, your call.",
+    "Envoie-moi encore une photo de l'affiche et j'efface les anciennes, à toi de voir.",
+    "Mándame otra foto del cartel y borro las viejas, tú decides.",
+    "I made some pictures of you with one of those AI apps, you look like a Renaissance painting haha",
     "Do you want to come to my place on Friday? I've got the videos from the trip, we can watch them with your roommates.",
 ]
 
