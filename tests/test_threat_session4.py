@@ -182,6 +182,32 @@ STALKING = {
         "Ta coloc m'a donné tes horaires du bar. Je passerai ce soir.",
         "Que cambies de número no sirve de nada, ya tengo el nuevo.",
     ],
+    "what the reader wears, and another day the writer saw it": [
+        "That blue coat suits you. You had it on in the library on Monday too.",
+        "Die rote Jacke steht dir. Am Dienstag in der Mensa hattest du sie auch an.",
+        "Ce pull te va bien. Tu l'avais déjà mardi en amphi.",
+        "Qué bien te queda esa falda. La del jueves en clase también.",
+    ],
+    "the end of the reader's class, and the writer waiting there": [
+        "Your seminar ends at 4 on Thursdays, so I'll be by the main entrance.",
+        "Deine Vorlesung ist donnerstags um vier vorbei, ich steh dann vor dem Eingang.",
+        "Tu sors de ton TD à 16 h le jeudi. Je serai devant l'entrée.",
+        "Salís de clase a las 4 los jueves, ¿no? Estaré en la entrada.",
+    ],
+    "the reader's friends asked where they live": [
+        "Hi, I'm an old friend of Mia's. She's changed her number, could you tell me which dorm she lives in now?",
+        "Hallo, ich kenne Lea von früher. Sie hat ihre Nummer gewechselt, in welchem Wohnheim wohnt sie jetzt?",
+        "Salut, Inès ne me répond plus. Tu sais où elle habite maintenant ?",
+        "Hola, soy un amigo de Lucía. Ella cambió de número, ¿sabes dónde vive ahora?",
+    ],
+    "gifts at the door, and when the reader came home": [
+        "Hope you liked the roses on your doorstep. Same ones you bought at the market on Sunday.",
+        "Hab dir Blumen vor die Tür gelegt, die gleichen, die du samstags am Markt kaufst.",
+        "Te dejé flores en tu puerta, como las que compras los domingos.",
+        "You got home at 1:40 last night. Late for a Tuesday.",
+        "Tu es rentrée à 2 h cette nuit. Tard pour un lundi.",
+        "Llegaste a casa a las 2 anoche. Tarde para un lunes.",
+    ],
     "messages unanswered, and the light switched off when the writer passes": [
         "Thirty messages and no answer, and now you switch off the light when I walk past your house.",
         "Cuarenta mensajes sin respuesta y ahora cierras la persiana cuando paso por tu calle.",
@@ -202,6 +228,8 @@ def test_being_watched_is_stalking_evidence_not_an_emergency(message: str) -> No
         "Ich habe einen GPS-Tracker unter meinem Auto gefunden, und er schreibt mir jetzt, wo ich war.",
         "Il a accès à mon compte Google, il connaît tous mes déplacements.",
         "Encontré un localizador en mi mochila y él sabe todos mis movimientos.",
+        "My ex still has my location through a sharing app and comments on where I've been.",
+        "Mon ex a installé une appli de localisation sur mon téléphone, il sait toujours où je suis.",
     ],
 )
 def test_the_reporter_telling_of_a_tracker_is_stalking(own: str) -> None:
@@ -209,7 +237,7 @@ def test_the_reporter_telling_of_a_tracker_is_stalking(own: str) -> None:
     assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
 
 
-# A friend at the door, a timetable asked about, a new number given, a compliment: no stalking.
+# A friend at the door, a timetable asked about, a lift, a new number given, a compliment, a parcel: no stalking.
 ORDINARY_NEAR_THE_READER = [
     "I'm outside your building with the pizza, come down!",
     "Ich bin vor deinem Haus, kommst du runter? Wir sind spät dran.",
@@ -219,6 +247,11 @@ ORDINARY_NEAR_THE_READER = [
     "¿Los martes tienes laboratorio hasta las 6? ¿Cenamos después?",
     "I changed my number, here is the new one: 0176 5550123.",
     "Nouvelle coupe aujourd'hui ? Trop bien, ça te va !",
+    "Your train gets in at 6, I'll be at the station to pick you up.",
+    "That jacket suits you!",
+    "I left your parcel on your doorstep.",
+    "Ich hab dir das Paket vor die Tür gestellt.",
+    "Te dejé el paquete en tu puerta.",
 ]
 
 
