@@ -62,9 +62,20 @@ class Subject:
         return tuple(words_of(text) for text in self.normalised)
 
     @cached_property
+    def offending_heads(self) -> tuple[bytes, ...]:
+        """Each offending message's header section, as it came."""
+        return tuple(head_of(item.raw) for item in self.all_offending() if item.raw is not None)
+
+    @cached_property
     def offending_headers(self) -> tuple[list[tuple[str, str]], ...]:
         """Each offending message's header fields, read once for every header rule."""
-        return tuple(header_fields(head_of(item.raw)) for item in self.all_offending() if item.raw is not None)
+        return tuple(header_fields(head) for head in self.offending_heads)
+
+    def may_have_header(self, name: str) -> bool:
+        """False when no offending message's header section holds `name` at all (any case): an ASCII
+        section's fields are read only to be looked at by name, so they need not be read."""
+        needle = name.lower().encode() if name.isascii() else b""
+        return not needle or any(not head.isascii() or needle in head.lower() for head in self.offending_heads)
 
     @cached_property
     def vocabularies(self) -> tuple[frozenset[str], ...]:
@@ -385,7 +396,7 @@ def _header(subject: Subject, value: tuple[str, re.Pattern[str], str]) -> str | 
     sources: list[list[tuple[str, str]]] = []
     if where in ("report", "any"):
         sources.append(list(subject.report.headers))
-    if where in ("offending", "any"):
+    if where in ("offending", "any") and subject.may_have_header(name):
         sources.extend(subject.offending_headers)
     for headers in sources:
         for field_name, field_value in headers:

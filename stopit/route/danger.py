@@ -220,10 +220,51 @@ class Term:
         return _regex(self.elements)
 
 
-# (the groups, one pattern telling where each of their terms that start at one word ends)
-Starts = tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
-# The same before it is compiled: (the groups, the pattern's text).
-Source = tuple[tuple[str, ...], str]
+# The words that may follow a term's first word; None when that is no fixed list of words.
+Follows = frozenset[str] | None
+# (the groups, one pattern telling where each of their terms that start at one word ends, the words
+# that may come next: when the next word is none of them, the pattern is not tried)
+Start = tuple[tuple[str, ...], re.Pattern[str], Follows]
+Starts = tuple[Start, ...]
+# The same before it is compiled: (the groups, the pattern's text, the words that may come next).
+Source = tuple[tuple[str, ...], str, Follows]
+
+
+def _union(sets: Iterator[Follows]) -> Follows:
+    out: set[str] = set()
+    for words in sets:
+        if words is None:
+            return None
+        out |= words
+    return frozenset(out)
+
+
+def _branches(head: Choice, rest: tuple[Element, ...]) -> list[tuple[Element, ...]]:
+    return [(*option, *rest) for option in head.options] + ([rest] if head.optional else [])
+
+
+def _starts(elements: tuple[Element, ...]) -> Follows:
+    """The words a match of `elements` can start with, when each is a literal word (else None)."""
+    if not elements:
+        return None  # the term may end here, whatever follows
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        return frozenset((head.value,)) if head.kind == "literal" else None
+    if isinstance(head, Gap):
+        return None
+    return _union(_starts(branch) for branch in _branches(head, rest))
+
+
+def _seconds(elements: tuple[Element, ...]) -> Follows:
+    """The words that can follow the first word of a match of `elements`, when each is a literal word."""
+    if not elements:
+        return None
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        return _starts(rest)
+    if isinstance(head, Gap):
+        return None
+    return _union(_seconds(branch) for branch in _branches(head, rest))
 
 
 @dataclass(frozen=True)
@@ -242,22 +283,30 @@ class Index:
     number: Source | None
     seen: dict[str, Starts] = field(default_factory=dict)
     starting: set[str] = field(default_factory=set)  # the words of `seen` that some term starts with
-    compiled: dict[tuple[str, str], tuple[tuple[str, ...], re.Pattern[str]]] = field(default_factory=dict)
+    compiled: dict[tuple[str, str], Start] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
         by_kind: dict[str, dict[str, dict[str, list[str]]]] = {"literal": {}, "prefix": {}, "suffix": {}, "number": {}}
+        follows: dict[tuple[str, str], Follows] = {}
         for term in terms:
+            seconds = _seconds(term.elements)
             for word in first_words(term.elements):
                 parts = by_kind[word.kind].setdefault(word.value, {}).setdefault(term.group, [])
                 if term.pattern not in parts:
                     parts.append(term.pattern)
+                key = (word.kind, word.value)
+                follows[key] = _union(iter((follows[key], seconds))) if key in follows else seconds
 
         def table(kind: str) -> dict[str, Source]:
             # One pattern per key: each group's terms in an optional lookahead that captures where they
             # end, so that a single call tells every group that starts at this word.
             return {
-                key: (tuple(groups), "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values()))
+                key: (
+                    tuple(groups),
+                    "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values()),
+                    follows[kind, key],
+                )
                 for key, groups in by_kind[kind].items()
             }
 
@@ -270,10 +319,10 @@ class Index:
             table("number").get(""),
         )
 
-    def _compile(self, kind: str, key: str, source: Source) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    def _compile(self, kind: str, key: str, source: Source) -> Start:
         known = self.compiled.get((kind, key))
         if known is None:
-            self.compiled[kind, key] = known = (source[0], re.compile(source[1]))
+            self.compiled[kind, key] = known = (source[0], re.compile(source[1]), source[2])
         return known
 
     def candidates(self, word: str) -> Starts:
@@ -315,10 +364,14 @@ class Index:
             return found
         joined = " ".join(words) + " "
         lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
+        last = len(words) - 1
         # The places where some term may start, picked in C: most words start none.
         for at in compress(range(len(words)), map(present.__contains__, words)):
             offset = lengths[at] + at
-            for groups, pattern in seen[words[at]]:
+            following = words[at + 1] if at < last else ""
+            for groups, pattern, follows in seen[words[at]]:
+                if follows is not None and following not in follows:
+                    continue  # every term here needs another next word: most places end so
                 matched = pattern.match(joined, offset)
                 # Every part is optional, so the pattern always matches; a term matched when a group did.
                 if matched is None or matched.lastindex is None:
