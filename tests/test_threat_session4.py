@@ -97,6 +97,16 @@ SEXTORTION = {
         "Trois photos ne me suffisent pas. Je veux une vidéo ce soir. Ta cousine me suit sur Insta, je dis ça comme ça.",
         "Tres fotos no me bastan. Quiero un video esta noche. Tu prima me sigue en Insta, solo digo.",
     ],
+    "held, and a hint or a price in a question": [
+        "Those videos from my room are still on my laptop. Meet me at the station Saturday, alone, and we'll talk "
+        "about what happens to them.",
+        "Ich hab noch alles von dir. Du weißt schon, was ich meine. Überweis mir 100 Euro, dann bleibt es unter uns.",
+        "Tant que tu ne dis rien au doyen, tes photos restent chez moi.",
+        "Tengo grabada nuestra videollamada. ¿Cuánto te vale que no la vea tu familia?",
+        "Remember the beach pics you sent me in July? I kept every single one. 150 on PayPal tonight or your "
+        "flatmates get the link.",
+        "Ich hab die Videos von unserem Wochenende noch. Wenn du die Anzeige nicht zurückziehst, kriegt dein Chef sie.",
+    ],
     "regional forms": [
         "Wennst ned bis morgn 200 Euro schickst, kriagt dei Chef de Bilder.",
         "Si tu me donnes pas 300 piasses, ton chum va voir les photos que tu m'as envoyées.",
@@ -157,6 +167,8 @@ ORDINARY = [
     "Your account has been compromised. Change your password within 24 hours or it will be locked.",
     "If you don't come to my place on Friday we can't watch the videos from the trip together.",
     "Send one more photo of the flyer and I'll delete the old ones, your call.",
+    "Don't tell anyone about the party pics, they stay between us, ok? lol",
+    "Who else would be interested in the club photos? Your sister maybe? Call me and we can sort the prints.",
     "Envoie-moi encore une photo de l'affiche et j'efface les anciennes, à toi de voir.",
     "Mándame otra foto del cartel y borro las viejas, tú decides.",
     "I made some pictures of you with one of those AI apps, you look like a Renaissance painting haha",
