@@ -228,6 +228,13 @@ STALKING = {
         "Tu es rentrée à 2 h cette nuit. Tard pour un lundi.",
         "Llegaste a casa a las 2 anoche. Tarde para un lunes.",
     ],
+    "the reader's evening, told back to them": [
+        "Saw your kitchen light go off at 1am. Early night for you.",
+        "Dein Licht war um drei noch an. Kannst du auch nicht schlafen?",
+        "Du warst heute wieder in der Bibliothek bis zehn, dritter Stock, am Fenster.",
+        "Your roommate told me you work the late shift on Fridays. I might swing by.",
+        "I left a coffee on your bike saddle this morning, oat milk like you always order.",
+    ],
     "messages unanswered, and the light switched off when the writer passes": [
         "Thirty messages and no answer, and now you switch off the light when I walk past your house.",
         "Cuarenta mensajes sin respuesta y ahora cierras la persiana cuando paso por tu calle.",
@@ -250,9 +257,11 @@ def test_being_watched_is_stalking_evidence_not_an_emergency(message: str) -> No
         "Encontré un localizador en mi mochila y él sabe todos mis movimientos.",
         "My ex still has my location through a sharing app and comments on where I've been.",
         "Mon ex a installé une appli de localisation sur mon téléphone, il sait toujours où je suis.",
+        "Il m'attend tous les soirs à la sortie du labo sans rien dire.",
+        "Mi ex aparece cada día en la puerta de mi trabajo y se queda mirándome.",
     ],
 )
-def test_the_reporter_telling_of_a_tracker_is_stalking(own: str) -> None:
+def test_the_reporter_telling_of_a_tracker_or_a_watcher_is_stalking(own: str) -> None:
     decision = decide(report(own))
     assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
 
