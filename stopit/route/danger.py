@@ -21,6 +21,11 @@ from itertools import accumulate, compress, pairwise, product
 from pathlib import Path
 from typing import Any, Protocol
 
+from stopit.route.learned import FILE_NAME as LEARNED_FILE
+from stopit.route.learned import NAME as LEARNED
+from stopit.route.learned import SAYS as LEARNED_SAYS
+from stopit.route.learned import Evidence
+from stopit.route.learned import read as read_evidence
 from stopit.route.normalise import Normaliser, fold
 
 ROLES = ("message", "reporter", "any")
@@ -508,6 +513,7 @@ class PatternSet:
     footer: tuple[str, ...] = ()
     desk_source: str = ""  # every line the desk writes to reporters, as one pattern; see desk_lines()
     desk_shingles: frozenset[str] = frozenset()
+    evidence: Evidence = field(default_factory=Evidence)  # learned.tsv: words weighed, see learned.py
 
     @cached_property
     def desk_lines(self) -> re.Pattern[str] | None:
@@ -520,10 +526,12 @@ class PatternSet:
             return NO_DANGER
         reasons: list[Reason] = []
         seen: set[str] = set()
+        read: list[tuple[str, list[str]]] = []
         for role, text in texts:
             words = self.normaliser.words(text[: MAX_WORDS * 7])[:MAX_WORDS]
             if not words:
                 continue
+            read.append((role, words))
             hits = self.index.hits(words)
             # Only the patterns whose first part has a hit can match: found by group, tried in file order.
             tried = sorted({n for group in hits for n in self._by_group.get(group, ())}.union(self._by_group[""]))
@@ -535,6 +543,13 @@ class PatternSet:
                     seen.add(pattern.name)
                     words_of = tuple(h.words for h in combo)
                     reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
+        weighed = self.evidence.weigh(read)
+        if weighed is not None:
+            weight = self.evidence.weight(weighed, self.verdict(reasons).score, self.police, self.flag)
+            if weight:
+                # The learned words name no category of their own: they count as a threat, the
+                # category whose rule sends to the police (sextortion's patterns still name theirs).
+                reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
         return self.verdict(reasons)
 
     @cached_property
@@ -695,7 +710,9 @@ def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None =
     police, flag, caps = _bands(settings.get("bands.toml"), reader)
     patterns = _patterns(reader, {t.group for t in terms})
     lines, shingles = desk_lines(templates) if templates else ("", frozenset[str]())
-    return PatternSet(normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles)
+    learned = [directory / "patterns" / LEARNED_FILE for directory in dirs]
+    evidence = next((read_evidence(path, problems) for path in reversed(learned) if path.is_file()), Evidence())
+    return PatternSet(normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles, evidence)
 
 
 def _collect(reader: _Reader, path: Path, data: dict, text: str) -> None:
