@@ -97,6 +97,13 @@ class Subject:
         """Each text with its words and its vocabulary, as word lists search them."""
         return tuple(zip(self.texts(), self.words, self.vocabularies, strict=True))
 
+    @cached_property
+    def anchored(self) -> tuple[frozenset[str] | None, ...]:
+        """Per text, every word list's anchors found in its start, by one scan for all the lists (None
+        when the word lists came as a plain dict: each list then scans for its own)."""
+        scan = self.lexicons.anchors if isinstance(self.lexicons, Lexicons) else None
+        return tuple(scan.present(text[:REGEX_SPAN]) if scan else None for text in self.texts())
+
     def danger_texts(self) -> list[tuple[str, str]]:
         """(role, text) for the danger verdict: the reporter's own words, then each offending message.
 
@@ -157,8 +164,10 @@ class PhraseSet:
 
     @cached_property
     def anchor_regex(self) -> re.Pattern[str]:
-        """The anchors as one expression: one pass over the text instead of one per anchor."""
-        return re.compile("|".join(re.escape(a) for a in sorted(self.anchors, key=len, reverse=True)))
+        """The anchors as one expression: one pass over the text instead of one per anchor, finding at
+        each place the longest anchor there. Written as a tree of their letters ("pass(?:word|wort)"):
+        at each place the next letter picks one branch, where a list of anchors would try them all."""
+        return re.compile(_tree(_trie(self.anchors)))
 
     @classmethod
     def of(
@@ -173,7 +182,11 @@ class PhraseSet:
         by_key = {k: tuple(sorted(v, key=lambda p: -len(p[1]))) for k, v in index.items()}
         return cls(by_key, patterns, frozenset(by_key), anchors)
 
-    def search(self, text: str, words: list[str], vocabulary: frozenset[str]) -> str | None:
+    def search(
+        self, text: str, words: list[str], vocabulary: frozenset[str], anchored: frozenset[str] | None = None
+    ) -> str | None:
+        """The first phrase found, else the first expression's match. `anchored`, when known, is every
+        anchor in the text's start: the expressions are not tried when none of this list's is there."""
         for key in sorted(vocabulary & self.keys):
             at = -1
             while (at := _find(words, key, at + 1)) >= 0:  # list.index: the scan runs in C
@@ -181,7 +194,7 @@ class PhraseSet:
                     start = at - offset
                     if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
                         return " ".join(phrase)
-        if not self.patterns:
+        if not self.patterns or (self.anchors and anchored is not None and anchored.isdisjoint(self.anchors)):
             return None
         for part in self._near_anchors(text[:REGEX_SPAN]):
             for pattern in self.patterns:
@@ -207,6 +220,63 @@ class PhraseSet:
             else:
                 merged.append([start, end])
         return [text[start:end] for start, end in merged]
+
+
+Trie = dict[str, "Trie"]
+
+
+def _trie(words: tuple[str, ...]) -> Trie:
+    root: Trie = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return root
+
+
+def _tree(node: Trie) -> str:
+    """The words of a trie as an expression matching the longest of them that starts at a place: each
+    branch is tried before the word that ends where it starts."""
+    branches = [re.escape(char) + _tree(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    either = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{either})?" if "" in node else either
+
+
+@dataclass(frozen=True)
+class AnchorScan:
+    """Every word list's anchors, found in a text by one scan instead of one per list.
+
+    Where anchors start, the expression finds the longest; the others starting there are its
+    prefixes, so the anchors present are those found and their prefixes among the anchors.
+    """
+
+    regex: re.Pattern[str]
+    prefixes: dict[str, frozenset[str]]  # each anchor: the anchors it starts with, itself among them
+
+    @classmethod
+    def of(cls, anchors: set[str]) -> AnchorScan:
+        prefixes = {a: frozenset(b for b in anchors if a.startswith(b)) for a in anchors}
+        return cls(re.compile(_tree(_trie(tuple(anchors)))), prefixes)
+
+    def present(self, text: str) -> frozenset[str]:
+        found: set[str] = set()
+        place = self.regex.search(text)
+        while place is not None:  # from the next character on: anchors may overlap
+            found |= self.prefixes[place.group(0)]
+            place = self.regex.search(text, place.start() + 1)
+        return frozenset(found)
+
+
+class Lexicons(dict[str, PhraseSet]):
+    """Word lists by name, with one scan for all their anchors."""
+
+    @cached_property
+    def anchors(self) -> AnchorScan | None:
+        every = {a for lexicon in self.values() for a in lexicon.anchors}
+        return AnchorScan.of(every) if every else None
 
 
 def _find(words: list[str], word: str, start: int) -> int:
@@ -349,8 +419,9 @@ def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
 
 
 def _searched(subject: Subject, phrases: PhraseSet) -> str | None:
-    for text, words, vocabulary in subject.searchable:
-        found = phrases.search(text, words, vocabulary)
+    anchored = subject.anchored if phrases.anchors else (None,) * len(subject.searchable)
+    for (text, words, vocabulary), present in zip(subject.searchable, anchored, strict=True):
+        found = phrases.search(text, words, vocabulary, present)
         if found:
             return found
     return None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stopit.errors import ConfigError
 from stopit.resources import shipped_dir
-from stopit.route.conditions import Condition, PhraseSet, RuleError, build, normalise
+from stopit.route.conditions import Condition, Lexicons, PhraseSet, RuleError, build, normalise
 from stopit.route.danger import PatternSet, load_patterns, read_toml
 
 RULE_KEYS = {
@@ -102,9 +102,9 @@ def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet
     return PhraseSet.of(phrases, combined, anchors)
 
 
-def load_lexicons(dirs: list[Path], problems: Problems) -> dict[str, PhraseSet]:
+def load_lexicons(dirs: list[Path], problems: Problems) -> Lexicons:
     """Word lists by name; a later directory's list replaces an earlier one of the same name."""
-    lexicons: dict[str, PhraseSet] = {}
+    lexicons = Lexicons()
     for directory in dirs:
         for path in sorted((directory / "lexicons").glob("*.toml")):
             read = read_toml(path, problems)
