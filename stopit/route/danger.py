@@ -231,8 +231,8 @@ Follows = frozenset[str] | None
 # that may come next: when the next word is none of them, the pattern is not tried)
 Start = tuple[tuple[str, ...], re.Pattern[str], Follows]
 Starts = tuple[Start, ...]
-# The same before it is compiled: (the groups, the pattern's text, the words that may come next).
-Source = tuple[tuple[str, ...], str, Follows]
+# The same before it is compiled: the terms under one key, by group.
+Source = dict[str, list["Term"]]
 
 
 def _union(sets: Iterator[Follows]) -> Follows:
@@ -276,8 +276,9 @@ def _seconds(elements: tuple[Element, ...]) -> Follows:
 class Index:
     """Terms by the words they can start with, so each word of a text is looked up, not every term tried.
 
-    Under each key, the terms of one group are put together in one pattern, compiled the first time a
-    text has a word with that key: a process that reads one message compiles a few, not a thousand.
+    Under each key, the terms of one group are put together in one pattern, written and compiled the
+    first time a text has a word with that key: a process that reads one message compiles a few, not
+    a thousand.
     """
 
     literal: dict[str, Source]
@@ -292,42 +293,28 @@ class Index:
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
-        by_kind: dict[str, dict[str, dict[str, list[str]]]] = {"literal": {}, "prefix": {}, "suffix": {}, "number": {}}
-        follows: dict[tuple[str, str], Follows] = {}
+        by_kind: dict[str, dict[str, Source]] = {"literal": {}, "prefix": {}, "suffix": {}, "number": {}}
         for term in terms:
-            seconds = _seconds(term.elements)
             for word in first_words(term.elements):
-                parts = by_kind[word.kind].setdefault(word.value, {}).setdefault(term.group, [])
-                if term.pattern not in parts:
-                    parts.append(term.pattern)
-                key = (word.kind, word.value)
-                follows[key] = _union(iter((follows[key], seconds))) if key in follows else seconds
-
-        def table(kind: str) -> dict[str, Source]:
-            # One pattern per key: each group's terms in an optional lookahead that captures where they
-            # end, so that a single call tells every group that starts at this word.
-            return {
-                key: (
-                    tuple(groups),
-                    "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups.values()),
-                    follows[kind, key],
-                )
-                for key, groups in by_kind[kind].items()
-            }
-
+                by_kind[word.kind].setdefault(word.value, {}).setdefault(term.group, []).append(term)
         return cls(
-            table("literal"),
-            table("prefix"),
+            by_kind["literal"],
+            by_kind["prefix"],
             tuple(sorted({len(k) for k in by_kind["prefix"]})),
-            table("suffix"),
+            by_kind["suffix"],
             tuple(sorted({len(k) for k in by_kind["suffix"]})),
-            table("number").get(""),
+            by_kind["number"].get(""),
         )
 
     def _compile(self, kind: str, key: str, source: Source) -> Start:
         known = self.compiled.get((kind, key))
         if known is None:
-            self.compiled[kind, key] = known = (source[0], re.compile(source[1]), source[2])
+            # One pattern per key: each group's terms in an optional lookahead that captures where they
+            # end, so that a single call tells every group that starts at this word.
+            groups = [list(dict.fromkeys(term.pattern for term in group)) for group in source.values()]
+            text = "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups)
+            follows = _union(_seconds(term.elements) for group in source.values() for term in group)
+            self.compiled[kind, key] = known = (tuple(source), re.compile(text), follows)
         return known
 
     def candidates(self, word: str) -> Starts:
