@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_threat import decide, report
+from stopit.route.rules import load_rules
+from tests.test_threat import QUEUES, decide, report
 
 NOTE = "I got this and I don't know what to do."
+FLAG = load_rules([], QUEUES).patterns.flag  # the possible-threat band, from rules/patterns/bands.toml
 
 # Material that is never called intimate, that the writer still holds, and what they want for it.
 SEXTORTION = {
@@ -291,13 +293,15 @@ ORDINARY_NEAR_THE_READER = [
 
 
 # Some ordinary photo talk may still be flagged for a person to read (a parent's "send us pictures"
-# beside "your dad"); near the reader, nothing ordinary may be flagged.
+# beside "your dad"); near the reader, the stalking patterns alone never reach the flag band (being
+# outside the reader's home is context that a friend or a driver could give too).
 @pytest.mark.parametrize(
-    ("message", "may_flag"),
-    [(m, True) for m in ORDINARY] + [(m, False) for m in ORDINARY_NEAR_THE_READER],
+    ("message", "near_the_reader"),
+    [(m, False) for m in ORDINARY] + [(m, True) for m in ORDINARY_NEAR_THE_READER],
     ids=lambda m: str(m)[:40],
 )
-def test_ordinary_messages_are_neither_sextortion_nor_stalking(message: str, may_flag: bool) -> None:
+def test_ordinary_messages_are_neither_sextortion_nor_stalking(message: str, near_the_reader: bool) -> None:
     decision = decide(report("Is this normal?", message))
     assert decision.queue != "police" and decision.category not in ("sextortion", "stalking"), decision.danger
-    assert may_flag or "possible threat" not in decision.tags, decision.danger
+    watched = sum(r.weight for r in decision.danger.reasons if r.category in ("stalking", "context"))
+    assert not near_the_reader or watched < FLAG, decision.danger
