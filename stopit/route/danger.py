@@ -289,7 +289,7 @@ class Index:
     number: Source | None
     seen: dict[str, Starts] = field(default_factory=dict)
     starting: set[str] = field(default_factory=set)  # the words of `seen` that some term starts with
-    compiled: dict[tuple[str, str], Start] = field(default_factory=dict)
+    compiled: dict[tuple[str, str], Starts] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
@@ -306,37 +306,48 @@ class Index:
             by_kind["number"].get(""),
         )
 
-    def _compile(self, kind: str, key: str, source: Source) -> Start:
+    def _compile(self, kind: str, key: str, source: Source) -> Starts:
         known = self.compiled.get((kind, key))
         if known is None:
-            # One pattern per key: each group's terms in an optional lookahead that captures where they
+            # Two patterns per key at most: the groups whose terms all need one of some words next, and
+            # the others. In each, a group's terms sit in an optional lookahead that captures where they
             # end, so that a single call tells every group that starts at this word.
-            groups = [list(dict.fromkeys(term.pattern for term in group)) for group in source.values()]
-            text = "".join("(?:(?=(" + "|".join(parts) + ")))?" for parts in groups)
-            follows = _union(_seconds(term.elements) for group in source.values() for term in group)
-            self.compiled[kind, key] = known = (tuple(source), re.compile(text), follows)
+            follows = {group: _union(_seconds(term.elements) for term in terms) for group, terms in source.items()}
+            gated = [group for group in source if follows[group] is not None]
+            free = [group for group in source if follows[group] is None]
+            known = tuple(
+                (tuple(groups), re.compile(self._pattern(source, groups)), _union(follows[g] for g in groups))
+                for groups in (gated, free)
+                if groups
+            )
+            self.compiled[kind, key] = known
         return known
+
+    @staticmethod
+    def _pattern(source: Source, groups: list[str]) -> str:
+        parts = [dict.fromkeys(term.pattern for term in source[group]) for group in groups]
+        return "".join("(?:(?=(" + "|".join(terms) + ")))?" for terms in parts)
 
     def candidates(self, word: str) -> Starts:
         """(groups, pattern) for every key under which terms may start at `word`; remembered per word."""
         known = self.seen.get(word)
         if known is not None:
             return known
-        found = []
+        found: list[Start] = []
         if word in self.literal:
-            found.append(self._compile("literal", word, self.literal[word]))
+            found.extend(self._compile("literal", word, self.literal[word]))
         for length in self.prefix_lengths:
             if length > len(word):
                 break
             if word[:length] in self.prefix:
-                found.append(self._compile("prefix", word[:length], self.prefix[word[:length]]))
+                found.extend(self._compile("prefix", word[:length], self.prefix[word[:length]]))
         for length in self.suffix_lengths:
             if length >= len(word):
                 break
             if word[-length:] in self.suffix:
-                found.append(self._compile("suffix", word[-length:], self.suffix[word[-length:]]))
+                found.extend(self._compile("suffix", word[-length:], self.suffix[word[-length:]]))
         if word[:1].isdigit() and self.number is not None:
-            found.append(self._compile("number", "", self.number))
+            found.extend(self._compile("number", "", self.number))
         self.seen[word] = result = tuple(found)
         if result:
             self.starting.add(word)
