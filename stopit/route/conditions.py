@@ -145,8 +145,11 @@ _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
 _FORWARD_PREFIX = re.compile(r"^\s*(fwd?|fw|wg|tr|rv|re)\s*:", re.IGNORECASE)
 
 
+_ASCII_WORD = re.compile(r"[\w']+(?:-[\w']+)*", re.ASCII)  # the same on ASCII text, and faster
+
+
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(text.replace("’", "'"))
+    return _ASCII_WORD.findall(text) if text.isascii() else _WORD.findall(text.replace("’", "'"))
 
 
 @dataclass(frozen=True)

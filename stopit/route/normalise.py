@@ -36,6 +36,9 @@ _SPACED_END = re.compile(r"[^\W\d_][ .\-*_]{1,6}[^\W\d_][ .\-*_]{1,6}[^\W\d_](?!
 _GAP = re.compile(r"[ .\-*_]+")
 # Words, and a clause's closing punctuation where a token ends.
 _TOKEN = re.compile(r"[^\W_]+|[.,;:!?](?=\s|$)")
+# The same for ASCII text, with the ASCII characters `\s` stands for spelled out, and faster.
+_ASCII_SPACE = "".join(c for c in map(chr, range(128)) if c.isspace())
+_ASCII_TOKEN = re.compile(rf"[A-Za-z0-9]+|[.,;:!?](?=[{re.escape(_ASCII_SPACE)}]|$)")
 # A cheap first test for elongation (text is folded to ASCII letters); the "www." of a web address,
 # in a third of all texts, is not one.
 _TRIPLE = re.compile(r"([a-vx-z])\1\1|www(?!\.)")
@@ -111,7 +114,7 @@ class Normaliser:
         if hint and _SPACED_END.search(text, hint.start()):
             # No run starts before the first hint (each starts with one), so the text before it is kept.
             text = text[: hint.start()] + _SPACED.sub(self._join_spaced, text[hint.start() :])
-        tokens = _TOKEN.findall(text)
+        tokens = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         # Digits in a word with letters are leetspeak ("k1ll"), unless it is a number with a unit ("48h").
         mixed: set[str] = set()
         if _LEET_DIGIT.search(text):  # without one of the digits that stand for letters, no word is leetspeak
