@@ -105,6 +105,30 @@ THREATS = {
         "ce soir 🔪⚰️",
         "mañana 🔫⚰️",
     ],
+    "at the door now, with a weapon and a condition": [
+        "It's me. I'm parked outside your building, crowbar on the back seat. Come down or I come up.",
+        "Ich steh vor deiner Wohnung, hab was dabei. Mach die Tür auf, oder ich komm anders rein.",
+        "Je suis devant ta résidence avec une batte de baseball. Descends, sinon je monte.",
+        "Estoy aquí abajo con un bate de béisbol. Baja o subo yo.",
+    ],
+    "blamed for reporting, while still alive": [
+        "You shouldn't have gone to the police. Enjoy the rest of your life while you're still breathing.",
+        "Du hättest nicht zum Rektorat gehen sollen. Genieß den Sommer, solange du noch atmest.",
+        "T'aurais pas dû aller voir les flics. Profite bien tant que t'es encore en vie.",
+        "No debiste ir a denunciar. Disfruta mientras sigas respirando.",
+    ],
+    "harm put off, not renounced": [
+        "relax i'm not going to hurt you yet. i'll wait till you're alone",
+        "Keine Sorge, ich bring dich noch nicht um. Ich warte, bis du allein bist.",
+        "t'inquiète je vais pas te frapper tout de suite, j'attends que tu sois seule",
+        "tranqui, no te voy a pegar todavía, espero a que estés sola",
+    ],
+    "first exposure, then harm": [
+        "First the whole course learns what a liar you are, and after that I smash your teeth in.",
+        "Erst erfährt dein ganzes Seminar, was du für eine Lügnerin bist, und danach schlag ich dir die Zähne ein.",
+        "D'abord toute la promo saura que t'es une menteuse, et ensuite je te casse les dents.",
+        "Primero se entera toda la clase de lo mentirosa que eres, y después te rompo los dientes.",
+    ],
     "regional forms": [
         "See when ah catch ye efter the match, yer gonnae need a new face.",
         "Wenn du nomal zum Dekan gosch, chunnsch nümm ganz hei. Das isch es Verspräche.",
@@ -130,6 +154,8 @@ def test_threats_by_class_go_to_the_police(message: str) -> None:
         "Ich hab Angst.",
         "Une fille de mon TD m'a dit qu'elle ramènerait un couteau si je la signalais encore. J'ai peur.",
         "Una compañera me dijo que si la vuelvo a denunciar me va a tirar ácido a la cara. Tengo miedo.",
+        "The man behind me in the lecture whispered that he'd bring a blade next week and sort me out.",
+        "Un type de mon TD m'a montré son cutter et a murmuré « la prochaine fois c'est ta gorge ».",
     ],
 )
 def test_the_reporter_telling_of_a_weapon_under_a_condition_is_read(own: str) -> None:
@@ -164,6 +190,11 @@ NEAR_MISSES = [
     "Halloween party Friday 🔪⚰️🎃 costumes compulsory!",
     "Remember Jake who reported me for parking in his spot? He brought cake the next week.",
     "Coming round now to your place at 7 Elm Crescent to finish the group project.",
+    "I'm parked outside your building with the moving boxes. Come down or I'll bring them up.",
+    "Estoy aquí abajo con la pizza. Baja o subo yo, ¿vale?",
+    "You shouldn't have gone to the police about the bike, they never find anything. Enjoy your holiday!",
+    "I'm not going to touch your cake yet, I'll wait till you're home so we can share it.",
+    "First we submit the draft, and after that I'll smash the presentation. Your call on the slides.",
 ]
 
 
