@@ -20,6 +20,10 @@ THREATS = {
         "Jetzt läuft er mit gebrochenem Kiefer rum.",
         "Le dernier qui m'a signalé, il a fini avec le bras cassé. Réfléchis bien.",
         "El último que me denunció ya no puede andar bien. Pregúntale si quieres.",
+        "Ask Sam why he's been on crutches since he reported me.",
+        "Frag mal Jonas, warum er seit seiner Anzeige gegen mich humpelt.",
+        "Demande à Inès pourquoi elle a le nez cassé depuis qu'elle m'a signalé.",
+        "Pregúntale a Lucía por qué cojea desde que me denunció.",
     ],
     "a photo of the reader's home, and closer": [
         "Sent you a pic of your bedroom window last night. Next one will be from inside.",
@@ -44,6 +48,8 @@ THREATS = {
         "Die Polizei wird nicht immer da sein, wenn du aus der Bibliothek kommst. Ich schon.",
         "Tu crois que les flics vont te protéger toute ta vie ? Un jour ils seront plus là, et moi si.",
         "La policía no va a estar contigo siempre que salgas del gimnasio. Yo sí.",
+        "Security won't always be by your side. I will be.",
+        "Die Polizei ist nicht immer bei dir. Ich schon.",
     ],
     "on the reader's way, beside their schedule": [
         "Tuesday choir, Thursday pool, Friday your sister's place. One of these nights you won't make it to your door.",
@@ -68,6 +74,8 @@ THREATS = {
         "Wenn du am Sonntag im Spiel auflaufst, brech ich dir im Training die Knie.",
         "Si tu prends ma place au match, je te casse les deux genoux à l'entraînement.",
         "Si juegas el partido en mi puesto, te parto las rodillas en el entrenamiento.",
+        "Spielst du am Sonntag, brech ich dir beim ersten Zweikampf die Beine.",
+        "Juega el domingo y te parto las piernas en la primera entrada.",
     ],
     "the address, on the way to finish a quarrel in person": [
         "thought blocking me was enough? 7 Elm Crescent. coming round now to finish what started in voice chat",
@@ -194,6 +202,8 @@ NEAR_MISSES = [
     "Estoy aquí abajo con la pizza. Baja o subo yo, ¿vale?",
     "You shouldn't have gone to the police about the bike, they never find anything. Enjoy your holiday!",
     "I'm not going to touch your cake yet, I'll wait till you're home so we can share it.",
+    "Ask Grandma why she's on crutches, she fell skiing, poor thing!",
+    "Over Christmas the halls will be empty, just you and me, let's cook a big dinner together!",
     "First we submit the draft, and after that I'll smash the presentation. Your call on the slides.",
 ]
 
