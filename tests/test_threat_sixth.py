@@ -148,6 +148,10 @@ THREATS = {
         "Si volvés a ir con el cuento al director te cago a trompadas en la esquina. Avisado estás.",
         "Si sigues con la queja te vamos a chancar a la salida, ¿ya? Que te quede claro.",
         "u report me again n ur getting stabbed fr",
+        "If ye grass on us again, we'll batter ye. Nae joke.",
+        "Wenn du nomol go petze gosch, verschlan mir di. Das isch kei Witz.",
+        "Si tu vas encore cafter chez le directeur, je te défonce, une fois. Tu peux compter dessus.",
+        "Si le vuelves a decir al profe, te parto la madre saliendo de la escuela, güey. Neta.",
     ],
 }
 
@@ -209,6 +213,7 @@ NEAR_MISSES = [
     "Estoy aquí abajo con la pizza. Baja o subo yo, ¿vale?",
     "You shouldn't have gone to the police about the bike, they never find anything. Enjoy your holiday!",
     "I'm not going to touch your cake yet, I'll wait till you're home so we can share it.",
+    "The recipe says to batter your fish and fry it for six minutes.",
     "Ask Grandma why she's on crutches, she fell skiing, poor thing!",
     "Over Christmas the halls will be empty, just you and me, let's cook a big dinner together!",
     "First we submit the draft, and after that I'll smash the presentation. Your call on the slides.",
