@@ -42,6 +42,8 @@ THREATS = {
         "Sobald das Semester vorbei ist und dir keiner mehr hilft, komm ich vorbei.",
         "Quand le semestre sera fini et que le foyer est vide, on aura le temps de régler nos comptes.",
         "En cuanto se acabe el curso y te quedes sola en la residencia, voy a cobrarte todo lo que me debes.",
+        "When exams finish and your flatmates leave, I'll come round and we'll settle things.",
+        "Wenn die Klausuren vorbei sind und deine Mitbewohner weg, komm ich vorbei. Dann rechnen wir ab.",
     ],
     "protection ends, the writer stays": [
         "The cops won't be there every time you leave the library. I will.",
@@ -50,6 +52,8 @@ THREATS = {
         "La policía no va a estar contigo siempre que salgas del gimnasio. Yo sí.",
         "Security won't always be by your side. I will be.",
         "Die Polizei ist nicht immer bei dir. Ich schon.",
+        "Un jour la police te lâchera. Moi jamais.",
+        "La policía no te puede cuidar para siempre. Yo tengo tiempo.",
     ],
     "on the reader's way, beside their schedule": [
         "Tuesday choir, Thursday pool, Friday your sister's place. One of these nights you won't make it to your door.",
@@ -213,6 +217,8 @@ NEAR_MISSES = [
     "Estoy aquí abajo con la pizza. Baja o subo yo, ¿vale?",
     "You shouldn't have gone to the police about the bike, they never find anything. Enjoy your holiday!",
     "I'm not going to touch your cake yet, I'll wait till you're home so we can share it.",
+    "Once the semester is over and everyone goes home, I'll come round to your place for tea.",
+    "Wenn die Klausuren vorbei sind, komm ich vorbei und wir rechnen die Nebenkosten ab.",
     "The recipe says to batter your fish and fry it for six minutes.",
     "Ask Grandma why she's on crutches, she fell skiing, poor thing!",
     "Over Christmas the halls will be empty, just you and me, let's cook a big dinner together!",
