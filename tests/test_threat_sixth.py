@@ -219,6 +219,8 @@ NEAR_MISSES = [
     "I'm not going to touch your cake yet, I'll wait till you're home so we can share it.",
     "Once the semester is over and everyone goes home, I'll come round to your place for tea.",
     "Wenn die Klausuren vorbei sind, komm ich vorbei und wir rechnen die Nebenkosten ab.",
+    "Remember the guy who reported me for plagiarism last year? He ended up in hospital with appendicitis, poor thing.",
+    "Tonight 🔪⚰️ carving pumpkins for the stew and the roast, come hungry!",
     "The recipe says to batter your fish and fry it for six minutes.",
     "Ask Grandma why she's on crutches, she fell skiing, poor thing!",
     "Over Christmas the halls will be empty, just you and me, let's cook a big dinner together!",
