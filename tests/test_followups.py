@@ -9,7 +9,7 @@ from email.policy import compat32
 import pytest
 
 from stopit.desk import Desk, handle
-from stopit.followups import checkin_answer, in_quiet_hours
+from stopit.followups import checkin_answer, in_quiet_hours, morning
 from stopit.models import RawMessage
 from stopit.schedule import run_clock
 from tests.test_staff import (
@@ -60,7 +60,10 @@ def test_the_day_before_then_missed_then_supervisors_each_once(desk: Desk) -> No
     (missed,) = reminders(desk, mark)
     assert "missed" in body_of(missed[1])
     mark = len(outbox(desk))
-    run_clock(desk, opened + timedelta(days=3, hours=2))
+    # The supervisors' step falls due at 08:00 of the day after the missed deadline: a case opened
+    # between midnight and six is three days and two hours old before that morning comes.
+    supervisors_due = morning(opened + timedelta(days=3), desk.config) + timedelta(minutes=1)
+    run_clock(desk, max(opened + timedelta(days=3, hours=2), supervisors_due))
     (boss,) = reminders(desk, mark)
     assert boss[0] == ["boss@campus.example.edu"] and "supervisors" in body_of(boss[1])
     mark = len(outbox(desk))
