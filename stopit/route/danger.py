@@ -542,7 +542,7 @@ class PatternSet:
                     words_of = tuple(h.words for h in combo)
                     reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
         weighed = self.evidence.weigh(read)
-        if weighed is not None:
+        if weighed is not None and weighed.logit >= self.evidence.flag_at:  # else it adds nothing: no second verdict
             weight = self.evidence.weight(weighed, self.verdict(reasons).score, self.police, self.flag)
             if weight:
                 # The learned words name no category of their own: they count as a threat, the

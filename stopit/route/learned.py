@@ -81,9 +81,6 @@ class Evidence:
     flag_at: float = float("inf")
     police_at: float = float("inf")
 
-    def __bool__(self) -> bool:
-        return bool(self.weights)
-
     def weigh(self, texts: Sequence[tuple[str, Sequence[str]]]) -> Weighed | None:
         """The highest-scoring window over `texts` (role, normalised words), or None when there is none.
 
