@@ -18,6 +18,7 @@ Run: .venv/bin/python -m bench.learn_evidence            (write rules/patterns/l
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import sys
@@ -33,6 +34,14 @@ from tests.corpus import corpus_files, corpus_root
 from tests.test_danger_corpus import text_of
 
 TARGET = ROOT / "rules" / "patterns" / FILE_NAME
+# The inputs the file is learned from that live in this repository: a change to either makes the file stale
+# (tests/test_learned.py compares this digest with the one written in the file's header).
+INPUTS = (ROOT / "bench" / "data" / "route_eval" / "tuning.tsv", ROOT / "rules" / "patterns" / "normalise.toml")
+DIGEST_LINE = "Inputs (sha256 of tuning.tsv and normalise.toml, first 16 hex digits): "
+
+
+def inputs_digest() -> str:
+    return " ".join(hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in INPUTS)
 # Chosen with the sixth author's batch left out (see --leave-out): from FLAG_AT a report is flagged a
 # possible threat, from POLICE_AT it goes to the police even when no pattern matched.
 FLAG_AT = 2.0
@@ -189,7 +198,8 @@ def main(argv: list[str]) -> int:
         "up to three sentences) and ordinary language (words drawn by frequency, wordfreq). Each line: a word\n"
         "or a pair of words as the danger normaliser reads them, and its weight (log-odds toward a threat or\n"
         "extortion). A window's score is @bias plus the weights of its words; from @flag_at the words can\n"
-        "flag a possible threat, from @police_at they weigh as much as the flag band (stopit/route/learned.py)."
+        "flag a possible threat, from @police_at they weigh as much as the flag band (stopit/route/learned.py).\n"
+        f"{DIGEST_LINE}{inputs_digest()}"
     )
     write(TARGET, Evidence(weights, bias, FLAG_AT, POLICE_AT), header)
     print(f"{TARGET}: {len(weights)} weights from {len(rows)} rows and {len(hams)} ordinary mails")

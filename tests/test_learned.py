@@ -112,3 +112,13 @@ def test_a_report_no_pattern_matched_is_flagged_by_the_words_and_explain_names_t
     assert learned and learned[0].words == ("giraffe", "purple", "purple giraffe")
     assert any("learned words" in line and "'purple giraffe'" in line for line in patterns.explain(danger))
     assert patterns.judge([("message", "A purple scarf.")]).band == "none"
+
+
+def test_the_shipped_file_was_learned_from_todays_tuning_part_and_normaliser() -> None:
+    """learned.tsv is data learned from tuning.tsv as normalise.toml reads it: a change to either without
+    learning again would ship weights for words the normaliser no longer produces, or miss new rows."""
+    from bench.learn_evidence import DIGEST_LINE, TARGET, inputs_digest
+
+    header = [line[2:] for line in TARGET.read_text(encoding="utf-8").splitlines() if line.startswith("# ")]
+    written = [line.removeprefix(DIGEST_LINE) for line in header if line.startswith(DIGEST_LINE)]
+    assert written == [inputs_digest()], "learned.tsv is stale: run `python -m bench.learn_evidence` (needs the corpus)"
