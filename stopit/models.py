@@ -182,7 +182,8 @@ class PlannedMail:
 
 @dataclass(frozen=True)
 class AbuseSpec:
-    """What an abuse report to a provider carries besides its letter (stopit.act.arf builds it)."""
+    """What an abuse report to a provider carries besides its letter: stopit.act.arf.build_report's parameters,
+    by name (render passes the spec whole, so a field added here is a parameter there)."""
 
     original: bytes  # the offending message, exactly as received; redacted when the report is built
     identifiers: tuple[str, ...]  # the reporter's address and name: redacted out, and never allowed in

@@ -438,8 +438,8 @@ def _part(fields: Iterable[tuple[str, str]], content: bytes) -> bytes:
 
 
 def build_report(
-    offending_raw: bytes,
-    reporter_identifiers: Iterable[str] | Identifiers,
+    original: bytes,
+    identifiers: Iterable[str] | Identifiers,
     *,
     text: str,
     plain: bool = False,
@@ -450,15 +450,16 @@ def build_report(
     source_ip: str = "",
     reported_domains: Iterable[str] = (),
 ) -> AbuseReport:
-    """An abuse report on `offending_raw` with the reporter's identifiers redacted from it: RFC 5965 (see
-    _arf), or with `plain` the same as one text/plain part (see _plain). Raises ReporterLeak when `text`
-    names the reporter; a fact that does is left out."""
-    ids = Identifiers.of(reporter_identifiers)
+    """An abuse report on `original` (the offending message) with the reporter's `identifiers` redacted from
+    it: RFC 5965 (see _arf), or with `plain` the same as one text/plain part (see _plain). Raises
+    ReporterLeak when `text` names the reporter; a fact that does is left out. Every parameter but `text`,
+    `feedback_type` and `user_agent` is a field of stopit.models.AbuseSpec, by name: render passes one whole."""
+    ids = Identifiers.of(identifiers)
     leaked = find_identifiers(text.encode("utf-8"), ids)
     if leaked:
         raise ReporterLeak("the covering text", leaked)
     facts = _facts(ids, feedback_type, user_agent, original_mail_from, arrival_date, source_ip, reported_domains)
-    return (_plain if plain else _arf)(facts, redact_headers(offending_raw, ids), text)
+    return (_plain if plain else _arf)(facts, redact_headers(original, ids), text)
 
 
 build_arf = partial(build_report, plain=False)

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 import secrets
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -126,16 +127,8 @@ def _abuse_report(headers: Headers, letter: str, spec: AbuseSpec) -> tuple[bytes
     from stopit.act.arf import ReporterLeak, build_report  # arf builds on this module's text part
 
     try:
-        report = build_report(
-            spec.original,
-            spec.identifiers,
-            text=letter,
-            plain=spec.plain,
-            original_mail_from=spec.original_mail_from,
-            arrival_date=spec.arrival_date,
-            source_ip=spec.source_ip,
-            reported_domains=spec.reported_domains,
-        )
+        # The spec's fields are build_report's parameters by name: what the plan decided goes over whole.
+        report = build_report(**asdict(spec), text=letter)
     except ReporterLeak as exc:
         raise UnsafeMail(str(exc)) from exc
     return headers.to_bytes(report.mime_fields) + b"\r\n" + report.body, [n for n, _ in report.mime_fields]
