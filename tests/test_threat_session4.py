@@ -118,23 +118,13 @@ SEXTORTION = {
 }
 
 
-@pytest.mark.parametrize("message", [m for messages in SEXTORTION.values() for m in messages], ids=lambda m: m[:40])
-def test_held_material_and_its_price_go_to_the_police_as_sextortion(message: str) -> None:
-    decision = decide(report(NOTE, message))
-    assert (decision.queue, decision.category) == ("police", "sextortion"), decision.danger
-
-
-@pytest.mark.parametrize(
-    "own",
-    [
-        "My ex told me he'll upload the photos I sent him to an adult site unless I go back to him.",
-        "Er hat gesagt, er schickt die Videos an meine Eltern, wenn ich nicht zu ihm zurückkomme.",
-        "My coach says he filmed me changing after training and I have to go to his flat so he deletes it.",
-        "Mi entrenador dice que me grabó cambiándome y que tengo que ir a su casa para que lo borre.",
-    ],
-)
-def test_the_reporter_telling_of_material_and_a_condition_is_read(own: str) -> None:
-    assert decide(report(own)).queue == "police"
+# Told by the reporter in their own words, with nothing forwarded: the material and its condition.
+TOLD_SEXTORTION = [
+    "My ex told me he'll upload the photos I sent him to an adult site unless I go back to him.",
+    "Er hat gesagt, er schickt die Videos an meine Eltern, wenn ich nicht zu ihm zurückkomme.",
+    "My coach says he filmed me changing after training and I have to go to his flat so he deletes it.",
+    "Mi entrenador dice que me grabó cambiándome y que tengo que ir a su casa para que lo borre.",
+]
 
 
 # The same words in ordinary mail: a friend asking for holiday photos by Friday, a photographer's
@@ -244,28 +234,34 @@ STALKING = {
 }
 
 
-@pytest.mark.parametrize("message", [m for messages in STALKING.values() for m in messages], ids=lambda m: m[:40])
-def test_being_watched_is_stalking_evidence_not_an_emergency(message: str) -> None:
-    decision = decide(report("He keeps doing this.", message))
-    assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
+# Told by the reporter: a tracker found, a location shared against their will, someone waiting every day.
+TOLD_STALKING = [
+    "I found an AirTag in my coat pocket and the same evening he texted me where I had dinner.",
+    "Ich habe einen GPS-Tracker unter meinem Auto gefunden, und er schreibt mir jetzt, wo ich war.",
+    "Il a accès à mon compte Google, il connaît tous mes déplacements.",
+    "Encontré un localizador en mi mochila y él sabe todos mis movimientos.",
+    "My ex still has my location through a sharing app and comments on where I've been.",
+    "Mon ex a installé une appli de localisation sur mon téléphone, il sait toujours où je suis.",
+    "Il m'attend tous les soirs à la sortie du labo sans rien dire.",
+    "Mi ex aparece cada día en la puerta de mi trabajo y se queda mirándome.",
+]
+
+# Each class goes to its queue as its category, whether the message is forwarded under a short note or
+# only told in the reporter's own words.
+ROUTED = [
+    *((NOTE, m, "police", "sextortion") for messages in SEXTORTION.values() for m in messages),
+    *((own, "", "police", "sextortion") for own in TOLD_SEXTORTION),
+    *(("He keeps doing this.", m, "stopit", "stalking") for messages in STALKING.values() for m in messages),
+    *((own, "", "stopit", "stalking") for own in TOLD_STALKING),
+]
 
 
-@pytest.mark.parametrize(
-    "own",
-    [
-        "I found an AirTag in my coat pocket and the same evening he texted me where I had dinner.",
-        "Ich habe einen GPS-Tracker unter meinem Auto gefunden, und er schreibt mir jetzt, wo ich war.",
-        "Il a accès à mon compte Google, il connaît tous mes déplacements.",
-        "Encontré un localizador en mi mochila y él sabe todos mis movimientos.",
-        "My ex still has my location through a sharing app and comments on where I've been.",
-        "Mon ex a installé une appli de localisation sur mon téléphone, il sait toujours où je suis.",
-        "Il m'attend tous les soirs à la sortie du labo sans rien dire.",
-        "Mi ex aparece cada día en la puerta de mi trabajo y se queda mirándome.",
-    ],
-)
-def test_the_reporter_telling_of_a_tracker_or_a_watcher_is_stalking(own: str) -> None:
-    decision = decide(report(own))
-    assert (decision.queue, decision.category) == ("stopit", "stalking"), decision.danger
+@pytest.mark.parametrize(("note", "message", "queue", "category"), ROUTED, ids=[(m or n)[:40] for n, m, *_ in ROUTED])
+def test_held_material_goes_to_the_police_and_being_watched_is_stalking_evidence(
+    note: str, message: str, queue: str, category: str
+) -> None:
+    decision = decide(report(note, message))
+    assert (decision.queue, decision.category) == (queue, category), decision.danger
 
 
 # A friend at the door, a timetable asked about, a lift, a new number given, a compliment, a parcel: no stalking.

@@ -160,26 +160,25 @@ THREATS = {
 }
 
 
-@pytest.mark.parametrize("message", [m for ms in THREATS.values() for m in ms], ids=lambda m: m[:40])
-def test_threats_by_class_go_to_the_police(message: str) -> None:
-    decision = decide(report(NOTE, message))
+# Told by the reporter, with nothing forwarded: a weapon or harm promised under a condition.
+TOLD = [
+    "A guy from my tutorial told me he'll bring a knife next time if I complain about him again. I'm scared.",
+    "Ein Kommilitone hat gesagt, er nimmt beim nächsten Mal ein Messer mit, falls ich ihn noch mal melde. "
+    "Ich hab Angst.",
+    "Une fille de mon TD m'a dit qu'elle ramènerait un couteau si je la signalais encore. J'ai peur.",
+    "Una compañera me dijo que si la vuelvo a denunciar me va a tirar ácido a la cara. Tengo miedo.",
+    "The man behind me in the lecture whispered that he'd bring a blade next week and sort me out.",
+    "Un type de mon TD m'a montré son cutter et a murmuré « la prochaine fois c'est ta gorge ».",
+]
+
+# Forwarded under a short note or only told in the reporter's own words, each goes to the police.
+REPORTS = [(NOTE, m) for ms in THREATS.values() for m in ms] + [(own, "") for own in TOLD]
+
+
+@pytest.mark.parametrize(("note", "message"), REPORTS, ids=[(m or n)[:40] for n, m in REPORTS])
+def test_threats_by_class_forwarded_or_told_go_to_the_police(note: str, message: str) -> None:
+    decision = decide(report(note, message))
     assert decision.queue == "police", decision.danger
-
-
-@pytest.mark.parametrize(
-    "own",
-    [
-        "A guy from my tutorial told me he'll bring a knife next time if I complain about him again. I'm scared.",
-        "Ein Kommilitone hat gesagt, er nimmt beim nächsten Mal ein Messer mit, falls ich ihn noch mal melde. "
-        "Ich hab Angst.",
-        "Une fille de mon TD m'a dit qu'elle ramènerait un couteau si je la signalais encore. J'ai peur.",
-        "Una compañera me dijo que si la vuelvo a denunciar me va a tirar ácido a la cara. Tengo miedo.",
-        "The man behind me in the lecture whispered that he'd bring a blade next week and sort me out.",
-        "Un type de mon TD m'a montré son cutter et a murmuré « la prochaine fois c'est ta gorge ».",
-    ],
-)
-def test_the_reporter_telling_of_a_weapon_under_a_condition_is_read(own: str) -> None:
-    assert decide(report(own)).queue == "police"
 
 
 # The same words in ordinary mail: sports talk, a found wallet, a friend walking someone home, a stage
