@@ -148,10 +148,11 @@ def targets(results: list[Result]) -> str:
     calm = [r for r in results if r.row.label not in DANGEROUS]
     caught = sum(r.police for r in danger)
     wrong = sum(r.police for r in calm)
+    urgent = sum(r.police or r.flagged for r in danger)  # at least held for a person: police or possible threat
     return (
         f"threat+sextortion sent to police: {caught}/{len(danger)} = {pct(caught, len(danger)).strip()} "
-        f"(target >= 98%); non-threat sent to police: {wrong}/{len(calm)} = {pct(wrong, len(calm)).strip()} "
-        "(target <= 5%)"
+        f"(target >= 98%; police or possible threat {pct(urgent, len(danger)).strip()}); "
+        f"non-threat sent to police: {wrong}/{len(calm)} = {pct(wrong, len(calm)).strip()} (target <= 5%)"
     )
 
 
