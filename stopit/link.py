@@ -47,10 +47,6 @@ class SenderKey:
     kind: str
     value: str
 
-    @property
-    def why(self) -> str:
-        return WHY[self.kind]
-
 
 def body_fingerprint(text: str) -> str:
     """SHA-256 of the body's words: case, accents' forms, punctuation, spacing and quoted lines ignored.
