@@ -166,10 +166,8 @@ def apply_plan(desk: Desk, plan: Plan, attachment: bytes | None = None, message_
             )
         elif isinstance(action, RecordEvent):
             store.add_event(action.case_id or case_id, action.type, action.detail)
-        elif isinstance(action, CancelFollowUps):
-            target = action.case_id or case_id
-            if target is not None:
-                store.cancel_followups(target, action.kinds)
+        elif isinstance(action, CancelFollowUps) and case_id is not None:
+            store.cancel_followups(case_id, action.kinds)
         elif isinstance(action, SaveOffending) and message_row is not None:
             for position, item in enumerate(action.items):
                 store.add_offending(case_id, message_row, position, item)

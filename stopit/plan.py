@@ -158,7 +158,6 @@ class CancelFollowUps:
     """What was due of these kinds on the case is no longer needed (the event it waited for happened)."""
 
     kinds: tuple[str, ...]
-    case_id: int | None = None
 
 
 @dataclass(frozen=True)
