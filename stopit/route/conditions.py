@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from stopit.extract.mime import head_of
 from stopit.models import Envelope, Offending
 from stopit.route.danger import BANDS, Danger, PatternSet
+from stopit.route.scan import Expressions
 from stopit.trace import Trace, header_fields
 
 # Text beyond this many characters per part is not searched: threats are not hidden 100 kB deep in a
@@ -166,6 +167,11 @@ class PhraseSet:
     anchors: tuple[str, ...] = ()  # the patterns are tried only on a text containing one of these
 
     @cached_property
+    def expressions(self) -> Expressions:
+        """The expressions, searched as if joined by `|`, each only where it can start (see scan.py)."""
+        return Expressions.of(self.patterns)
+
+    @cached_property
     def anchor_regex(self) -> re.Pattern[str]:
         """The anchors as one expression: one pass over the text instead of one per anchor, finding at
         each place the longest anchor there. Written as a tree of their letters ("pass(?:word|wort)"):
@@ -200,10 +206,9 @@ class PhraseSet:
         if not self.patterns or (self.anchors and anchored is not None and anchored.isdisjoint(self.anchors)):
             return None
         for part in self._near_anchors(text[:REGEX_SPAN]):
-            for pattern in self.patterns:
-                found = pattern.search(part)
-                if found:
-                    return found.group(0)
+            found = self.expressions.search(part)
+            if found:
+                return found.group(0)
         return None
 
     def _near_anchors(self, text: str) -> list[str]:

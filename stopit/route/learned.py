@@ -39,14 +39,27 @@ class Problems(Protocol):
 
 def sentences(words: Sequence[str]) -> list[list[str]]:
     """The words split at sentence ends (the ends themselves dropped, empty sentences too)."""
-    out: list[list[str]] = [[]]
-    for word in words:
-        if word == BREAK:
-            if out[-1]:
-                out.append([])
-        else:
-            out[-1].append(word)
-    return [s for s in out if s]
+    words = words if isinstance(words, list) else list(words)
+    out: list[list[str]] = []
+    start = 0
+    for end in _breaks(words):
+        if end > start:
+            out.append(words[start:end])
+        start = end + 1
+    if start < len(words):
+        out.append(words[start:])
+    return out
+
+
+def _breaks(words: list[str]) -> Iterator[int]:
+    """Where the sentence ends are, found by list.index (the scan runs in C)."""
+    at = -1
+    try:
+        while True:
+            at = words.index(BREAK, at + 1)
+            yield at
+    except ValueError:
+        return
 
 
 def sentence_features(sentence: Sequence[str]) -> list[str]:
@@ -89,13 +102,14 @@ class Evidence:
         """
         if not self.weights:
             return None
-        get = self.weights.get
         best: tuple[float, list[list[str]], str] | None = None
         for role, words in texts:
-            feats = [sentence_features(s) for s in sentences(words)]
+            feats = [self._weighed(s) for s in sentences(words)]
             if not feats:
                 continue
-            sums = [sum(get(f, 0.0) for f in sentence) for sentence in feats]
+            # A sentence's sum over its weighed features in sorted order is its sum over all its features
+            # in sorted order: a feature without weight adds 0.0, which changes no sum.
+            sums = [sum(map(self.weights.__getitem__, sentence)) for sentence in feats]
             width = min(WINDOW, len(feats))
             for start in range(len(feats) - width + 1):
                 logit = self.bias + sum(sums[start : start + width])
@@ -107,6 +121,12 @@ class Evidence:
         present = {f: self.weights[f] for sentence in window for f in sentence if self.weights.get(f, 0.0) > 0}
         strongest = sorted(present, key=lambda f: (-present[f], f))[:SHOWN]
         return Weighed(round(logit, 2), tuple(strongest), role)
+
+    def _weighed(self, sentence: list[str]) -> list[str]:
+        """A sentence's features that have a weight, sorted: `sentence_features` without the others."""
+        features = set(sentence)
+        features.update(map(" ".join, pairwise(sentence)))
+        return sorted(self.weights.keys() & features)  # the smaller of the two is walked, in C
 
     def weight(self, weighed: Weighed, score: float, police: float, flag: float) -> float:
         """What the window adds to the patterns' `score`.

@@ -97,9 +97,7 @@ def _lexicon(path: Path, data: dict, text: str, problems: Problems) -> PhraseSet
             phrases.extend(p for p in value if p.strip())
         else:
             problems.add(path, text, key, "unknown key (expected description, regex, regex_if, or a language code)")
-    # One combined pattern: a text is scanned once, not once per expression.
-    combined = (re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE),) if patterns else ()
-    return PhraseSet.of(phrases, combined, anchors)
+    return PhraseSet.of(phrases, tuple(patterns), anchors)
 
 
 def load_lexicons(dirs: list[Path], problems: Problems) -> Lexicons:
