@@ -1,0 +1,196 @@
+"""Sextortion and stalking by class as a seventh and an eighth author wrote them, in new words.
+
+Every phrasing here was written for this test (none is in the evaluation set or in the pattern files).
+Each class comes in English, German, French and Spanish, some in regional or texting forms. Sextortion
+goes to the police as sextortion; stalking is read as stalking and stays off the police desk; ordinary
+messages that share the words stay off the police desk too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_threat import decide, report
+
+NOTE = "Got this today, not sure what to do."
+POLICE = "sextortion, to the police"
+STALKING = "stalking, not the police"
+CALM = "not the police"
+
+SEXTORTION = {
+    "pity if they saw it": [
+        "kept a copy of our facetime ;) it'd be a pity if your teammates saw it. 200 in btc and it's gone",
+        "hab unseren Videoanruf gespeichert. Wär echt peinlich, wenn deine Eltern den sehen. 200 Euro und er ist weg.",
+        "J'ai gardé notre visio. Ce serait vraiment gênant que tes parents la voient. 200 balles et je l'efface.",
+        "Guardé nuestra videollamada. Sería una lástima que tus padres la vieran. 200 euros y la borro.",
+    ],
+    "in the cloud, codes, made public": [
+        "I got access to your Google Drive and saw the album. Send me the codes of three Steam cards by Friday, otherwise the album becomes public with your name on it.",
+        "Ich hab Zugriff auf deine Fotos. Schick mir bis Freitag die Codes von drei Paysafecards, sonst wird das Album mit deinem Namen öffentlich.",
+        "J'ai accès à ta galerie. Envoie-moi les codes de trois cartes Neosurf avant vendredi, sinon l'album sera public avec ton nom.",
+        "Tengo acceso a tu galería. Mándame los códigos de tres tarjetas Steam antes del viernes o el álbum será público con tu nombre.",
+    ],
+    "think before reporting: they would remember too": [
+        "Think twice before you call the police. You remember the photos from the lake house. Everyone in your office would remember them too, if it ever came to that.",
+        "Denk zweimal nach, bevor du zur Polizei gehst. Du erinnerst dich an die Fotos vom Seehaus. Deine Kollegen würden sich auch erinnern, wenn es so weit kommt.",
+        "Réfléchis bien avant de porter plainte. Tu te rappelles les photos du chalet. Tes collègues s'en rappelleraient aussi, si on en arrive là.",
+        "Piénsalo bien antes de denunciar. Te acuerdas de las fotos de la cabaña. En tu oficina también se acordarían, si llega el caso.",
+    ],
+    "a release said politely": [
+        "I only ask that you sign off my thesis chapter. Should you be unable to, I might find it hard to keep certain recordings private much longer.",
+        "Ich bitte Sie lediglich, meine Verlängerung zu genehmigen. Andernfalls werde ich gewisse Aufnahmen nicht länger für mich behalten können.",
+        "Je vous demande seulement de valider mon stage. Faute de quoi il me serait difficile de garder certaines photos pour moi.",
+        "Solo le pido que firme mi informe. De lo contrario me será difícil guardar ciertas fotos para mí.",
+    ],
+    "withdraw, or what you sent is forwarded": [
+        "You will drop the complaint against Mr Ross by Monday. Otherwise the pictures you sent him last year will be forwarded to your head of department and your parents.",
+        "Sie werden Ihre Anzeige gegen Herrn Roth bis Montag zurücknehmen. Andernfalls werden die Bilder, die Sie ihm letztes Jahr geschickt haben, an Ihre Abteilung und Ihre Familie weitergeleitet.",
+        "Vous retirerez votre plainte contre M. Roux avant lundi. À défaut, les photos que vous lui avez envoyées l'an dernier seront transmises à votre laboratoire et à votre famille.",
+        "Usted retirará su denuncia contra el señor Ruiz antes del lunes. De lo contrario, las fotos que le envió el año pasado serán remitidas a su facultad y a sus padres.",
+    ],
+    "one click from everywhere": [
+        "Your private videos sit on a server only I have access to. One click and they're all over Reddit. Behave and do what I say on Friday.",
+        "Deine privaten Videos liegen auf einem Server. Ein Klick und sie sind überall. Mach am Freitag, was ich sage.",
+        "Tes vidéos privées sont sur un serveur. Un clic et elles sont partout. Fais ce que je dis vendredi.",
+        "Tus videos privados están en un servidor. Un clic y están en todas partes. Haz lo que te digo el viernes.",
+    ],
+    "what you sent, and who would love it": [
+        "still got the vids u sent me last summer. ur new gf would love them. unblock me then we talk",
+        "hab noch die fotos die du mir geschickt hast. deine neue freundin würde sich sicher freuen. entblock mich dann reden wir",
+        "j'ai encore les vidéos que tu m'envoyais cet été. ta nouvelle copine adorerait. débloque moi et on en parle",
+        "sigo teniendo los videos que me mandabas el verano pasado. a tu nueva novia le encantarían. desbloquéame y hablamos",
+    ],
+    "one more, or they get an email": [
+        "send 1 more without your shirt and i delete the album. if not ur mum gets a nice email x",
+        "noch eins ohne shirt und ich lösch das album. sonst kriegt deine mama ne nette mail",
+        "encore une sans t-shirt et je supprime l'album. sinon ta mère reçoit un mail sympa",
+        "una más sin camiseta y borro el álbum. si no tu mamá recibe un correo bonito",
+    ],
+    "your face and the rest, or your club sees it": [
+        "haha not a real girl 😂 got your face and the rest. 300 on paypal or your rowing club sees it",
+        "keine echte frau lol. hab dein gesicht und alles andere. 300 euro per paypal oder dein ruderverein sieht's",
+        "pas une vraie meuf mdr. j'ai ta tête et tout le reste. 300€ en paypal ou ton club d'aviron voit tout",
+        "no era una chica real jaja. tengo tu cara y todo lo demás. 300 euros por paypal o tu club de remo lo ve",
+    ],
+}
+
+STALKING_CLASSES = {
+    "clothes compared with yesterday": [
+        "cute scarf today. suits u better than the one from yesterday",
+        "schöne Mütze heute, steht dir besser als die von gestern",
+        "joli bonnet aujourd'hui, il te va mieux que celui d'hier",
+        "lindo gorro hoy, te queda mejor que el de ayer",
+    ],
+    "a change of route noticed": [
+        "I noticed you've stopped cycling along the river. Taking the long way past the stadium now?",
+        "Mir ist aufgefallen, dass du nicht mehr am Fluss entlang fährst. Nimmst jetzt den Umweg übers Stadion?",
+        "J'ai remarqué que tu passes plus par le canal. Tu prends le pont maintenant ?",
+        "Me fijé que ya no vas por el parque. Ahora cruzas por el puente, ¿no?",
+    ],
+    "the light watched at night": [
+        "Your lights stayed on till 3 again. Everything ok up there?",
+        "Ich stand wieder vor deinem Fenster. Bist du auch so spät noch wach?",
+        "Ta lumière est restée allumée tard. Tu bossais ?",
+        "Tu luz seguía encendida a la 1. ¿Estudiando?",
+    ],
+    "a log of comings and goings": [
+        "I have kept notes on your movements since March. I will keep this log.",
+        "Ich führe seit März ein Protokoll über Ihr Kommen und Gehen.",
+        "Je tiens un journal de vos allées et venues depuis mars.",
+        "Llevo un registro de sus idas y venidas desde marzo.",
+    ],
+    "a visitor remarked on": [
+        "Was in to read the meter yesterday. Saw that you had someone staying over, interesting.",
+        "War gestern zum Ablesen drin. Sie hatten wohl Herrenbesuch über Nacht.",
+        "Passé relever le compteur hier. Il y avait un homme qui dormait là, apparemment.",
+        "Pasé a leer el contador ayer. Había un hombre durmiendo ahí, por lo visto.",
+    ],
+    "the car looked for, the new address found": [
+        "Your car wasn't at the pool today. Saw it outside the climbing wall though.",
+        "Bin deinem Bus bis zur Endstation nachgefahren. Wollte nur wissen, wo du jetzt wohnst.",
+        "T'as changé d'appart ? Ça m'a pris une soirée pour trouver. Jolie porte bleue.",
+        "Ayer seguí tu autobús. Solo quería saber dónde vives. Bonita ventana.",
+    ],
+    "where the reader is: asked, demanded": [
+        "why's your location off again? i like knowing where u are",
+        "pourquoi ta localisation est désactivée ? j'aime savoir où t'es",
+        "¿por qué tienes la ubicación apagada? me gusta saber dónde estás",
+    ],
+    "watched from close by": [
+        "at the gig too. ur near the bar w the green jacket. dont turn around",
+        "bin auch im Club. Nicht umdrehen.",
+        "je suis au concert aussi. ne te retourne pas",
+        "estoy en el concierto también. no te voltees",
+        "I asked your housemate when your shift ends. I'll just watch from the corner.",
+        "your garmin says you swim at 7 every tuesday. nice pool",
+    ],
+}
+
+# Told by the reporter: what they know of the pictures, or all of it, above a short message.
+TOLD = [
+    (
+        POLICE,
+        "My ex sent me a screenshot of a folder of intimate photos of me. The only text:",
+        "see me sunday or i hit upload",
+    ),
+    (
+        POLICE,
+        "Mein Ex hat mir einen Screenshot von einem Ordner mit Nacktbildern von mir geschickt. Nur der Text:",
+        "sonntag treffen sonst lad ich alles hoch",
+    ),
+    (
+        POLICE,
+        "Mon ex m'a envoyé une capture d'un dossier de photos intimes de moi. Seul texte :",
+        "on se voit demain sinon j'upload tout",
+    ),
+    (
+        POLICE,
+        "A guy on my floor secretly filmed me in the shower. He sent me this:",
+        "👀 you clean my room all month or this goes in the halls chat. your call",
+    ),
+    (
+        POLICE,
+        "Ein Typ aus dem Wohnheim hat mich heimlich beim Duschen gefilmt. Er schreibt:",
+        "du putzt mein zimmer den ganzen monat oder das landet in der wg gruppe. deal?",
+    ),
+    (
+        POLICE,
+        "Un gars de mon étage m'a filmée sous la douche sans que je le sache. Il m'écrit :",
+        "tu fais mon ménage tout le mois ou ça part sur le groupe de la résidence. deal ?",
+    ),
+    (POLICE, "My ex says he'll post the nudes I sent him on a forum unless I give him back the car.", ""),
+    (STALKING, "Since I blocked him he keeps texting my flatmate and my cousin asking where I am.", ""),
+]
+
+NEAR_MISSES = [
+    "It would be sad if the rain ruined the picnic photos, print them before Friday!",
+    "Your mum would love these graduation photos, send them to her!",
+    "I delete the folder on Friday unless you tell me you still need the files.",
+    "Ich lösch den Ordner mit den alten Fotos, sonst ist die Cloud voll.",
+    "Sería triste perder las fotos del viaje; mándaselas a tu familia.",
+    "Un clic et les photos des vacances sont sur le drive familial, trop pratique. Ta mère va adorer.",
+    "Think carefully before choosing your modules; everyone at your department is happy to help.",
+    "Dear tenant, I will let myself in on Tuesday with the plumber for the boiler check. No need for you to be in.",
+    "Nice coat today! Where did you get it?",
+    "Turn your location on for the festival so we can find each other.",
+    "Hi, just wanted to ask before I report anything: if I forward a message where someone threatens to post my nudes, who sees the pictures?",
+]
+
+# Each case: what it must become, the reporter's own words, the message forwarded below them.
+CASES = (
+    [(POLICE, NOTE, m) for ms in SEXTORTION.values() for m in ms]
+    + [(STALKING, NOTE, m) for ms in STALKING_CLASSES.values() for m in ms]
+    + TOLD
+    + [(CALM, NOTE, m) for m in NEAR_MISSES]
+)
+
+
+@pytest.mark.parametrize(("expected", "note", "message"), CASES, ids=[(m or n)[:40] for _, n, m in CASES])
+def test_sextortion_and_stalking_by_class_and_their_look_alikes(expected: str, note: str, message: str) -> None:
+    decision = decide(report(note, message))
+    if expected == POLICE:
+        assert (decision.queue, decision.category) == ("police", "sextortion"), decision.danger
+    elif expected == STALKING:
+        assert decision.category == "stalking" and decision.queue != "police", decision.danger
+    else:
+        assert decision.queue != "police", decision.danger
