@@ -72,6 +72,25 @@ SEXTORTION = {
         "pas une vraie meuf mdr. j'ai ta tête et tout le reste. 300€ en paypal ou ton club d'aviron voit tout",
         "no era una chica real jaja. tengo tu cara y todo lo demás. 300 euros por paypal o tu club de remo lo ve",
     ],
+    "kept, and see what happens": [
+        "Your nudes are saved on my laptop. Keep ignoring me and see what happens to them.",
+        "Deine Nacktbilder sind auf meinem Laptop gespeichert. Ignorier mich ruhig weiter, mal sehen, was mit ihnen passiert.",
+        "Tes nudes sont sauvegardés sur mon ordi. Continue de m'ignorer et on verra ce qui leur arrive.",
+        "Tus nudes están guardados en mi laptop. Sigue ignorándome y ya verás lo que les pasa.",
+    ],
+    "do you want them to see it? then answer": [
+        "Your pics are still on my phone. Want your dad to see them? Then answer me.",
+        "Willst du, dass dein Vater die Fotos sieht, die du mir geschickt hast? Dann antworte mir.",
+        "Tu veux que ton père voie les photos que tu m'as envoyées ? Alors réponds-moi.",
+        "¿Quieres que tu papá vea las fotos que me mandaste? Entonces contéstame.",
+    ],
+    "silence or a favour, and it stays with me": [
+        "Keep your mouth shut about what happened at the party and the video stays on my phone.",
+        "Halt den Mund über die Party, dann bleibt das Video auf meinem Handy.",
+        "Tu te tais pour la soirée et la vidéo reste sur mon tel.",
+        "Tengo la grabación de la noche del viernes. Nadie tiene por qué enterarse si me haces un favor.",
+        "Pay 300 or I post everything on your uni's confessions page.",
+    ],
 }
 
 STALKING_CLASSES = {
@@ -163,6 +182,9 @@ TOLD = [
 ]
 
 NEAR_MISSES = [
+    "Reminder: upload your project video to the class page by midnight or you lose points.",
+    "Think carefully before posting photos of your friends online; your employer might see them.",
+    "Your parents would love to see the graduation video, send it to them before Sunday!",
     "It would be sad if the rain ruined the picnic photos, print them before Friday!",
     "Your mum would love these graduation photos, send them to her!",
     "I delete the folder on Friday unless you tell me you still need the files.",
