@@ -1,0 +1,184 @@
+"""Threats by class as a seventh and an eighth author wrote them: others with a motive, a disclaimed safety, a hazard.
+
+Every phrasing here was written for this test (none is in the evaluation set, none is a pattern's
+term word for word). Each class comes in English, German, French and Spanish, beside ordinary messages
+that share its words and must stay off the police desk.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_threat import decide, report
+
+NOTE = "Got this today, not sure what to do."
+
+THREATS = {
+    "others with a motive": [
+        "My brother got out of jail last month and he still owes me a favour. Keep posting about me.",
+        "Mein Kumpel ist frisch aus dem Knast raus und schuldet mir einen Gefallen. Red ruhig weiter über mich.",
+        "Mon cousin vient de sortir de prison et il me doit un service. Continue à parler de moi.",
+        "Mi hermano acaba de salir de la cárcel y me debe una. Sigue hablando de mí y verás.",
+    ],
+    "a joke taken back under a condition": [
+        "haha kidding... unless you actually email the dean. then not kidding",
+        "haha Spaß... außer du schreibst dem Dekan. dann kein Spaß mehr",
+        "mdr je rigole... sauf si tu écris au doyen. là je rigole plus",
+        "jaja broma... a menos que le escribas al decano. ahí ya no es broma",
+    ],
+    "the reader's people told to lock up, pointedly": [
+        "tell your sister to lock her front door tonight. just a friendly tip",
+        "sag deiner Schwester, sie soll heute Nacht die Haustür abschließen. nur ein guter Rat",
+        "dis à ta sœur de bien fermer sa porte ce soir. c'est un conseil d'ami",
+        "dile a tu hermana que cierre bien la puerta esta noche. es un consejo de amigo",
+    ],
+    "a hazard wished after a report": [
+        "so you reported me. hope your car brakes hold up on the motorway tomorrow",
+        "du hast mich also gemeldet. hoffentlich halten deine Bremsen morgen auf der Autobahn",
+        "alors tu m'as signalé. j'espère que tes freins tiennent demain sur l'autoroute",
+        "así que me denunciaste. ojalá tus frenos aguanten mañana en la autopista",
+    ],
+    "safety disclaimed under a deadline": [
+        "If the rent is not paid by the 5th, I can no longer guarantee the safety of your things or your person. "
+        "My friends are not as patient as I am.",
+        "Wenn die Miete nicht bis zum 5. bezahlt ist, übernehme ich keinerlei Verantwortung für Ihre Sachen oder "
+        "Ihre Person. Meine Freunde sind nicht so geduldig wie ich.",
+        "Si le loyer n'est pas payé d'ici le 5, je décline toute responsabilité pour vos affaires et votre personne. "
+        "Mes amis sont moins patients que moi.",
+        "Si el alquiler no está pagado antes del 5, no puedo garantizar la seguridad de sus cosas ni de usted. "
+        "Mis amigos no perdonan.",
+    ],
+    "a demand to withdraw beside a danger": [
+        "I'd suggest you withdraw your complaint. The stairwell in your building is very poorly lit, and falls "
+        "there are not unheard of.",
+        "Ich würde Ihnen raten, die Beschwerde zurückzuziehen. Das Treppenhaus bei Ihnen ist schlecht beleuchtet, "
+        "Stürze sind dort nicht selten.",
+        "Je vous suggère de retirer votre plainte. La cage d'escalier de votre immeuble est mal éclairée, les "
+        "chutes n'y sont pas rares.",
+        "Le sugiero que retire su denuncia. La escalera de su edificio está mal iluminada y las caídas allí no "
+        "son raras.",
+    ],
+    "a condition and a dark consequence": [
+        "report me to the coach one more time and you'll be carried off that pitch",
+        "meld mich noch einmal beim Trainer und du verlässt den Platz mit dem Krankenwagen raus",
+        "signale-moi encore une fois au coach et tu sortiras du terrain en ambulance",
+        "vuelve a acusarme con el entrenador y sales del campo en ambulancia",
+    ],
+    "not over, and what will be left of the reader": [
+        "you really think changing your number ends it. when i'm finished there won't be enough of you left to bury",
+        "du glaubst echt, dass es vorbei ist, weil du die Nummer gewechselt hast. wenn ich mit dir fertig bin, "
+        "erkennt dich deine Mutter nicht mehr",
+        "tu crois que c'est fini parce que t'as changé de numéro. ta propre mère te reconnaîtra plus",
+        "crees que cambiando de número se acaba todo. cuando termine contigo ni tu propia madre te va a reconocer",
+    ],
+    "the reader and another, when met": [
+        "if i catch you two together at the bar again i'll smash you both",
+        "wenn ich euch zwei nochmal zusammen in der Bar sehe, mach ich euch beide fertig",
+        "si je vous revois ensemble au bar, je vous défonce tous les deux",
+        "si los vuelvo a ver juntos en el bar los reviento a los dos",
+    ],
+    "the reader's pet in a box": [
+        "Cute dog. Be a real pity if someone had to return him to you in a shoebox.",
+        "Süßer Hund. Wär schad, wenn er eines Tages in einer Schachtel zurückkäme.",
+        "Joli chien. Ce serait dommage qu'on doive te le ramener dans une boîte.",
+        "Lindo perro. Sería una pena que un día vuelva en una caja.",
+    ],
+    "their own life made short": [
+        "Think again about that grade. Professors who wreck futures sometimes find their own lives get very short.",
+        "Überdenken Sie die Note. Menschen, die Zukunft zerstören, haben manchmal selbst nicht mehr lange.",
+        "Revoyez ma note. Ceux qui brisent des avenirs voient parfois leur vie s'arrêter net.",
+        "Reconsidere mi nota. Los que arruinan futuros a veces descubren que su propia vida se acorta.",
+    ],
+    "no respawn after a ban": [
+        "nice ban lol. too bad irl there's no respawn for you",
+        "netter Ban. schade, im echten Leben gibts keinen Respawn",
+        "joli ban. dommage, dans la vraie vie y a pas de respawn",
+        "lindo ban. lástima que en la vida real no hay respawn",
+    ],
+    "a beating planned with a weapon": [
+        "[Sam]: we should teach Omar a lesson after practice [Lee]: I've got my bat in the car "
+        "[Sam]: Friday, he always leaves alone",
+        "[Tim]: dem Ali sollte man nach dem Training eine Lektion erteilen [Jan]: hab meinen Baseballschläger im "
+        "Auto [Tim]: Freitag, er geht immer allein",
+        "[Max]: faut donner une bonne leçon à Karim après le match [Léo]: j'ai ma batte dans la voiture "
+        "[Max]: vendredi, il part toujours seul",
+        "[Toni]: hay que darle una paliza a Iván después del partido [Pepe]: tengo mi bate en el coche "
+        "[Toni]: el viernes, siempre sale solo",
+    ],
+    "a blade sharpened for the reader": [
+        "spent the night sharpening my blades, thinking of you. sweet dreams",
+        "hab die ganze Nacht meine Messer geschliffen und an dich gedacht. Süße Träume",
+        "j'ai passé la soirée à aiguiser mes couteaux en pensant à toi. fais de beaux rêves",
+        "me pasé la noche afilando mis cuchillos pensando en ti. dulces sueños",
+    ],
+    "the writer's death, and the reader's": [
+        "if you leave me i'll kill myself and you're coming with me",
+        "wenn du mich verlässt, bring ich mich um, und du kommst mit",
+        "si tu me quittes je me suicide et tu pars avec moi",
+        "si me dejas me suicido y te vienes conmigo",
+    ],
+}
+
+# Told by the reporter, with nothing forwarded: someone will "fix my face".
+TOLD = [
+    "A girl from my seminar texted me saying she and her friends are going to fix my face at the party on Friday.",
+    "Ein Mädchen aus meinem Seminar hat mir geschrieben, dass sie und ihre Freundinnen mir am Freitag auf der "
+    "Party das Gesicht polieren.",
+    "Une fille de mon TD m'a écrit qu'elle et ses copines allaient me refaire le portrait vendredi à la soirée.",
+    "Una chica de mi clase me escribió que ella y sus amigas me van a arreglar la cara el viernes en la fiesta.",
+]
+
+# The same words in ordinary mail: a cousin out of hospital, burglaries on the street, brakes at the
+# garage, a fire-alarm test, fuel for the car, a sports rematch, a pet carrier, a cooking class.
+NEAR_MISSES = [
+    "My cousin just got out of hospital and owes me a coffee. Keep me posted about the party!",
+    "Mein Bruder ist gerade aus dem Urlaub raus und schuldet mir noch einen Kaffee. Erzähl weiter!",
+    "Mon frère sort de l'hôpital et il me doit un resto. Continue à me raconter ta semaine.",
+    "Mi primo acaba de salir del hospital y me debe una cena. Sigue contándome lo del viaje.",
+    "haha kidding, unless you actually want to come to the dean's lecture with me",
+    "Tell your mum to lock the back door tonight, there were two break-ins on our street.",
+    "Sag deiner Mutter, sie soll heute Nacht die Terrassentür abschließen, bei uns wurde eingebrochen.",
+    "Dis à ta mère de bien fermer la porte ce soir, il y a eu des cambriolages dans la rue.",
+    "Dile a tu mamá que cierre bien la puerta esta noche, hubo robos en la calle.",
+    "Hope your brakes got fixed at the garage before you drive home tonight!",
+    "Hoffentlich hat die Werkstatt deine Bremsen repariert, bevor du heute heimfährst.",
+    "J'espère que le garagiste a réparé tes freins avant que tu rentres ce soir.",
+    "Ojalá el taller te haya arreglado los frenos antes de volver a casa esta noche.",
+    "Lab safety notice: accidents happen when gas cylinders are not chained. Please check yours before the inspection.",
+    "If you don't service the boiler, the gas heater can leak, so please book the engineer before Friday.",
+    "Si tu prends la voiture ce soir, pense à faire le plein d'essence, le réservoir est presque vide.",
+    "Wenn du morgen das Auto nimmst, tank bitte Benzin, die Tankanzeige leuchtet schon.",
+    "Please reconsider the grade boundaries for the exam; several students fell just short.",
+    "The striker was carried off the pitch in an ambulance after the tackle, poor guy.",
+    "You think it's over? The second half is still to come, we'll destroy you both at doubles!",
+    "Our cat never came home after we moved, we still miss her.",
+    "Unser Kater ist nach dem Umzug nie mehr heimgekommen, wir vermissen ihn.",
+    "The vet will return him to you in a box for the journey, it's a proper carrier.",
+    "Life is short, take the trip! My own life got very busy this year.",
+    "lol got respawn killed three times, no respawn timer in hardcore mode is brutal",
+    "[Coach]: we should teach the juniors a lesson in defence after practice [Sam]: I've got the bats in the car "
+    "for cricket [Coach]: Friday then",
+    "spent the evening sharpening my kitchen knives for the cooking class tomorrow, sweet dreams all",
+    "Du kommst mit zum Konzert am Freitag, oder? Ich hol dich um acht ab.",
+    "You live in block C, right? The fire alarm test is at 10 tomorrow, just so you know.",
+    "Wohnst du in Block C, oder? Der Feueralarm wird morgen um 10 getestet.",
+    "T'es au bât C, non ? L'alarme incendie sera testée demain à 10h.",
+    "Vives en el edificio C, ¿no? Mañana a las 10 prueban la alarma de incendio.",
+    "Our lawyer cannot guarantee the outcome of your appeal, but the deadline is the 5th.",
+    "Si vous avez des questions sur votre plainte, répondez avant la fin du mois.",
+]
+
+# Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
+CASES = [
+    *(pytest.param(NOTE, m, True, id=f"{name}: {m[:30]}") for name, ms in THREATS.items() for m in ms),
+    *(pytest.param(own, "", True, id=f"told: {own[:30]}") for own in TOLD),
+    *(pytest.param("Is this normal?", m, False, id=f"near miss: {m[:30]}") for m in NEAR_MISSES),
+]
+
+
+@pytest.mark.parametrize(("note", "message", "police"), CASES)
+def test_threats_by_class_reach_the_police_and_their_ordinary_words_do_not(
+    note: str, message: str, police: bool
+) -> None:
+    decision = decide(report(note, message))
+    assert (decision.queue == "police") == police, decision.danger
