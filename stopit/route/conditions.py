@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
@@ -99,11 +99,22 @@ class Subject:
         return tuple(zip(self.texts(), self.words, self.vocabularies, strict=True))
 
     @cached_property
-    def anchored(self) -> tuple[frozenset[str] | None, ...]:
+    def anchored(self) -> tuple[Anchored | None, ...]:
         """Per text, every word list's anchors found in its start, by one scan for all the lists (None
         when the word lists came as a plain dict: each list then scans for its own)."""
         scan = self.lexicons.anchors if isinstance(self.lexicons, Lexicons) else None
         return tuple(scan.present(text[:REGEX_SPAN]) if scan else None for text in self.texts())
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every text: a word list none of whose keys is here finds no phrase in any."""
+        return frozenset().union(*self.vocabularies)
+
+    @cached_property
+    def anchors_found(self) -> frozenset[str] | None:
+        """Every anchor found in any text's start (None when some text was not scanned for them)."""
+        found = self.anchored
+        return None if None in found else frozenset().union(*(a.names for a in found if a is not None))
 
     def danger_texts(self) -> list[tuple[str, str]]:
         """(role, text) for the danger verdict: the reporter's own words, then each offending message.
@@ -192,10 +203,11 @@ class PhraseSet:
         return cls(by_key, patterns, frozenset(by_key), anchors)
 
     def search(
-        self, text: str, words: list[str], vocabulary: frozenset[str], anchored: frozenset[str] | None = None
+        self, text: str, words: list[str], vocabulary: frozenset[str], anchored: Anchored | None = None
     ) -> str | None:
         """The first phrase found, else the first expression's match. `anchored`, when known, is every
-        anchor in the text's start: the expressions are not tried when none of this list's is there."""
+        anchor in the text's start and where: the expressions are not tried when none of this list's
+        is there, and where they are, the text is not scanned for them again."""
         for key in sorted(vocabulary & self.keys):
             at = -1
             while (at := _find(words, key, at + 1)) >= 0:  # list.index: the scan runs in C
@@ -203,22 +215,24 @@ class PhraseSet:
                     start = at - offset
                     if start >= 0 and tuple(words[start : start + len(phrase)]) == phrase:
                         return " ".join(phrase)
-        if not self.patterns or (self.anchors and anchored is not None and anchored.isdisjoint(self.anchors)):
+        if not self.patterns or (self.anchors and anchored is not None and anchored.names.isdisjoint(self.anchors)):
             return None
-        for part in self._near_anchors(text[:REGEX_SPAN]):
+        for part in self._near_anchors(text[:REGEX_SPAN], anchored):
             found = self.expressions.search(part)
             if found:
                 return found.group(0)
         return None
 
-    def _near_anchors(self, text: str) -> list[str]:
+    def _near_anchors(self, text: str, anchored: Anchored | None = None) -> list[str]:
         """The stretches of `text` around each anchor word (all of it when there are no anchors)."""
         if not self.anchors:
             return [text]
-        spans = [
-            (max(0, m.start() - ANCHOR_REACH), m.end() + ANCHOR_REACH)
-            for m in islice(self.anchor_regex.finditer(text), 40)
-        ]
+        places: Iterator[tuple[int, int]]
+        if anchored is not None and anchored.scan.covers(self.anchor_set):
+            places = islice(self._places(anchored.places), 40)
+        else:
+            places = ((m.start(), m.end()) for m in islice(self.anchor_regex.finditer(text), 40))
+        spans = [(max(0, start - ANCHOR_REACH), end + ANCHOR_REACH) for start, end in places]
         # Overlapping stretches are joined, so that no stretch of text is searched twice: anchors such
         # as "account" and "verify" stand close together in the very texts the expressions are for.
         merged: list[list[int]] = []
@@ -228,6 +242,31 @@ class PhraseSet:
             else:
                 merged.append([start, end])
         return [text[start:end] for start, end in merged]
+
+    @cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(self.anchors)
+
+    @cached_property
+    def _longest(self) -> dict[str, str]:
+        """Each anchor of all the lists: the longest of this list's anchors it starts with ("" if none),
+        filled as they are met."""
+        return {}
+
+    def _places(self, places: tuple[tuple[int, str], ...]) -> Iterator[tuple[int, int]]:
+        """Where `anchor_regex.finditer` would find this list's anchors, read from where all the lists'
+        anchors are (each place with the longest there): at each place, the longest of this list's
+        anchors starting there; after one, the next from its end on."""
+        longest, after = self._longest, 0
+        for start, found in places:
+            if start < after:
+                continue
+            mine = longest.get(found)
+            if mine is None:
+                mine = longest[found] = max((a for a in self.anchor_set if found.startswith(a)), key=len, default="")
+            if mine:
+                after = start + len(mine)
+                yield start, after
 
 
 Trie = dict[str, "Trie"]
@@ -269,13 +308,28 @@ class AnchorScan:
         prefixes = {a: frozenset(b for b in anchors if a.startswith(b)) for a in anchors}
         return cls(re.compile(_tree(_trie(tuple(anchors)))), prefixes)
 
-    def present(self, text: str) -> frozenset[str]:
+    def covers(self, anchors: frozenset[str]) -> bool:
+        return anchors <= self.prefixes.keys()
+
+    def present(self, text: str) -> Anchored:
         found: set[str] = set()
+        places: list[tuple[int, str]] = []
         place = self.regex.search(text)
         while place is not None:  # from the next character on: anchors may overlap
-            found |= self.prefixes[place.group(0)]
+            anchor = place.group(0)
+            found |= self.prefixes[anchor]
+            places.append((place.start(), anchor))
             place = self.regex.search(text, place.start() + 1)
-        return frozenset(found)
+        return Anchored(frozenset(found), tuple(places), self)
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """The anchors found in a text: their names, and each place one starts with the longest there."""
+
+    names: frozenset[str]
+    places: tuple[tuple[int, str], ...]
+    scan: AnchorScan
 
 
 class Lexicons(dict[str, PhraseSet]):
@@ -427,6 +481,12 @@ def _in_domains(domain: str, domains: tuple[str, ...]) -> bool:
 
 
 def _searched(subject: Subject, phrases: PhraseSet) -> str | None:
+    if subject.vocabulary.isdisjoint(phrases.keys):  # no phrase in any text: are the expressions tried?
+        if not phrases.patterns:
+            return None
+        every = subject.anchors_found if phrases.anchors else None
+        if every is not None and every.isdisjoint(phrases.anchors):
+            return None
     anchored = subject.anchored if phrases.anchors else (None,) * len(subject.searchable)
     for (text, words, vocabulary), present in zip(subject.searchable, anchored, strict=True):
         found = phrases.search(text, words, vocabulary, present)
