@@ -143,6 +143,16 @@ STALKING_CLASSES = {
         "I asked your housemate when your shift ends. I'll just watch from the corner.",
         "your garmin says you swim at 7 every tuesday. nice pool",
     ],
+    "a movement or a routine told back": [
+        "You walked out of the bar at 12:40 with the girl in the yellow dress.",
+        "Du hast die Bar um 0:40 mit der Frau im gelben Kleid verlassen.",
+        "T'es sortie du bar à 23:40 avec la fille en robe jaune.",
+        "Te saliste del bar a las 23:40 con la chica del vestido amarillo.",
+        "Spotted you at the pool again. You always take lane 3.",
+        "Hab dich wieder im Schwimmbad gesehen. Du nimmst immer Bahn 3.",
+        "Je t'ai vue à la piscine encore. Tu prends toujours la ligne 3.",
+        "Te vi en la piscina otra vez. Siempre tomas el carril 3.",
+    ],
 }
 
 # Told by the reporter: what they know of the pictures, or all of it, above a short message.
@@ -179,9 +189,16 @@ TOLD = [
     ),
     (POLICE, "My ex says he'll post the nudes I sent him on a forum unless I give him back the car.", ""),
     (STALKING, "Since I blocked him he keeps texting my flatmate and my cousin asking where I am.", ""),
+    (STALKING, "She keeps turning up at my lab and asking my supervisor when I leave.", ""),
+    (STALKING, "Sie taucht ständig in meinem Labor auf und fragt meinen Betreuer, wann ich gehe.", ""),
+    (STALKING, "Elle débarque sans arrêt à mon labo et demande à mon directeur quand je pars.", ""),
+    (STALKING, "Aparece todos los días en mi laboratorio y le pregunta a mi jefe cuándo salgo.", ""),
 ]
 
 NEAR_MISSES = [
+    "Saw you at the library today! You always sit by the window, I'll join you tomorrow.",
+    "Why's your location off? We're at the festival entrance, come find us!",
+    "You left your umbrella at the library at 5, I put it in lost property.",
     "Reminder: upload your project video to the class page by midnight or you lose points.",
     "Think carefully before posting photos of your friends online; your employer might see them.",
     "Your parents would love to see the graduation video, send it to them before Sunday!",
