@@ -117,15 +117,41 @@ THREATS = {
         "si tu me quittes je me suicide et tu pars avec moi",
         "si me dejas me suicido y te vienes conmigo",
     ],
+    "others asking where the reader is": [
+        "Some of the lads are asking where you drink on Fridays. I haven't told them. Yet.",
+        "Meine Brüder haben gefragt, wo du arbeitest. Ich hab's ihnen noch nicht gesagt.",
+        "Mes potes sont curieux de savoir où tu habites. Je leur ai rien dit. Pour l'instant.",
+        "Mis amigos quieren saber dónde trabajas. Todavía no les he dicho nada.",
+    ],
+    "a condition, and what the reader will wish": [
+        "Keep it up and you'll be eating your meals through a tube.",
+        "Wenn du noch einmal zur Gleichstellungsbeauftragten rennst, wirst du dir wünschen, du hättest es nicht getan.",
+        "Si jamais tu parles au directeur, tu peux dire adieu à tes genoux.",
+        "Como me vuelvas a denunciar te vas a acordar de mí toda la vida, y no para bien.",
+    ],
+    "a meeting ahead, alone or unwitnessed": [
+        "ima find u after ur shift n we'll see how brave u are",
+        "Ich hab Geduld bis Freitag. Dann ist Schluss mit lustig, für dich.",
+        "On se croisera bien un jour sans témoins, t'inquiète.",
+        "Tarde o temprano te vas a quedar sola en el laboratorio, y ahí hablamos tú y yo.",
+    ],
+    "someone close, alone, pointedly": [
+        "Your little sister walks to school alone past the park, doesn't she? Think about that before Monday's hearing.",
+        "Schöne Grüße an deine Oma im Seniorenheim am Stadtpark. Wäre doch schlimm, wenn ihr was zustößt.",
+        "Ta copine rentre seule le mardi soir, non ? Ce serait bête qu'elle tombe sur de mauvaises personnes.",
+        "Dile a tu abuela que tenga cuidado al cruzar la calle, que hay mucho loco suelto.",
+    ],
 }
 
-# Told by the reporter, with nothing forwarded: someone will "fix my face".
+# Told by the reporter, with nothing forwarded: someone will "fix my face", or others will see to it.
 TOLD = [
     "A girl from my seminar texted me saying she and her friends are going to fix my face at the party on Friday.",
     "Ein Mädchen aus meinem Seminar hat mir geschrieben, dass sie und ihre Freundinnen mir am Freitag auf der "
     "Party das Gesicht polieren.",
     "Une fille de mon TD m'a écrit qu'elle et ses copines allaient me refaire le portrait vendredi à la soirée.",
     "Una chica de mi clase me escribió que ella y sus amigas me van a arreglar la cara el viernes en la fiesta.",
+    "Il m'a dit que si je témoigne, il connaît des gens qui feront en sorte que je ne finisse jamais mes études.",
+    "Me dijo que si declaro conoce a gente que se va a encargar de que nunca termine la carrera.",
 ]
 
 # The same words in ordinary mail: a cousin out of hospital, burglaries on the street, brakes at the
