@@ -141,6 +141,30 @@ THREATS = {
         "Ta copine rentre seule le mardi soir, non ? Ce serait bête qu'elle tombe sur de mauvaises personnes.",
         "Dile a tu abuela que tenga cuidado al cruzar la calle, que hay mucho loco suelto.",
     ],
+    "whatever happens is the reader's fault, after a deadline": [
+        "You've got two days to apologise publicly. After that, whatever happens to you is your own fault.",
+        "Du hast zwei Tage, dich öffentlich zu entschuldigen. Danach bist du selbst schuld, was auch immer dir passiert.",
+        "T'as deux jours pour t'excuser publiquement. Après, ce qui t'arrive, c'est ta faute.",
+        "Tienes dos días para disculparte en público. Después, lo que te pase será culpa tuya.",
+    ],
+    "crime near the reader's people, pointedly": [
+        "Your dad's shop closes at nine, right? Lot of break-ins on that street lately. Just thinking out loud.",
+        "Dein Vater schließt den Kiosk um neun, oder? In der Gegend wird viel eingebrochen. Nur so ein Gedanke.",
+        "Ton père ferme son magasin à 21h, non ? Il y a eu pas mal de cambriolages dans le coin. Je dis ça comme ça.",
+        "Tu papá cierra la tienda a las nueve, ¿no? Ha habido muchos robos en esa calle. Solo comento.",
+    ],
+    "they know where the reader sleeps now": [
+        "We found out which dorm you're in. See you soon.",
+        "Wir wissen jetzt, in welchem Wohnheim du wohnst. Bis bald.",
+        "On sait dans quelle résidence tu loges maintenant. À très vite.",
+        "Ya sabemos en qué residencia vives. Nos vemos pronto.",
+    ],
+    "a weapon beside a grave or a school, in emoji": [
+        "tonight 🔫🪦",
+        "heute 🔪🪦",
+        "ce soir 💣🏫",
+        "hoy 💣🏫",
+    ],
 }
 
 # Told by the reporter, with nothing forwarded: someone will "fix my face", or others will see to it.
@@ -152,6 +176,15 @@ TOLD = [
     "Una chica de mi clase me escribió que ella y sus amigas me van a arreglar la cara el viernes en la fiesta.",
     "Il m'a dit que si je témoigne, il connaît des gens qui feront en sorte que je ne finisse jamais mes études.",
     "Me dijo que si declaro conoce a gente que se va a encargar de que nunca termine la carrera.",
+    "My neighbour told me that if I call the council about his dog again, his sons will pay me a visit and it won't "
+    "be to chat.",
+    "Mein Nachbar hat gesagt, wenn ich wegen seines Hundes noch einmal das Ordnungsamt anrufe, kommen seine Söhne "
+    "vorbei, und zwar nicht zum Reden.",
+    "Mi vecino me dijo que si vuelvo a llamar al ayuntamiento por su perro, sus hijos vendrán a visitarme, y no para "
+    "charlar.",
+    "My ex keeps texting that he'll burn the flat down with me in it if I don't let him back in. I'm terrified.",
+    "Mon ex m'écrit sans arrêt qu'il va brûler l'appart avec moi dedans si je le laisse pas revenir. Je suis terrifiée.",
+    "Mi ex me escribe todo el rato que va a quemar el piso conmigo dentro si no le dejo volver. Estoy aterrada.",
 ]
 
 # The same words in ordinary mail: a cousin out of hospital, burglaries on the street, brakes at the
@@ -192,6 +225,11 @@ NEAR_MISSES = [
     "Vives en el edificio C, ¿no? Mañana a las 10 prueban la alarma de incendio.",
     "Our lawyer cannot guarantee the outcome of your appeal, but the deadline is the 5th.",
     "Si vous avez des questions sur votre plainte, répondez avant la fin du mois.",
+    "Went to the shooting range with the rifle club today, see you Thursday at practice!",
+    "Lots of break-ins on your dad's street lately, tell him to get an alarm.",
+    "Whatever happens at the exam is your own effort, two days left, good luck!",
+    "Grüß deine Mutter von mir! Wenn du magst, komm ich um fünf vorbei.",
+    "Saluda a tu madre de mi parte, si quieres paso a las cinco.",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
