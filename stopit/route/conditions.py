@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any
 
 from stopit.extract.mime import head_of
 from stopit.models import Envelope, Offending
@@ -660,35 +660,31 @@ def _danger(subject: Subject, value: tuple[str, tuple[str, ...]]) -> str | None:
 
 
 @dataclass(frozen=True)
-class All(Condition):
-    key = "all"
-    help: ClassVar[str] = "every listed condition holds (a match table is already an all)"
+class Parts(Condition):
+    """`all`: every listed condition holds (a match table is already an all), with each one's reason;
+    `any`: at least one holds, with the first one's. Both read the parts in order and stop at the first
+    that decides: for `all` one that fails, for `any` one that holds."""
+
+    key: str  # "all" or "any"
     parts: tuple[Condition, ...]
 
     def check(self, subject: Subject) -> str | None:
+        every = self.key == "all"
         reasons = []
         for part in self.parts:
             reason = part.check(subject)
-            if reason is None:
-                return None
-            reasons.append(reason)
-        return "; ".join(reasons) if reasons else "always"
-
-
-@dataclass(frozen=True)
-class Any_(Condition):
-    key = "any"
-    help: ClassVar[str] = "at least one listed condition holds"
-    parts: tuple[Condition, ...]
-
-    def check(self, subject: Subject) -> str | None:
-        return next((r for p in self.parts if (r := p.check(subject)) is not None), None)
+            if (reason is None) == every:
+                return reason  # all: this one failed (None); any: this one holds
+            if reason is not None:
+                reasons.append(reason)
+        return ("; ".join(reasons) or "always") if every else None
 
 
 @dataclass(frozen=True)
 class Not(Condition):
+    """The condition does not hold."""
+
     key = "not"
-    help: ClassVar[str] = "the condition does not hold"
     part: Condition
 
     def check(self, subject: Subject) -> str | None:
@@ -715,8 +711,8 @@ def _not(key: str, value: Any, lexicons: dict) -> Condition:
 
 
 COMPOSITES: dict[str, Callable[[str, Any, dict], Condition]] = {
-    "all": lambda k, v, lex: All(_parts(k, v, lex)),
-    "any": lambda k, v, lex: Any_(_parts(k, v, lex)),
+    "all": lambda k, v, lex: Parts("all", _parts(k, v, lex)),
+    "any": lambda k, v, lex: Parts("any", _parts(k, v, lex)),
     "not": _not,
 }
 
@@ -734,4 +730,4 @@ def build(table: dict, lexicons: dict, where: str = "match") -> Condition:
         else:
             known = ", ".join(sorted([*TESTS, *COMPOSITES]))
             raise RuleError(dotted, f"unknown condition (expected one of {known})")
-    return parts[0] if len(parts) == 1 else All(tuple(parts))  # an empty table always holds
+    return parts[0] if len(parts) == 1 else Parts("all", tuple(parts))  # an empty table always holds

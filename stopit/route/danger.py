@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import accumulate, compress, pairwise, product
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from stopit.route.learned import FILE_NAME as LEARNED_FILE
 from stopit.route.learned import NAME as LEARNED
@@ -289,6 +289,9 @@ class Index:
     number: Source | None
     seen: dict[str, Starts] = field(default_factory=dict)
     starting: set[str] = field(default_factory=set)  # the words of `seen` that some term starts with
+    # Each word of `starting`: the words one of its terms may need next (None: some term needs none), so
+    # that a place where the next word is none of them is passed over with one look-up.
+    gates: dict[str, Follows] = field(default_factory=dict)
     compiled: dict[tuple[str, str], Starts] = field(default_factory=dict)
 
     @classmethod
@@ -351,6 +354,7 @@ class Index:
         self.seen[word] = result = tuple(found)
         if result:
             self.starting.add(word)
+            self.gates[word] = _union(follows for _, _, follows in result)
         return result
 
     def hits(self, words: list[str]) -> dict[str, list[Hit]]:
@@ -359,6 +363,7 @@ class Index:
         if len(seen) > 100_000:  # forget between texts, never within one
             seen.clear()
             self.starting.clear()
+            self.gates.clear()
         unique = set(words)
         for word in unique.difference(seen):  # set arithmetic in C: after a while, most words are known
             candidates(word)
@@ -367,12 +372,16 @@ class Index:
             return found
         joined = " ".join(words) + " "
         lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
-        last = len(words) - 1
+        last, gates = len(words) - 1, self.gates
         # The places where some term may start, picked in C: most words start none.
         for at in compress(range(len(words)), map(present.__contains__, words)):
-            offset = lengths[at] + at
+            word = words[at]
             following = words[at + 1] if at < last else ""
-            for groups, pattern, follows in seen[words[at]]:
+            gate = gates[word]
+            if gate is not None and following not in gate:
+                continue  # every term starting here needs another next word: most places end so
+            offset = lengths[at] + at
+            for groups, pattern, follows in seen[word]:
                 if follows is not None and following not in follows:
                     continue  # every term here needs another next word: most places end so
                 matched = pattern.match(joined, offset)
@@ -392,8 +401,7 @@ class Index:
 # --- patterns and the verdict ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: made for every term found, and a dataclass is slower to make
     group: str
     start: int
     end: int
@@ -621,11 +629,10 @@ class PatternSet:
         words = fold(line).split()
         if len(words) < 3:
             return False
-        folded = " ".join(words)
         # Only a line sharing a run of three words with the templates is tried against them.
-        if not any(" ".join(words[i : i + 3]) in self.desk_shingles for i in range(len(words) - 2)):
+        if self.desk_shingles.isdisjoint(map(" ".join, zip(words, words[1:], words[2:], strict=False))):
             return False
-        return self.desk_lines is not None and self.desk_lines.fullmatch(folded) is not None
+        return self.desk_lines is not None and self.desk_lines.fullmatch(" ".join(words)) is not None
 
     def _footer(self, paragraph: str) -> bool:
         folded = " ".join(fold(paragraph).split())

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 
 # Characters that stand for letters inside a word; digits only count when the word also has letters.
 LEET = str.maketrans(
@@ -116,12 +117,16 @@ class Normaliser:
             text = text[: hint.start()] + _SPACED.sub(self._join_spaced, text[hint.start() :])
         tokens = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         # Digits in a word with letters are leetspeak ("k1ll"), unless it is a number with a unit ("48h").
-        mixed: set[str] = set()
         if _LEET_DIGIT.search(text):  # without one of the digits that stand for letters, no word is leetspeak
-            mixed = {t for t in set(tokens) if not t.isalpha() and not t.isdigit() and len(t) > 1}
-        if mixed:
-            mixed = {t for t in mixed if _DIGIT_LEET & set(t) and not _NUMBER.fullmatch(t)}
-            tokens = [t.translate(LEET) if t in mixed else t for t in tokens]
+            unique = set(tokens)
+            # Words neither all letters nor all digits, picked in C (a few are left to look at one by one).
+            plain: list[str] = [*filter(str.isalpha, unique), *filter(str.isdigit, unique)]
+            unique.difference_update(plain)
+            mixed = {
+                t: t.translate(LEET) for t in unique if len(t) > 1 and _DIGIT_LEET & set(t) and not _NUMBER.fullmatch(t)
+            }
+            if mixed:
+                tokens = list(map(mixed.get, tokens, tokens))
         # A clause's closing punctuation becomes one BREAK: a negation before it does not reach past it.
         tokens = list(map(_break, tokens, tokens))
         if tokens and (tokens[0] == BREAK or _doubled(tokens)):
@@ -129,12 +134,10 @@ class Normaliser:
         if _TRIPLE.search(text):
             stretched = {t for t in set(tokens) if _REPEAT.search(t)}
             tokens = [self._shorten(t) if t in stretched else t for t in tokens]
-        if not self.aliases.keys() & set(tokens):
+        if self.aliases.keys().isdisjoint(tokens):
             return tokens
-        out: list[str] = []
-        for token in tokens:
-            out.extend(self.aliases.get(token, (token,)))
-        return out
+        # Each token as its alias's words, or as itself: zip(tokens) gives each as a tuple of one.
+        return list(chain.from_iterable(map(self.aliases.get, tokens, zip(tokens))))
 
     @cached_property
     def _symbol(self) -> re.Pattern[str]:
