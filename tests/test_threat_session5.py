@@ -159,6 +159,36 @@ THREATS = {
         "On sait dans quelle résidence tu loges maintenant. À très vite.",
         "Ya sabemos en qué residencia vives. Nos vemos pronto.",
     ],
+    "a question about the reader's body, and a demand": [
+        "Do you enjoy being able to walk? Then stop messaging my girlfriend.",
+        "Hast du Spaß daran, laufen zu können? Dann lass meine Freundin in Ruhe.",
+        "Tu aimes pouvoir marcher ? Alors arrête d'écrire à ma copine.",
+        "¿Te gusta poder caminar? Entonces deja de escribirle a mi novia.",
+    ],
+    "the family's honour, and the reader's brother": [
+        "You embarrassed my family. In our culture that has a price, and your brother will pay it if you won't.",
+        "Du hast meine Familie beschämt. Bei uns hat das einen Preis, und dein Bruder zahlt ihn, wenn du es nicht tust.",
+        "Tu as déshonoré ma famille. Chez nous ça se paie, et ton frère paiera si toi tu refuses.",
+        "Deshonraste a mi familia. Eso tiene un precio, y tu hermano lo va a pagar si tú no.",
+    ],
+    "the rest of the reader's life made quiet": [
+        "Anyway, if you go to the ethics board with that story, I'll make the rest of your life very quiet. Take care!",
+        "Wenn du zur Ethikkommission gehst, sorge ich dafür, dass es in deinem Leben sehr still wird.",
+        "Si tu vas au comité d'éthique avec cette histoire, je ferai en sorte que le reste de ta vie soit très calme.",
+        "Si vas al comité de ética con esa historia, me encargo de que el resto de tu vida sea muy tranquila.",
+    ],
+    "steep stairs where nobody is around": [
+        "careful on those stairs tomorrow 😇 they're steep and nobody's around at 8am",
+        "Vorsicht auf der Treppe morgen 😇 die ist steil und um 8 ist da keiner",
+        "Attention aux escaliers demain 😇 ils sont raides et y a personne à 8h",
+        "Cuidado con las escaleras mañana 😇 son empinadas y a las 8 no hay nadie",
+    ],
+    "the team knows the reader's car": [
+        "Everyone on this team knows your car. Let it go.",
+        "Jeder im Team kennt dein Auto. Jeder. Lass es gut sein.",
+        "Tout le monde dans l'équipe connaît ta voiture. Tout le monde. Laisse tomber.",
+        "Todo el equipo conoce tu coche. Todo el mundo. Déjalo estar.",
+    ],
     "a weapon beside a grave or a school, in emoji": [
         "tonight 🔫🪦",
         "heute 🔪🪦",
@@ -182,6 +212,10 @@ TOLD = [
     "vorbei, und zwar nicht zum Reden.",
     "Mi vecino me dijo que si vuelvo a llamar al ayuntamiento por su perro, sus hijos vendrán a visitarme, y no para "
     "charlar.",
+    "my boss said if i report the harassment he will make sure i disappear, he said it like joke but his eyes no "
+    "joke. i am scared to go work",
+    "Mein Chef hat gesagt, wenn ich die Belästigung melde, sorgt er dafür, dass ich verschwinde. Er hat gelacht, aber "
+    "ich habe Angst.",
     "My ex keeps texting that he'll burn the flat down with me in it if I don't let him back in. I'm terrified.",
     "Mon ex m'écrit sans arrêt qu'il va brûler l'appart avec moi dedans si je le laisse pas revenir. Je suis terrifiée.",
     "Mi ex me escribe todo el rato que va a quemar el piso conmigo dentro si no le dejo volver. Estoy aterrada.",
@@ -230,6 +264,10 @@ NEAR_MISSES = [
     "Whatever happens at the exam is your own effort, two days left, good luck!",
     "Grüß deine Mutter von mir! Wenn du magst, komm ich um fünf vorbei.",
     "Saluda a tu madre de mi parte, si quieres paso a las cinco.",
+    "Do you enjoy being able to walk to campus now? The new path is lovely.",
+    "That has a price, but the concert tickets are worth it, your brother will love it.",
+    "Tout le monde au club connaît ta voiture, elle est trop belle !",
+    "My boss said he'll make sure I get the promotion, I'm so happy",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
