@@ -91,6 +91,30 @@ SEXTORTION = {
         "Tengo la grabación de la noche del viernes. Nadie tiene por qué enterarse si me haces un favor.",
         "Pay 300 or I post everything on your uni's confessions page.",
     ],
+    "what they would think, and an arrangement": [
+        "Curious what your provost would say about those pictures. I'm sure we can work out an arrangement.",
+        "Was wohl deine Dekanin zu diesen Bildern sagen würde? Vielleicht arrangieren wir uns.",
+        "Je me demande ce que ta directrice penserait de ces images. On peut trouver un arrangement.",
+        "Me pregunto qué diría tu directora de esas fotos. Seguro que llegamos a un acuerdo.",
+    ],
+    "they don't know yet: keep it that way, for a price": [
+        "Your husband doesn't know about our secret videos. Keep it that way: 300 should do it.",
+        "Dein Mann weiß nichts von unseren geheimen Videos. Soll so bleiben, 300 Euro reichen.",
+        "Ton mari est pas au courant pour nos petites vidéos. Restons-en là, 300 euros suffiront.",
+        "Tu marido no sabe nada de nuestros videitos. Que siga así. Con 300 basta.",
+    ],
+    "one more, or the last one goes to the group": [
+        "Easy: one more pic tonight or the old ones go on the team chat.",
+        "Einfach: heute noch ein Foto oder die alten landen im Teamchat.",
+        "Simple : encore une photo ce soir ou les anciennes finissent sur le groupe de l'équipe.",
+        "Fácil: otra foto hoy o las viejas terminan en el grupo del equipo.",
+    ],
+    "everything you sent: a shame if it leaked": [
+        "got every pic u ever sent me. be a pity if they got out. u know what to do",
+        "hab jedes Bild, das du mir je geschickt hast. wär blöd, wenn die rauskommen. du weißt, was zu tun ist",
+        "j'ai toutes les photos que tu m'as envoyées. dommage si ça sortait. tu sais ce que t'as à faire",
+        "tengo todas las fotos que me mandaste. sería una lástima que se filtraran. sabes lo que tienes que hacer",
+    ],
 }
 
 STALKING_CLASSES = {
