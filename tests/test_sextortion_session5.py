@@ -235,6 +235,10 @@ TOLD = [
 ]
 
 NEAR_MISSES = [
+    "Wär doch schade, wenn deine Eltern die Fotos vom Abschluss nicht sehen. Schick sie ihnen!",
+    "Ce serait dommage que tes parents ne voient pas les photos de la remise des diplômes, envoie-les-leur.",
+    "Tu sais ce que t'as à faire pour le TP, envoie-moi les photos du montage avant vendredi.",
+    "I saw you leave the library at 6, you forgot your scarf, I have it.",
     "Saw you at the library today! You always sit by the window, I'll join you tomorrow.",
     "Why's your location off? We're at the festival entrance, come find us!",
     "You left your umbrella at the library at 5, I put it in lost property.",
