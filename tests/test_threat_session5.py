@@ -189,6 +189,37 @@ THREATS = {
         "Tout le monde dans l'équipe connaît ta voiture. Tout le monde. Laisse tomber.",
         "Todo el equipo conoce tu coche. Todo el mundo. Déjalo estar.",
     ],
+    "others invited to beat someone, with her way home": [
+        "Someone should really teach that girl from 3B a lesson. She walks home through the park every night. "
+        "Just saying.",
+        "Jemand sollte der aus Zimmer 3B mal eine Lektion erteilen. Sie läuft jeden Abend allein durch den Park. Nur so.",
+        "Quelqu'un devrait donner une leçon à la fille du 3B. Elle rentre à pied par le parc tous les soirs. Je dis ça.",
+        "Alguien debería darle una lección a la del 3B. Vuelve a casa por el parque todas las noches. Solo digo.",
+    ],
+    "a weapon, and the skill to use it": [
+        "I have a licence for my rifle and I know how to use it. Think about that before you testify.",
+        "Ich hab einen Waffenschein und weiß, wie man damit umgeht. Denk daran, bevor du aussagst.",
+        "J'ai un permis pour mon fusil et je sais m'en servir. Penses-y avant de témoigner.",
+        "Tengo licencia para mi rifle y sé usarlo. Piénsalo antes de declarar.",
+    ],
+    "a surprise at an event, and keep your family away": [
+        "There's going to be a surprise at the graduation ceremony. Don't bring your parents.",
+        "Es gibt bei der Abschlussfeier eine Überraschung. Bring deine Eltern lieber nicht mit.",
+        "Il y aura une surprise à la remise des diplômes. Ne viens pas avec tes parents.",
+        "Va a haber una sorpresa en la graduación. No traigas a tus padres.",
+    ],
+    "watched asleep, and coming in": [
+        "I watch you sleep sometimes. The curtains don't close properly. One night I'll come in.",
+        "Ich seh dir manchmal beim Schlafen zu. Die Vorhänge gehen nicht richtig zu. Eines Nachts komm ich rein.",
+        "Je te regarde dormir parfois. Tes rideaux ferment mal. Une nuit, j'entrerai.",
+        "A veces te veo dormir. Las cortinas no cierran bien. Una noche voy a entrar.",
+    ],
+    "coming to the reader's work with a weapon": [
+        "Next time you block me I'm coming to your work. With a bat.",
+        "Wenn du mich nochmal blockierst, komm ich zu deiner Arbeit. Mit einem Schläger.",
+        "La prochaine fois que tu me bloques, je viens à ton travail. Avec une batte.",
+        "La próxima vez que me bloquees voy a tu trabajo. Con un bate.",
+    ],
     "a weapon beside a grave or a school, in emoji": [
         "tonight 🔫🪦",
         "heute 🔪🪦",
@@ -268,6 +299,10 @@ NEAR_MISSES = [
     "That has a price, but the concert tickets are worth it, your brother will love it.",
     "Tout le monde au club connaît ta voiture, elle est trop belle !",
     "My boss said he'll make sure I get the promotion, I'm so happy",
+    "Surprise party for Dad on Saturday! Don't bring your parents, it's a friends-only thing.",
+    "I have a licence for my rifle, I know how to use it, the hunting season starts Monday.",
+    "Ich hab einen Waffenschein für die Jagd und weiß, wie man damit umgeht, Jagdsaison ab Montag.",
+    "Someone should teach the new kids a lesson in recycling, they walk home past the bins every night lol",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
