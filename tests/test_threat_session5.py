@@ -303,6 +303,13 @@ NEAR_MISSES = [
     "I have a licence for my rifle, I know how to use it, the hunting season starts Monday.",
     "Ich hab einen Waffenschein für die Jagd und weiß, wie man damit umgeht, Jagdsaison ab Montag.",
     "Someone should teach the new kids a lesson in recycling, they walk home past the bins every night lol",
+    "It'd be a shame if the rain ruined your garden party, fingers crossed for Saturday.",
+    "Mis amigos saben dónde vives porque te ayudaron con la mudanza, ¡gracias otra vez!",
+    "Dear tenants, the gas boiler inspection is on the 5th. If you are still in the flat after 10am, please leave "
+    "the kitchen door open. Regards, the landlord",
+    "Your bike brakes were squeaking, I oiled them, hope they work better now!",
+    "Hoffentlich halten deine neuen Bremsen, die Werkstatt war ja teuer genug.",
+    "Meine Jungs wissen, wo du wohnst, weil sie dir beim Umzug geholfen haben. Danke nochmal für die Pizza!",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
