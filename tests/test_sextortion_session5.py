@@ -173,6 +173,15 @@ STALKING_CLASSES = {
         "nouveau profil parce que t'as bloqué l'autre. tu vas pas te débarrasser de moi comme ça",
         "perfil nuevo porque me bloqueaste. no te vas a deshacer de mí así de fácil",
     ],
+    "the reader's home seen from outside, their people's habits known": [
+        "You left your blinds up last night. Your bedroom looks nice from across the street.",
+        "Du hattest gestern die Rollläden offen. Deine Wohnung sieht von unten hübsch aus.",
+        "T'avais les volets ouverts hier soir. Ton salon a l'air sympa depuis la rue.",
+        "Dejaste las persianas subidas anoche. Tu habitación se ve linda desde la calle.",
+        "Your boyfriend drops you off at 8 every Monday, right?",
+        "Dein Freund bringt dich montags um 8, oder?",
+        "Tu novio te deja los lunes a las 8, ¿no?",
+    ],
     "a movement or a routine told back": [
         "You walked out of the bar at 12:40 with the girl in the yellow dress.",
         "Du hast die Bar um 0:40 mit der Frau im gelben Kleid verlassen.",
@@ -235,6 +244,8 @@ TOLD = [
 ]
 
 NEAR_MISSES = [
+    "Could you send the pictures from the christening to your gran? And pay me back for the prints when you can.",
+    "Ich schick die Bilder vom Sommerfest an deine Oma, wenn du mir die 8 Euro für die Abzüge gibst.",
     "Wär doch schade, wenn deine Eltern die Fotos vom Abschluss nicht sehen. Schick sie ihnen!",
     "Ce serait dommage que tes parents ne voient pas les photos de la remise des diplômes, envoie-les-leur.",
     "Tu sais ce que t'as à faire pour le TP, envoie-moi les photos du montage avant vendredi.",
