@@ -310,6 +310,11 @@ NEAR_MISSES = [
     "Your bike brakes were squeaking, I oiled them, hope they work better now!",
     "Hoffentlich halten deine neuen Bremsen, die Werkstatt war ja teuer genug.",
     "Meine Jungs wissen, wo du wohnst, weil sie dir beim Umzug geholfen haben. Danke nochmal für die Pizza!",
+    "Tell your grandma to lock the front door at night, there's been a burglary two streets down, stay safe!",
+    "jk jk, unless you want to come too, then not jk, come!!",
+    "Ahí ya no es broma, a menos que quieras venir a la fiesta, ¡vente!",
+    "No respawn in hardcore mode, so play carefully tonight! See you in the lobby.",
+    "Mi primo salió de la cárcel y ahora tiene mucho tiempo libre, si quieres te ayuda con la mudanza.",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
