@@ -220,6 +220,30 @@ THREATS = {
         "La prochaine fois que tu me bloques, je viens à ton travail. Avec une batte.",
         "La próxima vez que me bloquees voy a tu trabajo. Con un bate.",
     ],
+    "one word to the dean, and the reader is finished": [
+        "Say one word to the dean and you're finished.",
+        "Ein Wort zum Dekan und du bist fertig.",
+        "Un mot au doyen et t'es fini.",
+        "Una palabra al decano y estás acabado.",
+    ],
+    "the reader's flatmate cannot protect them for ever": [
+        "Your roommate can't babysit you forever.",
+        "Deine Mitbewohnerin kann nicht ewig auf dich aufpassen.",
+        "Ta coloc pourra pas te surveiller éternellement.",
+        "Tu compañera de piso no te puede cuidar para siempre.",
+    ],
+    "the reader's flat number, and lock up tonight": [
+        "I know your flat number. Lock your door tonight.",
+        "Ich kenne deine Zimmernummer. Schließ heute Nacht gut ab.",
+        "Je connais le numéro de ton appart. Ferme bien à clé ce soir.",
+        "Sé el número de tu piso. Cierra bien la puerta esta noche.",
+    ],
+    "paying for every word": [
+        "You'll pay for what you said about me. Every word.",
+        "Für das, was du über mich gesagt hast, wirst du zahlen. Für jedes Wort.",
+        "Tu vas payer pour ce que t'as dit sur moi. Chaque mot.",
+        "Vas a pagar por lo que dijiste de mí. Cada palabra.",
+    ],
     "a weapon beside a grave or a school, in emoji": [
         "tonight 🔫🪦",
         "heute 🔪🪦",
@@ -315,6 +339,10 @@ NEAR_MISSES = [
     "Ahí ya no es broma, a menos que quieras venir a la fiesta, ¡vente!",
     "No respawn in hardcore mode, so play carefully tonight! See you in the lobby.",
     "Mi primo salió de la cárcel y ahora tiene mucho tiempo libre, si quieres te ayuda con la mudanza.",
+    "I can't babysit you forever, learn to cook!",
+    "Your mum can't look after you forever, get a job lol",
+    "I'll be outside the library at 5, come alone if the others are busy",
+    "I mean every word of the card, happy birthday!",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
