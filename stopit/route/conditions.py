@@ -60,7 +60,14 @@ class Subject:
 
     @cached_property
     def words(self) -> tuple[list[str], ...]:
-        return tuple(words_of(text) for text in self.normalised)
+        """Each text's words as word lists read them; none for a text an earlier one holds whole.
+
+        A report's text holds the offending message forwarded inline, its subject the offending
+        subject: a text held whole, between spaces, by an earlier one has its words there, in one
+        run, and a phrase of it is found there first, so it is not cut into words again.
+        """
+        texts = self.normalised
+        return tuple([] if _held(text, texts[:n]) else words_of(text) for n, text in enumerate(texts))
 
     @cached_property
     def offending_heads(self) -> tuple[bytes, ...]:
@@ -154,6 +161,18 @@ def normalise(text: str) -> str:
 
 
 _WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*")
+
+
+def _held(text: str, earlier: tuple[str, ...]) -> bool:
+    """Whether one of `earlier` holds `text` whole between spaces (or its ends): then no word crosses
+    the edges, and the words of `text` are a run of that one's words."""
+    for other in earlier:
+        at = other.find(text)
+        if at >= 0 and (at == 0 or other[at - 1] == " ") and other[at + len(text) : at + len(text) + 1] in ("", " "):
+            return True
+    return False
+
+
 _FORWARD_PREFIX = re.compile(r"^\s*(fwd?|fw|wg|tr|rv|re)\s*:", re.IGNORECASE)
 
 
