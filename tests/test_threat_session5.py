@@ -271,6 +271,22 @@ TOLD = [
     "joke. i am scared to go work",
     "Mein Chef hat gesagt, wenn ich die Belästigung melde, sorgt er dafür, dass ich verschwinde. Er hat gelacht, aber "
     "ich habe Angst.",
+    "My ex said he would come to my work and make a scene I will never forget, and that I should start looking over my shoulder. I'm really frightened.",
+    "A guy in my seminar told me that people who lie about him end up regretting it, and then asked which bus I take home.",
+    "My flatmate's boyfriend said that if I call the landlord again he'll throw my stuff out of the window, and me after it.",
+    "Someone left a note under my door saying \"we know you're alone on weekends\". I'm scared.",
+    "Mein Ex hat gesagt, er kommt zu meiner Arbeit und macht mir eine Szene, die ich nie vergesse, und ich soll mich ab jetzt öfter umdrehen. Ich habe solche Angst.",
+    "Ein Typ aus meinem Seminar hat mir gesagt, dass Leute, die über ihn lügen, es bereuen, und dann gefragt, welchen Bus ich nach Hause nehme.",
+    "Der Freund meiner Mitbewohnerin hat gesagt, wenn ich nochmal den Vermieter anrufe, wirft er meine Sachen aus dem Fenster, und mich hinterher.",
+    'Jemand hat mir einen Zettel unter die Tür geschoben: "Wir wissen, dass du am Wochenende allein bist." Ich habe Angst.',
+    "Mon ex m'a dit qu'il viendrait à mon travail me faire une scène que je n'oublierai jamais, et que je devrais commencer à regarder derrière moi. J'ai vraiment peur.",
+    "Un mec de mon TD m'a dit que ceux qui mentent sur lui finissent par le regretter, puis il m'a demandé quel bus je prends pour rentrer.",
+    "Le copain de ma coloc a dit que si j'appelle encore le proprio, il jettera mes affaires par la fenêtre, et moi avec.",
+    "Quelqu'un a glissé un mot sous ma porte : « on sait que tu es seule le week-end ». J'ai peur.",
+    "Mi ex dijo que vendría a mi trabajo a montarme una escena que nunca olvidaré, y que empiece a mirar por encima del hombro. Tengo mucho miedo.",
+    "Un chico de mi seminario me dijo que los que mienten sobre él acaban arrepintiéndose, y luego me preguntó qué bus tomo para volver a casa.",
+    "El novio de mi compañera de piso dijo que si vuelvo a llamar al casero tira mis cosas por la ventana, y a mí detrás.",
+    'Alguien me dejó una nota debajo de la puerta: "sabemos que estás sola los fines de semana". Tengo miedo.',
     "My ex keeps texting that he'll burn the flat down with me in it if I don't let him back in. I'm terrified.",
     "Mon ex m'écrit sans arrêt qu'il va brûler l'appart avec moi dedans si je le laisse pas revenir. Je suis terrifiée.",
     "Mi ex me escribe todo el rato que va a quemar el piso conmigo dentro si no le dejo volver. Estoy aterrada.",
@@ -343,6 +359,8 @@ NEAR_MISSES = [
     "Your mum can't look after you forever, get a job lol",
     "I'll be outside the library at 5, come alone if the others are busy",
     "I mean every word of the card, happy birthday!",
+    "My roommate asked which bus I take home so we can go together, I'm scared of the dark though.",
+    "My friend said people who skip the gym end up regretting it, so I'm going tomorrow.",
 ]
 
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
