@@ -363,11 +363,21 @@ NEAR_MISSES = [
     "My friend said people who skip the gym end up regretting it, so I'm going tomorrow.",
 ]
 
+# Told by a reporter in their own words, yet no threat: make-up, a colleague living nearby.
+NEAR_MISSES_TOLD = [
+    "My colleague told me that people who skip the safety training end up regretting it. Then he asked which bus I "
+    "take home because he lives near me.",
+    "She said she'd fix my face up with makeup for the party, haha. Not a threat, just asking how to report spam.",
+    "Un mec m'écrit tout le temps sur Insta que je suis moche. Il a rien menacé. Je peux faire quoi ?",
+    "Un tipo me escribe todo el tiempo por Insta que soy fea. No me ha amenazado. ¿Qué puedo hacer?",
+]
+
 # Each case names its class in its id: a threat forwarded or told must reach the police, a near miss must not.
 CASES = [
     *(pytest.param(NOTE, m, True, id=f"{name}: {m[:30]}") for name, ms in THREATS.items() for m in ms),
     *(pytest.param(own, "", True, id=f"told: {own[:30]}") for own in TOLD),
     *(pytest.param("Is this normal?", m, False, id=f"near miss: {m[:30]}") for m in NEAR_MISSES),
+    *(pytest.param(own, "", False, id=f"told, near miss: {own[:30]}") for own in NEAR_MISSES_TOLD),
 ]
 
 
