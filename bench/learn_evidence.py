@@ -56,6 +56,11 @@ BACKGROUND_WORDS = 5_000  # the most frequent words of each language they are dr
 # Words this common in any of the languages ("dich", "lo que", "je t") say which language a text is in, not
 # whether it threatens: no weight is learned for them alone, nor for a pair of two of them.
 COMMON_WORDS = 300
+# Tuning batches not learned from (their comment line starts so). Learned from, the two session-5 authors' 640
+# rows gave words seen in one or two rows the weight of a threat's own ("virement", "appartement" from one
+# French row): a French deposit scam and "a fake account with my photos" were flagged. Until a minimum count
+# or stronger regularisation is chosen on an author the words never saw, they are left out.
+NOT_LEARNED = ("session 5 additions",)
 BALANCE = 10.0  # the dangerous examples weigh at most this many times the others (rare words then stay modest)
 
 
@@ -187,7 +192,7 @@ def main(argv: list[str]) -> int:
         measure(argv[argv.index("--leave-out") + 1])
         return 0
     patterns = patterns_alone()
-    rows = read("tuning")
+    rows = [r for r in read("tuning") if not r.block.startswith(NOT_LEARNED)]
     hams = ham_texts()
     examples = [row_example(patterns, r) for r in rows] + ham_examples(patterns, hams) + background_examples(patterns)
     weights, bias = learn(examples, common_words(patterns))

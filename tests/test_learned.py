@@ -37,7 +37,9 @@ def test_the_shipped_file_is_read_and_has_its_settings() -> None:
         ("@bias\t-1\n@flag_at\t2\n@police_at\t3\n@cap\t3\nkill\t3\n", ":5: @cap: unknown setting"),
     ],
 )
-def test_mistakes_in_the_file_name_the_file_the_line_and_what_is_expected(tmp_path: Path, text: str, expected: str) -> None:
+def test_mistakes_in_the_file_name_the_file_the_line_and_what_is_expected(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     path = tmp_path / "learned.tsv"
     path.write_text("# a comment\n" + text, encoding="utf-8")
     problems = Problems()
@@ -73,9 +75,7 @@ def test_a_report_is_scored_by_its_most_threatening_window_of_three_sentences() 
 
 def test_learning_and_judging_see_the_same_windows() -> None:
     words = ["a", "kill", ".", "b", "tonight", ".", "c", ".", "d", "kill", "you", ".", "e"]
-    by_window = max(
-        EVIDENCE.bias + sum(EVIDENCE.weights.get(f, 0.0) for s in w for f in s) for w in windows(words)
-    )
+    by_window = max(EVIDENCE.bias + sum(EVIDENCE.weights.get(f, 0.0) for s in w for f in s) for w in windows(words))
     weighed = EVIDENCE.weigh([("message", words)])
     assert weighed is not None and weighed.logit == pytest.approx(by_window)
     assert sentences(["a", ".", ".", "b"]) == [["a"], ["b"]]
@@ -98,6 +98,17 @@ def test_the_words_flag_a_possible_threat_and_never_send_to_the_police_alone(
     from stopit.route.learned import Weighed
 
     assert EVIDENCE.weight(Weighed(logit, (), "message"), patterns, police=5.0, flag=2.5) == expected
+
+
+@pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (3.0, 2.5, 2.5), (2.0, 1.0, 0.0)])
+def test_strong_words_beside_stalking_evidence_alone_do_not_make_an_emergency(
+    stalking: float, other: float, expected: float
+) -> None:
+    """Persistence is an emergency only with a threat found beside it: the words are not such a finding."""
+    from stopit.route.learned import Weighed
+
+    weighed = Weighed(9.0, (), "message")
+    assert EVIDENCE.weight(weighed, stalking + other, police=5.0, flag=2.5, beyond_stalking=other) == expected
 
 
 def test_a_report_no_pattern_matched_is_flagged_by_the_words_and_explain_names_them() -> None:

@@ -551,7 +551,8 @@ class PatternSet:
                     reasons.append(Reason(pattern.name, pattern.says, pattern.category, pattern.weight, words_of, role))
         weighed = self.evidence.weigh(read)
         if weighed is not None and weighed.logit >= self.evidence.flag_at:  # else it adds nothing: no second verdict
-            weight = self.evidence.weight(weighed, self.verdict(reasons).score, self.police, self.flag)
+            beyond_stalking = self.verdict([r for r in reasons if r.category != "stalking"]).score
+            weight = self.evidence.weight(weighed, self.verdict(reasons).score, self.police, self.flag, beyond_stalking)
             if weight:
                 # The learned words name no category of their own: they count as a threat, the
                 # category whose rule sends to the police (sextortion's patterns still name theirs).

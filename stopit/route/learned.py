@@ -128,15 +128,20 @@ class Evidence:
         features.update(map(" ".join, pairwise(sentence)))
         return sorted(self.weights.keys() & features)  # the smaller of the two is walked, in C
 
-    def weight(self, weighed: Weighed, score: float, police: float, flag: float) -> float:
+    def weight(
+        self, weighed: Weighed, score: float, police: float, flag: float, beyond_stalking: float | None = None
+    ) -> float:
         """What the window adds to the patterns' `score`.
 
         From `flag_at` the words can make a report a possible threat, never more: they lift the score
         to the flag band. From `police_at` they weigh as much as the flag band itself, so a report goes
         to the police only when the patterns alone reached the flag band too: words learned from a
-        few hundred messages never send a report to the police on their own.
+        few hundred messages never send a report to the police on their own. Stalking evidence alone
+        does not count as that band (`beyond_stalking`, the patterns' score without it): persistence
+        is never an emergency unless a threat is found beside it, and the words are no such finding.
         """
-        if weighed.logit >= self.police_at:
+        licensed = (score if beyond_stalking is None else beyond_stalking) >= flag
+        if weighed.logit >= self.police_at and licensed:
             return flag
         if weighed.logit >= self.flag_at:
             return max(0.0, flag - score)
