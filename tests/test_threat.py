@@ -216,6 +216,7 @@ def test_the_reporters_own_words_are_read() -> None:
         ("JE VAIS TE TUËR", "je vais te tuer"),
         ("Te v0y a m4t4r", "te voy a matar"),
         ("ur gonna regret it", "your going to regret it"),
+        ("on se voit à 1h15 ou 18h30", "on se voit a 1h15 ou 18h30"),  # a French clock is no leetspeak
     ],
 )
 def test_disguises_are_undone_before_matching(disguised: str, plain: str) -> None:

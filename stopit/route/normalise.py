@@ -20,8 +20,9 @@ LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"}
 )
 _DIGIT_LEET = frozenset("013457")
-# A number with a short unit ("48h", "3pm", "2nd", "0.1") is a number, not leetspeak.
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)?(?:h|hrs?|hours?|am|pm|st|nd|rd|th|er|e|eme|o|a|k|km|kg|min|mins|s|x|eur|usd)?")
+# A number with a short unit ("48h", "3pm", "2nd", "0.1") or a clock ("18:30", French "1h15") is a number,
+# not leetspeak ("1h15" read as "ihis" could match no time pattern).
+_NUMBER = re.compile(r"\d+(?:[.,:h]\d+)?(?:h|hrs?|hours?|am|pm|st|nd|rd|th|er|e|eme|o|a|k|km|kg|min|mins|s|x|eur|usd)?")
 _CURRENCY = {"$": " usd ", "€": " eur ", "£": " gbp "}
 _DOLLAR = re.compile(r"\$(?=\s?\d)|(?<=\d)\s?\$")  # "$" as money, not as the "s" of "a$$"
 # A symbol standing for a letter: after a letter, inside or ending a word ("b@stard", "a$$", "h!t"),
