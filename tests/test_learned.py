@@ -97,7 +97,8 @@ def test_the_words_flag_a_possible_threat_and_never_send_to_the_police_alone(
 ) -> None:
     from stopit.route.learned import Weighed
 
-    assert EVIDENCE.weight(Weighed(logit, (), "message"), patterns, police=5.0, flag=2.5) == expected
+    # no stalking evidence: the patterns' whole score is beyond stalking
+    assert EVIDENCE.weight(Weighed(logit, (), "message"), patterns, beyond_stalking=patterns, flag=2.5) == expected
 
 
 @pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (3.0, 2.5, 2.5), (2.0, 1.0, 0.0)])
@@ -108,7 +109,7 @@ def test_strong_words_beside_stalking_evidence_alone_do_not_make_an_emergency(
     from stopit.route.learned import Weighed
 
     weighed = Weighed(9.0, (), "message")
-    assert EVIDENCE.weight(weighed, stalking + other, police=5.0, flag=2.5, beyond_stalking=other) == expected
+    assert EVIDENCE.weight(weighed, stalking + other, beyond_stalking=other, flag=2.5) == expected
 
 
 def test_a_report_no_pattern_matched_is_flagged_by_the_words_and_explain_names_them() -> None:

@@ -62,9 +62,14 @@ def _breaks(words: list[str]) -> Iterator[int]:
         return
 
 
+def features(sentence: Sequence[str]) -> set[str]:
+    """A sentence's distinct words and pairs of neighbouring words."""
+    return {*sentence, *map(" ".join, pairwise(sentence))}
+
+
 def sentence_features(sentence: Sequence[str]) -> list[str]:
-    """A sentence's distinct words and pairs of neighbouring words, sorted (so sums are repeatable)."""
-    return sorted(set(sentence) | {f"{a} {b}" for a, b in pairwise(sentence)})
+    """A sentence's features, sorted (so sums are repeatable)."""
+    return sorted(features(sentence))
 
 
 def windows(words: Sequence[str]) -> Iterator[list[list[str]]]:
@@ -124,13 +129,9 @@ class Evidence:
 
     def _weighed(self, sentence: list[str]) -> list[str]:
         """A sentence's features that have a weight, sorted: `sentence_features` without the others."""
-        features = set(sentence)
-        features.update(map(" ".join, pairwise(sentence)))
-        return sorted(self.weights.keys() & features)  # the smaller of the two is walked, in C
+        return sorted(self.weights.keys() & features(sentence))  # the smaller of the two is walked, in C
 
-    def weight(
-        self, weighed: Weighed, score: float, police: float, flag: float, beyond_stalking: float | None = None
-    ) -> float:
+    def weight(self, weighed: Weighed, score: float, beyond_stalking: float, flag: float) -> float:
         """What the window adds to the patterns' `score`.
 
         From `flag_at` the words can make a report a possible threat, never more: they lift the score
@@ -140,8 +141,7 @@ class Evidence:
         does not count as that band (`beyond_stalking`, the patterns' score without it): persistence
         is never an emergency unless a threat is found beside it, and the words are no such finding.
         """
-        licensed = (score if beyond_stalking is None else beyond_stalking) >= flag
-        if weighed.logit >= self.police_at and licensed:
+        if weighed.logit >= self.police_at and beyond_stalking >= flag:
             return flag
         if weighed.logit >= self.flag_at:
             return max(0.0, flag - score)
