@@ -11,6 +11,7 @@ the same file.
 
 Run: .venv/bin/python -m bench.learn_evidence            (write rules/patterns/learned.tsv)
      .venv/bin/python -m bench.learn_evidence --leave-out WORDS
+         [--all-batches] [--min-batches N] [--flag-at X] [--police-at X]
          (learn without the tuning batch whose comment line contains WORDS, e.g. "sixth author", and
           half of the ham; print what the patterns alone and the patterns with the evidence do on the
           rows and ham that were left out: the figure for an author the evidence never saw)
@@ -18,6 +19,7 @@ Run: .venv/bin/python -m bench.learn_evidence            (write rules/patterns/l
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import math
 import random
@@ -42,6 +44,8 @@ DIGEST_LINE = "Inputs (sha256 of tuning.tsv and normalise.toml, first 16 hex dig
 
 def inputs_digest() -> str:
     return " ".join(hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in INPUTS)
+
+
 # Chosen with the sixth author's batch left out (see --leave-out): from FLAG_AT a report is flagged a
 # possible threat, from POLICE_AT it goes to the police even when no pattern matched.
 FLAG_AT = 2.0
@@ -68,6 +72,19 @@ BALANCE = 10.0  # the dangerous examples weigh at most this many times the other
 class Example:
     features: list[str]
     dangerous: bool
+    batch: str = ""  # the tuning batch a row came from; "" for ordinary mail and ordinary language
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What is chosen by leaving an author out (see --leave-out): which batches, which words, which thresholds."""
+
+    not_learned: tuple[str, ...] = NOT_LEARNED
+    # A word or pair is learned only when rows of this many tuning batches (authors) use it, or ordinary mail
+    # or language does: a word from one author's one row says how that author writes, not how threats read.
+    min_batches: int = 1
+    flag_at: float = FLAG_AT
+    police_at: float = POLICE_AT
 
 
 def words_of(patterns: PatternSet, text: str) -> list[str]:
@@ -81,7 +98,7 @@ def row_texts(row: Row) -> list[tuple[str, str]]:
 def row_example(patterns: PatternSet, row: Row) -> Example:
     """A labelled row as one example: all its sentences (rows are short)."""
     features = [f for _, text in row_texts(row) for w in windows(words_of(patterns, text)) for s in w for f in s]
-    return Example(sorted(features), row.label in DANGEROUS)
+    return Example(sorted(features), row.label in DANGEROUS, row.block)
 
 
 def ham_texts() -> list[str]:
@@ -130,9 +147,26 @@ def informative(feature: str, common: frozenset[str]) -> bool:
     return not all(part in common for part in feature.split(" "))
 
 
-def learn(examples: list[Example], common: frozenset[str] = frozenset()) -> tuple[dict[str, float], float]:
+def supported(examples: list[Example], min_batches: int) -> set[str] | None:
+    """The features used by rows of at least `min_batches` batches or by ordinary text; None: all are."""
+    if min_batches <= 1:
+        return None
+    batches: dict[str, set[str]] = defaultdict(set)
+    for example in examples:
+        for f in example.features:
+            batches[f].add(example.batch)
+    return {f for f, used in batches.items() if "" in used or len(used) >= min_batches}
+
+
+def learn(
+    examples: list[Example], common: frozenset[str] = frozenset(), min_batches: int = 1
+) -> tuple[dict[str, float], float]:
     """Weights and bias of a logistic regression; dangerous examples weighed up to balance the classes."""
-    examples = [Example([f for f in e.features if informative(f, common)], e.dangerous) for e in examples]
+    kept = supported(examples, min_batches)
+    examples = [
+        Example([f for f in e.features if informative(f, common) and (kept is None or f in kept)], e.dangerous)
+        for e in examples
+    ]
     weights: dict[str, float] = defaultdict(float)
     bias = 0.0
     positives = sum(e.dangerous for e in examples)
@@ -158,10 +192,10 @@ def patterns_alone() -> PatternSet:
     return replace(load_rules([], QUEUES).patterns, evidence=Evidence())
 
 
-def measure(leave_out: str) -> None:
+def measure(leave_out: str, settings: Settings) -> None:
     patterns = patterns_alone()
     rows = read("tuning")
-    kept = [r for r in rows if leave_out not in r.block]
+    kept = [r for r in rows if leave_out not in r.block and not r.block.startswith(settings.not_learned)]
     left = [r for r in rows if leave_out in r.block]
     if not left:
         raise SystemExit(f"no tuning batch's comment line contains {leave_out!r}")
@@ -169,10 +203,11 @@ def measure(leave_out: str) -> None:
     train_ham, test_ham = hams[::2], hams[1::2]
     background = background_examples(patterns)
     examples = [row_example(patterns, r) for r in kept] + ham_examples(patterns, train_ham) + background
-    weights, bias = learn(examples, common_words(patterns))
-    with_evidence = replace(patterns, evidence=Evidence(weights, bias, FLAG_AT, POLICE_AT))
+    weights, bias = learn(examples, common_words(patterns), settings.min_batches)
+    with_evidence = replace(patterns, evidence=Evidence(weights, bias, settings.flag_at, settings.police_at))
     print(
-        f"learned without the {len(left)} rows of '{left[0].block}' and without half the ham ({len(test_ham)} mails):"
+        f"learned without the {len(left)} rows of '{left[0].block}' and without half the ham ({len(test_ham)} mails),"
+        f" {settings}:"
     )
     for name, judged in (("patterns alone", patterns), ("patterns and learned evidence", with_evidence)):
         verdicts = [(r.label in DANGEROUS, judged.judge(row_texts(r)).band) for r in left]
@@ -188,14 +223,23 @@ def measure(leave_out: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if "--leave-out" in argv:
-        measure(argv[argv.index("--leave-out") + 1])
+    parser = argparse.ArgumentParser(prog="python -m bench.learn_evidence")
+    parser.add_argument("--leave-out", metavar="WORDS", help="measure on the tuning batch named so, learned without it")
+    parser.add_argument("--all-batches", action="store_true", help="with --leave-out: learn from NOT_LEARNED too")
+    parser.add_argument("--min-batches", type=int, default=Settings().min_batches)
+    parser.add_argument("--flag-at", type=float, default=FLAG_AT)
+    parser.add_argument("--police-at", type=float, default=POLICE_AT)
+    args = parser.parse_args(argv)
+    if args.leave_out:
+        not_learned = () if args.all_batches else NOT_LEARNED
+        measure(args.leave_out, Settings(not_learned, args.min_batches, args.flag_at, args.police_at))
         return 0
+    chosen = Settings()
     patterns = patterns_alone()
-    rows = [r for r in read("tuning") if not r.block.startswith(NOT_LEARNED)]
+    rows = [r for r in read("tuning") if not r.block.startswith(chosen.not_learned)]
     hams = ham_texts()
     examples = [row_example(patterns, r) for r in rows] + ham_examples(patterns, hams) + background_examples(patterns)
-    weights, bias = learn(examples, common_words(patterns))
+    weights, bias = learn(examples, common_words(patterns), chosen.min_batches)
     header = (
         "Learned word evidence for the danger score (see stopit/route/learned.py). Written by\n"
         "`python -m bench.learn_evidence`; do not edit by hand. Learned from the tuning part of\n"
@@ -206,7 +250,7 @@ def main(argv: list[str]) -> int:
         "flag a possible threat, from @police_at they weigh as much as the flag band (stopit/route/learned.py).\n"
         f"{DIGEST_LINE}{inputs_digest()}"
     )
-    write(TARGET, Evidence(weights, bias, FLAG_AT, POLICE_AT), header)
+    write(TARGET, Evidence(weights, bias, chosen.flag_at, chosen.police_at), header)
     print(f"{TARGET}: {len(weights)} weights from {len(rows)} rows and {len(hams)} ordinary mails")
     return 0
 
