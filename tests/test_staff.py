@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 from email.policy import compat32
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stopit.config import from_text
 from stopit.desk import Desk, handle
+from stopit.extract import read_parts
 from stopit.ingest.parse import envelope_of
 from stopit.models import RawMessage
 from stopit.staff.auth import staff_proof
@@ -79,6 +81,64 @@ def test_outlook_reply_header_block_ends_the_note() -> None:
     )
     assert [c.line for c in commands] == ["status waiting"]
     assert note == "Waiting for the student."
+
+
+TALON_REPLIES = Path(__file__).parent / "data" / "talon" / "standard_replies"
+# What a quoted original brings along in these replies; none of it is the writer's answer.
+QUOTED = re.compile(r"\bHi\b|wrote|написал|Original Message|^(From|Subject|To|Sent):", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", sorted(TALON_REPLIES.glob("*.eml")), ids=lambda p: p.stem)
+def test_real_clients_replies_leave_only_the_answer_in_the_note(path: Path) -> None:
+    """talon's replies from a dozen clients (top- and bottom-posted): each answers "Hello" to a mail "Hi"."""
+    commands, note = split_body(read_parts(path.read_bytes()).text)
+    assert commands == ()
+    assert note.splitlines()[0] == "Hello"
+    assert not QUOTED.search(note), note
+
+
+CASE_MAIL = "[stopit #17] Threatening messages, case 17\nThe reporter wrote: he waits outside my lab.\n"
+
+
+@pytest.mark.parametrize(
+    ("reply", "answer"),
+    [
+        # Thunderbird and Apple Mail name the writer without an address, in the staff member's language.
+        ("Il giorno mar 1 dic 2026 alle ore 10:00 Stopit Desk ha scritto:\n", "Chiamato lo studente."),
+        ("On 12/1/26 10:00 AM, Stopit Desk wrote:\n", "Phoned the student."),
+        ("Op 1 dec. 2026 om 10:00 heeft Stopit Desk geschreven:\n", "Student gebeld."),
+        # Gmail wraps a long attribution onto a second line.
+        (
+            "El mar, 1 dic 2026 a las 10:00, Oficina Stopit de la universidad (<stopit@campus.example.edu>)\nescribió:\n",
+            "Hablé con la estudiante.",
+        ),
+        # Outlook: a header block without an address (the desk is in the address book), in four languages.
+        ("From: Stopit Desk\nSent: Tuesday, 1 December 2026 10:00\nTo: Dana\nSubject: ", "Phoned the student."),
+        ("Van: Stopit Desk\nVerzonden: dinsdag 1 december 2026 10:00\nAan: Dana\nOnderwerp: ", "Student gebeld."),
+        ("De : Stopit Desk\nEnvoyé : mardi 1 décembre 2026 10:00\nÀ : Dana\nObjet : ", "Étudiante appelée."),
+        ("Von: Stopit Desk\nGesendet: Dienstag, 1. Dezember 2026 10:00\nAn: Dana\nBetreff: ", "Studentin angerufen."),
+        ("-----Messaggio originale-----\n", "Chiamato lo studente."),
+    ],
+)
+def test_a_reply_in_any_clients_language_leaves_the_case_mail_out_of_the_note(reply: str, answer: str) -> None:
+    """The note is what `reply` sends the reporter: the quoted case mail must never ride along."""
+    commands, note = split_body(f"Stopit: reply\n\n{answer}\n\n{reply}{CASE_MAIL}")
+    assert [c.verb for c in commands] == ["reply"]
+    assert note == answer
+
+
+def test_an_unmarked_quote_below_an_attribution_runs_to_the_end() -> None:
+    """A reply turned from HTML into text loses the '>' marks: nothing below its attribution is the answer."""
+    _, note = split_body(f"Phoned the student.\n\nOn 12/1/26 10:00 AM, Stopit Desk wrote:\n{CASE_MAIL}")
+    assert note == "Phoned the student."
+
+
+def test_a_bottom_posted_answer_and_text_that_only_looks_like_a_header_stay_in_the_note() -> None:
+    _, note = split_body(
+        "On 12/1/26 10:00 AM, Stopit Desk wrote:\n> [stopit #17] case 17\n\n"
+        "From: the student's side this is settled.\nSubject to her consent, no notice.\n"
+    )
+    assert note == "From: the student's side this is settled.\nSubject to her consent, no notice."
 
 
 # --- proving the staff sender ---------------------------------------------------------------------------------
@@ -196,12 +256,16 @@ def offending(subject: str = "you again", body: str = "Your talk was awful and e
 
 def report_with(attached: bytes, words: str = "He keeps writing to me. I do not know him.") -> bytes:
     return (
-        f"From: Maria Lopez <{REPORTER}>\r\nTo: {DESK}\r\nSubject: Fwd: see attached\r\n"
-        "Message-ID: <report.1@campus.example.edu>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n"
-        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
-        f"--b\r\nContent-Type: text/plain\r\n\r\n{words}\r\n"
-        f"--b\r\nContent-Type: message/rfc822\r\n\r\n"
-    ).encode() + attached + b"\r\n--b--\r\n"
+        (
+            f"From: Maria Lopez <{REPORTER}>\r\nTo: {DESK}\r\nSubject: Fwd: see attached\r\n"
+            "Message-ID: <report.1@campus.example.edu>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n"
+            'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            f"--b\r\nContent-Type: text/plain\r\n\r\n{words}\r\n"
+            f"--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + attached
+        + b"\r\n--b--\r\n"
+    )
 
 
 @pytest.fixture
@@ -363,7 +427,12 @@ def test_a_site_template_that_names_the_reporter_is_refused(desk: Desk, tmp_path
     )  # fmt: skip
     desk.templates = template_environment(desk.config)
     handle(desk, RawMessage(report_with(offending()), "t"))
-    handle(desk, RawMessage(staff_reply(desk, office_mail(desk), "Stopit: consent yes\r\nStopit: notice send --unverified"), "t"))
+    handle(
+        desk,
+        RawMessage(
+            staff_reply(desk, office_mail(desk), "Stopit: consent yes\r\nStopit: notice send --unverified"), "t"
+        ),
+    )
     assert not any(rcpt == [OFFENDER] for rcpt, _ in outbox(desk))
     reason = desk.store.case_detail(1)["commands"][-1]["reason"]
     assert "identify the reporter" in reason and "name" in reason
@@ -424,7 +493,9 @@ def test_an_anonymous_reporter_is_kept_out_of_office_mail(desk: Desk) -> None:
 
 def test_a_threat_with_no_police_staff_is_escalated_and_the_reporter_is_told_the_truth(tmp_path: Path) -> None:
     text = CONFIG.replace(f'[queues.police]\nstaff = ["{POLICE}"]', "[queues.police]\nstaff = []")
-    text = text.replace("offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"\nsupervisors = ["boss@campus.example.edu"]')
+    text = text.replace(
+        "offline = true", f'offline = true\ndatabase = "{tmp_path}/s.db"\nsupervisors = ["boss@campus.example.edu"]'
+    )
     cfg = from_text(text)
     desk = Desk.open(cfg, Store(cfg.database))
     handle(desk, RawMessage(report_with(offending("tonight", "I know where you live and I will kill you.")), "t"))

@@ -333,21 +333,102 @@ def _find_block(lines: list[str]) -> tuple[int, tuple[dict[str, str], int, int]]
 
 def _find_wrote_line(lines: list[str]) -> tuple[int, int, re.Match[str]] | None:
     """An 'On <date>, <who> wrote:' line (maybe wrapped onto two lines): (start, end, match)."""
-    for i, line in enumerate(lines):
-        _, content = split_quote(line)
-        if not content.strip():
-            continue
-        candidates = [(content, i + 1)]
-        if i + 1 < len(lines):
-            candidates.append((content + " " + split_quote(lines[i + 1])[1].strip(), i + 2))
-        for text, end in candidates:
-            if "@" not in text or not text.rstrip().endswith((":", "：")):
-                continue
-            for pattern in _wrote_patterns():
-                match = pattern.match(text.strip())
-                if match:
-                    return i, end, match
+    for i in range(len(lines)):
+        found = _wrote_at(lines, i, _wrote_patterns(), need_address=True)
+        if found:
+            return i, *found
     return None
+
+
+def _wrote_at(
+    lines: list[str], i: int, patterns: tuple[re.Pattern[str], ...], need_address: bool
+) -> tuple[int, re.Match[str]] | None:
+    """A 'wrote:' line at `i`, alone or wrapped onto the next line: (index after it, match)."""
+    _, content = split_quote(lines[i])
+    if not content.strip():
+        return None
+    candidates = [(content, i + 1)]
+    if i + 1 < len(lines):
+        candidates.append((content + " " + split_quote(lines[i + 1])[1].strip(), i + 2))
+    for text, end in candidates:
+        if (need_address and "@" not in text) or not text.rstrip().endswith((":", "：")):
+            continue
+        for pattern in patterns:
+            match = pattern.match(text.strip())
+            if match:
+                return end, match
+    return None
+
+
+# --- where a reply's quoted original starts ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteStart:
+    """Where a reply's quoted original starts (`start`) and what introduces it ends (`end`).
+
+    `attribution`: introduced by an 'On … wrote:' line. Clients quote below such a line with '>', and
+    an answer written below the quote (bottom-posting) is the writer's again.
+    """
+
+    start: int
+    end: int
+    attribution: bool
+
+
+def quote_start(lines: list[str]) -> QuoteStart | None:
+    """The first place in a reply where the client put the quoted original, in any language of labels.py:
+    an attribution ('On … wrote:', 'Il giorno … ha scritto:', maybe wrapped onto two lines), a separator
+    ('-----Original Message-----', Outlook's line of underscores) or a header block ('From: … Sent: …',
+    or a lone 'From:' with an address). Lines already quoted with '>' are the quote itself, not its start.
+    """
+    for i, line in enumerate(lines):
+        depth, content = split_quote(line)
+        if depth or not content.strip():
+            continue
+        if _UNDERSCORES.match(content) or (
+            _DASHED.match(content) and _separator_kind(content) in ("original", "forward")
+        ):
+            return QuoteStart(i, i + 1, attribution=False)
+        header = header_line(content)
+        if header is not None and (_read_block(lines, i) or (header[0] == "from" and "@" in header[1])):
+            return QuoteStart(i, i, attribution=False)
+        wrote = _wrote_at(lines, i, _attribution_patterns(), need_address=False)
+        if wrote:
+            return QuoteStart(i, wrote[0], attribution=True)
+    return None
+
+
+@cache
+def _attribution_patterns() -> tuple[re.Pattern[str], ...]:
+    """The 'wrote:' lines of a reply. Thunderbird and Apple Mail name the writer without an address, so
+    a line that opens with a word of its own ('On', 'Am', 'Le') matches whoever it names; one that opens
+    with the date (Yandex's) keeps needing the address to be told from a line of text."""
+    return tuple(
+        re.compile(rf"^\s*{_any_writer(p) if p[:1].isalpha() else p}\s*$", re.IGNORECASE) for p in labels.WROTE_LINES
+    )
+
+
+def _any_writer(pattern: str) -> str:
+    """`pattern` with its `who` group matching any name: the group's expression, found by its brackets."""
+    start = pattern.find("(?P<who>")
+    if start < 0:
+        return pattern
+    depth, i = 0, start
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif char == "[":
+            i = pattern.index("]", i + 2)  # a class's brackets hold no group ("[^<>]", "[^,]")
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return f"{pattern[:start]}(?P<who>.+?){pattern[i + 1 :]}"
+        i += 1
+    return pattern
 
 
 def find_inline_forward(text: str, subject: str = "", depth: int = 0, to_desk: bool = True) -> InlineForward | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from stopit.config import Config
+from stopit.extract.inline import quote_start
 from stopit.extract.language import localized, reporter_subject
 from stopit.followups import ALL_KINDS, on_notice
 from stopit.models import AbuseSpec, CaseState, PlannedMail
@@ -33,15 +34,6 @@ from stopit.staff.notice import NoticeDraft, ReporterIds, case_gates, leak_scan,
 from stopit.values import AutoSubmitted, Mailbox, MsgId, clean_block, clean_text, mailbox_key
 
 _COMMAND = re.compile(r"^\s*stopit\s*:\s*(.*?)\s*$", re.IGNORECASE)
-# Where the quoted original starts in the replies of common clients, in the desk's languages.
-_QUOTE_START = re.compile(
-    r"^\s*(?:"
-    r"on\b.{0,200}\bwrote:|am\b.{0,200}\bschrieb.{0,40}:|le\b.{0,200}\ba écrit\s*:|el\b.{0,200}\bescribió\s*:"
-    r"|-{2,}\s*original message\s*-{2,}|-{2,}\s*ursprüngliche nachricht\s*-{2,}|_{10,}"
-    r"|(?:from|von|de|de :)\s*:.+@.+"
-    r")\s*$",
-    re.IGNORECASE,
-)
 STATUSES = ("open", "waiting", "resolved", "closed")
 HELP = (
     "help — this list",
@@ -81,14 +73,28 @@ def split_body(text: str) -> tuple[tuple[Command, ...], str]:
         elif line.strip():
             break
         index += 1
+    return tuple(commands), clean_block("\n".join(_note(lines[index:])).strip(), 20_000)
+
+
+def _note(lines: list[str]) -> list[str]:
+    """What the staff member wrote: the lines up to the signature or the quoted original, without lines
+    quoted with '>'. An answer below an attribution and its quote (bottom-posting) counts too, but only when
+    that quote is marked with '>': an unmarked one (a reply turned from HTML into text) runs to the end."""
     note: list[str] = []
-    for line in lines[index:]:
-        if _QUOTE_START.match(line) or line.rstrip() in ("--", "-- "):
+    while lines:
+        start = quote_start(lines)
+        cut = len(lines) if start is None else start.start
+        signature = next((i for i, line in enumerate(lines[:cut]) if line.rstrip() in ("--", "-- ")), None)
+        note += [line for line in lines[: cut if signature is None else signature] if not line.lstrip().startswith(">")]
+        if signature is not None or start is None or not start.attribution or not _marked(lines[start.end :]):
             break
-        if line.lstrip().startswith(">"):
-            continue
-        note.append(line)
-    return tuple(commands), clean_block("\n".join(note).strip(), 20_000)
+        lines = lines[start.end :]
+    return note
+
+
+def _marked(lines: list[str]) -> bool:
+    """Whether the first line with text is quoted with '>'."""
+    return next((line for line in lines if line.strip()), "").lstrip().startswith(">")
 
 
 def _words(text: str) -> list[str]:
@@ -158,9 +164,7 @@ def _queue_staff(config: Config, queue: str) -> frozenset[str]:
     return frozenset(k for k in map(mailbox_key, q.staff if q else ()) if k)
 
 
-def decide_staff(
-    message: StaffMessage, view: CaseView, config: Config, now: datetime, render: Render
-) -> Plan:
+def decide_staff(message: StaffMessage, view: CaseView, config: Config, now: datetime, render: Render) -> Plan:
     """Run each command of an authenticated staff message in order; one confirmation back to its sender."""
     run = _Run(view.state, [], [])
     if message.note:
@@ -273,7 +277,12 @@ def _reply(message: StaffMessage, view: CaseView, run: _Run, config: Config) -> 
 
 
 def _notice(
-    args: tuple[str, ...], message: StaffMessage, view: CaseView, run: _Run, config: Config, now: datetime,
+    args: tuple[str, ...],
+    message: StaffMessage,
+    view: CaseView,
+    run: _Run,
+    config: Config,
+    now: datetime,
     render: Render,
 ) -> str:
     flags = {a.lower() for a in args[1:]}
