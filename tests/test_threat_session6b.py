@@ -1,0 +1,156 @@
+"""Threats by class as an eleventh author wrote them: jealousy, custody, coercive control, debts, regional speech.
+
+Every phrasing here was written for this test (none is in the evaluation set nor in the patterns word
+for word). Each class comes in English, German, French and Spanish, beside ordinary messages that share
+its words and must stay off the police desk.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_threat import decide, report
+
+NOTE = "Got this today, not sure what to do."
+
+THREATS = {
+    "jealousy and harm": [
+        "If I catch you with that guy again I'll stab him and then you, I swear.",
+        "Seh ich dich nochmal mit dem anderen, dann stech ich euch beide ab.",
+        "Si je te revois avec ce mec, je vous crame tous les deux dans sa bagnole.",
+        "Si te vuelvo a ver con ese pibe los atropello a los dos con la camioneta.",
+        "Your new fella is going in the river if he stays over one more night.",
+    ],
+    "never see the children again": [
+        "Take the kids to your sister's without my say so and you'll never see them again.",
+        "Wenn du zur Anwältin gehst, siehst du die Kleinen nie wieder. Merk dir das.",
+        "Si tu appelles l'avocate, tu ne les reverras plus jamais, les petits.",
+        "Si vas con la trabajadora social, nunca más los vas a ver, a ninguno de los dos.",
+    ],
+    "nobody else will have you": [
+        "If I can't have you nobody will, and whoever comes near you finds out what I mean.",
+        "Du gehörst zu mir, und wenn ich dich nicht haben kann, soll dich kein anderer haben. Ich bring jeden um, der es versucht.",
+        "Avec moi ou avec personne, et celui qui t'approche, je le tue.",
+        "Mía o de nadie, aunque tenga que romperte para que nadie más te tenga.",
+    ],
+    "next time it won't be the door": [
+        "Sorry about the wall. But if you talk back like that again, next time it won't be the wall.",
+        "Tut mir leid wegen dem Teller. Aber wenn du mich noch einmal so anschreist, weiß ich nicht, was meine Fäuste machen.",
+        "Désolé pour le miroir. Mais si tu recommences, ce sera pas le miroir que je casserai.",
+        "Perdón por el espejo. Pero si me vuelves a gritar, el espejo va a ser lo de menos.",
+    ],
+    "collected, and not in cash": [
+        "You owe me 300 for the sofa. Pay it by Friday or I come round with two mates, and not exactly in cash.",
+        "Die 500 Euro bis Sonntag, sonst komm ich mit ein paar Jungs vorbei, und nicht unbedingt in bar.",
+        "Tu me rends mes 400 balles avant samedi ou je passe avec deux potes, et pas forcément en liquide.",
+        "Me pagas lo del alquiler antes del lunes o vengo con unos compas, y no precisamente en efectivo.",
+    ],
+    "had you kept quiet": [
+        "Should have kept your mouth shut at the panel. Now your brother gets to look over his shoulder every night.",
+        "Hättest du bei der Kommission den Mund gehalten, müsste dein Freund jetzt nicht dauernd über die Schulter schauen.",
+        "Si tu t'étais tue devant le jury, ta soeur n'aurait pas à regarder derrière elle tous les soirs.",
+        "Si te hubieras callado en el comité, tu hermana no tendría que mirar atrás cada vez que sale del gym.",
+    ],
+    "a hidden weapon hinted at": [
+        "Pick up or I'm coming to your office with you know what in my bag.",
+        "Geh ran, oder ich komm mit du weisst schon was im Rucksack zu deiner Arbeit.",
+        "Décroche ou je viens à ton taf avec ce que tu sais dans la poche.",
+        "Contesta o voy a tu oficina con lo que ya sabes en la mochila.",
+    ],
+    "a court order will not stop the writer": [
+        "Your restraining order won't stop me, paper doesn't stop a knife.",
+        "Dein Kontaktverbot hin oder her, so ein Papier hält kein Messer auf.",
+        "Ton ordonnance, un papier ça n'arrête pas un couteau, tu le sais.",
+        "Tu orden de alejamiento es un papel, y un papel no detiene un cuchillo.",
+    ],
+    "others near the reader's home": [
+        "Report me if you like. My cousins hang around your street a lot, and your mum walks the dog alone at night.",
+        "Zeig mich ruhig an. Meine Jungs hängen eh oft in deiner Gegend rum, und deine Mutter geht abends allein heim.",
+        "Porte plainte si tu veux. Mes potes traînent souvent dans ton quartier, et ta mère rentre seule le soir.",
+        "Denúnciame si quieres. Mis primos andan seguido por tu barrio y tu mamá sale sola de noche.",
+    ],
+    "when you least expect it": [
+        "You'll pay for what you said to the dean, when you least expect it.",
+        "Das wirst du bereuen, und zwar wenn du am wenigsten damit rechnest.",
+        "Tu vas le payer, quand tu t'y attendras le moins.",
+        "Me las vas a pagar, cuando menos te lo esperes.",
+    ],
+    "the reader's home or car is next": [
+        "Watched the bins go up in flames last night, petrol works wonders. Your car is next.",
+        "Der Müllcontainer hat gestern schön gebrannt, Benzin wirkt Wunder. Dein Auto ist als Nächstes dran.",
+        "La poubelle a bien flambé hier, l'essence c'est magique. Ta bagnole, c'est la prochaine.",
+        "Ayer ardió el contenedor, la gasolina hace milagros. Tu coche es el siguiente.",
+    ],
+    "not me, but others": [
+        "I won't do anything to you, but my brother is not as patient as me and he knows where you park.",
+        "Ich tu dir nichts, aber mein Bruder ist nicht so geduldig wie ich, und er weiß, wo du wohnst.",
+        "Moi je te ferai rien, mais mon cousin est pas aussi patient que moi, et il sait où tu habites.",
+        "Yo no te voy a hacer nada, pero mi hermano no es tan paciente como yo y sabe dónde vives.",
+    ],
+    "a shame, said of the reader's things or face": [
+        "Nice bike. Wouldn't want you getting a flat tyre on the ring road some night.",
+        "Wär wirklich schade um deinen Roller, wenn der mal brennt.",
+        "Jolie vitrine. Dommage de la retrouver en miettes un matin.",
+        "Linda carita, sería una lástima que le cayera ácido.",
+    ],
+    "the writer's death, and the reader's": [
+        "If you go, I'll end it all, and I'm not going alone either.",
+        "Wenn du gehst, bring ich mich um, und dann gehen wir zusammen.",
+        "Si tu pars, je me tue, et on part tous les deux.",
+        "Si te vas, me mato, y nos vamos los dos juntos.",
+    ],
+}
+
+# Told by the reporter in their own words, with nothing forwarded: coercive control, a car and a gun.
+TOLD = [
+    "My partner says if I go to the visa office alone he'll make sure I have an accident on the way. I'm scared.",
+    "Mein Freund sagt, wenn ich zur Ausländerbehörde gehe, findet man mich im Graben. Ich habe Angst.",
+    "Mon mari m'a dit que si je parle au consulat, ma famille au pays paiera. J'ai peur.",
+    "Mi novio me dijo que si voy a migración me van a encontrar tirada en una cuneta. Tengo miedo.",
+    "My ex texted that he is getting in the car right now to drive to my parents' and he has a gun at home.",
+]
+
+# The same words in ordinary mail: a new boyfriend, a debt, friends who help, a surprise party, a game.
+NEAR_MISSES = [
+    "I saw you with your new boyfriend at the café, he's lovely! Bring him to the barbecue on Sunday.",
+    "Hab dich mit deinem neuen Freund im Kino gesehen, ihr seid echt süß zusammen!",
+    "Je t'ai vue avec ton nouveau copain au marché, il a l'air adorable.",
+    "Te vi con tu nuevo novio en la feria, ¡qué bonita pareja!",
+    "Lend him your umbrella and you'll never see it again, trust me.",
+    "Die Kinder bleiben das Wochenende bei Oma, sie freuen sich schon riesig.",
+    "Sorry about the mirror in the hallway, I'll buy a new one tomorrow.",
+    "Entschuldige wegen dem Teller, ich kauf dir einen neuen.",
+    "You owe me 20 for the pizza, pay me by Friday, cash or bank transfer, whatever's easier.",
+    "Ich komm mit ein paar Freunden vorbei, wir bringen Kuchen mit.",
+    "Je passe avec deux potes pour t'aider à monter l'armoire samedi.",
+    "Paso con unos amigos a ayudarte con la mudanza el sábado.",
+    "If you'd kept quiet during the film, your brother wouldn't have missed the ending, haha.",
+    "The restraining order hearing is on Monday, the lawyer says the paperwork is ready.",
+    "My cousins live around your area too, we should all get dinner sometime.",
+    "Surprise party for Lea, she'll never guess it, when you least expect it the lights go out and everyone sings!",
+    "The bonfire's on Saturday, bring petrol for the barbecue and your car is next to mine in the lot.",
+    "I won't do anything about the noise, but my flatmate is not as patient as me, so maybe turn it down?",
+    "Shame about your bike tyre, want me to patch it tonight?",
+    "If you can't make it, nobody will take your seat, we'll keep it for you.",
+    "Mi hijo no vuelve a ver esa serie, le dio pesadillas.",
+    "Avec moi ou avec Paul, tu choisis ton binôme pour le TP.",
+    "bro du bist so tot wenn wir nachher online zocken, headset laden!",
+    "Para qué te quejas si luego no te quejas en la reunión, habla ahí.",
+]
+
+
+def cases() -> list:
+    """Each report as sent (a forwarded message under a note, or the reporter's own words), named by its class."""
+    forwarded = [(name, report(NOTE, m), m, True) for name, ms in THREATS.items() for m in ms]
+    told = [("told", report(own), own, True) for own in TOLD]
+    ordinary = [("near miss", report(NOTE, m), m, False) for m in NEAR_MISSES]
+    return [
+        pytest.param(data, police, id=f"{name}: {text[:30]}")
+        for name, data, text, police in forwarded + told + ordinary
+    ]
+
+
+@pytest.mark.parametrize(("data", "police"), cases())
+def test_each_class_goes_to_the_police_and_its_near_misses_stay_below(data: bytes, police: bool) -> None:
+    route = decide(data)
+    assert (route.queue == "police") is police, route.danger
