@@ -88,8 +88,9 @@ def test_learning_and_judging_see_the_same_windows() -> None:
         (3.0, 0.0, 2.5),  # moderate: lifts an unmatched report to the flag band ...
         (3.0, 2.0, 0.5),  # ... or a weakly matched one ...
         (3.0, 4.0, 0.0),  # ... but never beyond it
-        (9.0, 0.0, 2.5),  # strong: weighs the flag band, so alone it only flags ...
-        (9.0, 2.5, 2.5),  # ... and with the patterns' own possible threat it reaches the police
+        (9.0, 0.0, 2.5),  # strong: alone it only flags ...
+        (9.0, 1.0, 4.0),  # ... and beside a sign the patterns found it reaches the police
+        (9.0, 6.0, 0.0),  # ... (where the patterns are not there already)
     ],
 )
 def test_the_words_flag_a_possible_threat_and_never_send_to_the_police_alone(
@@ -98,10 +99,11 @@ def test_the_words_flag_a_possible_threat_and_never_send_to_the_police_alone(
     from stopit.route.learned import Weighed
 
     # no stalking evidence: the patterns' whole score is beyond stalking
-    assert EVIDENCE.weight(Weighed(logit, (), "message"), patterns, beyond_stalking=patterns, flag=2.5) == expected
+    weighed = Weighed(logit, (), "message")
+    assert EVIDENCE.weight(weighed, patterns, beyond_stalking=patterns, flag=2.5, police=5.0) == expected
 
 
-@pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (3.0, 2.5, 2.5), (2.0, 1.0, 0.0)])
+@pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (2.0, 0.0, 0.5), (3.0, 1.0, 1.0)])
 def test_strong_words_beside_stalking_evidence_alone_do_not_make_an_emergency(
     stalking: float, other: float, expected: float
 ) -> None:
@@ -109,7 +111,7 @@ def test_strong_words_beside_stalking_evidence_alone_do_not_make_an_emergency(
     from stopit.route.learned import Weighed
 
     weighed = Weighed(9.0, (), "message")
-    assert EVIDENCE.weight(weighed, stalking + other, beyond_stalking=other, flag=2.5) == expected
+    assert EVIDENCE.weight(weighed, stalking + other, beyond_stalking=other, flag=2.5, police=5.0) == expected
 
 
 def test_a_report_no_pattern_matched_is_flagged_by_the_words_and_explain_names_them() -> None:

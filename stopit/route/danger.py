@@ -552,7 +552,7 @@ class PatternSet:
         weighed = self.evidence.weigh(read)
         if weighed is not None and weighed.logit >= self.evidence.flag_at:  # else it adds nothing: no second verdict
             beyond_stalking = self.verdict([r for r in reasons if r.category != "stalking"]).score
-            weight = self.evidence.weight(weighed, self.verdict(reasons).score, beyond_stalking, self.flag)
+            weight = self.evidence.weight(weighed, self.verdict(reasons).score, beyond_stalking, self.flag, self.police)
             if weight:
                 # The learned words name no category of their own: they count as a threat, the
                 # category whose rule sends to the police (sextortion's patterns still name theirs).
