@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_sextortion_session5 import CALM, NOTE, POLICE, check
+from tests.test_sextortion_session5 import CALM, NOTE, POLICE, STALKING, check
 
 SEXTORTION = {
     "material before a crowd, unless": [
@@ -57,7 +57,49 @@ SEXTORTION = {
     ],
 }
 
-# The same words in ordinary mail: an invitation, an exhibition, a print order, a lease, an accident.
+STALKING_CLASSES = {
+    "watched unseen": [
+        "I was two tables behind you at the pub on Friday. You bit your nails the whole evening.",
+        "Ich saß gestern im Kino zwei Reihen hinter dir. Du hast bei der Szene am See geweint.",
+        "J'étais au fond de la boulangerie ce matin, tu as pris deux croissants. Tu ne m'as pas remarqué.",
+        "Ayer en la biblioteca estabas en la mesa del fondo con los auriculares. Yo estaba sentado detrás. No me viste.",
+    ],
+    "the reader's people asked": [
+        "Dropped in on your gran at the care home, lovely lady. She told me you're living in Bristol now.",
+        "Deine Schwester hat mir erzählt, dass du jetzt in Graz wohnst. Ich hab sie im Supermarkt getroffen.",
+        "Ta voisine m'a dit que tu habites maintenant à Nantes, chez ta cousine.",
+        "Tu abuela me contó que vives ahora en Valencia, en el piso de tu prima.",
+    ],
+    "a change noticed": [
+        "You switched your gym to the one on Hill Street. Hiding from me?",
+        "Du parkst jetzt neuerdings in der Tiefgarage statt vor der Uni. Versteckst du dich vor mir?",
+        "T'as changé de boulangerie, celle du coin c'est plus loin pour toi, non ?",
+        "Ya no vas al gimnasio de la plaza. ¿Te escondes de mí?",
+    ],
+    "joins the reader's places": [
+        "I've signed up for your Tuesday yoga class. See you on the mat.",
+        "Hab mich in deinem Spanischkurs angemeldet. Dienstag um sechs, ich freu mich.",
+        "Je me suis inscrit à ton atelier de poterie, on se verra tous les jeudis.",
+        "Me he apuntado a tu club de lectura. Nos vemos el miércoles.",
+    ],
+    "asks who the reader was with": [
+        "Who was the guy in the red scarf with you at the station last night?",
+        "Wer war der Typ, mit dem du gestern am Bahnhof standest? Ihr habt lange geredet.",
+        "C'était qui, le mec avec toi au parc hier soir ? Vous aviez l'air proches.",
+        "¿Quién era el chico de la camisa azul con el que hablabas en el parque el sábado?",
+    ],
+}
+
+# Told by the reporter, nothing forwarded: he turns up, his people write for him.
+TOLD = [
+    "Since I ended it he turns up at my gym and stands across the street after my shift.",
+    "Seit der Trennung schreibt seine Mutter mir jeden Tag, und er wartet im Foyer, wenn ich gehe.",
+    "Depuis que je l'ai bloqué, sa sœur m'écrit et un ami à lui est venu à mon cours de danse.",
+    "Desde que lo bloqueé, su hermana me escribe y él espera cada día en la puerta de mi trabajo.",
+]
+
+# The same words in ordinary mail: an invitation, an exhibition, a print order, a lease, an accident; a friend
+# who sat behind, news of a move with congratulations, a class taken together, a party guest asked about.
 NEAR_MISSES = [
     "If you come to the party on Saturday, everyone will see the photos from the trip!",
     "Si tu viens samedi, tout le monde verra les photos du voyage, j'ai fait un album.",
@@ -80,10 +122,28 @@ NEAR_MISSES = [
     "keiner muss sie sonst sehen.",
     "Sign the lease by Friday and the keys are yours; the photos of the flat stay in the listing until then.",
     "Eres fea y nadie va a querer ver tus fotos nunca. Haznos un favor y deja de subir selfies.",
+    "I was two rows behind you at the concert, waved but you didn't see me! Want to grab lunch tomorrow?",
+    "Ich saß im Kino zwei Reihen hinter dir, du hast mich nicht gesehen, haha. Kommst du morgen mit zum Essen?",
+    "Estaba en la mesa de atrás en la cafetería, no me viste. ¿Te guardo un sitio mañana?",
+    "Deine Mutter hat mir erzählt, dass du jetzt in Graz wohnst. Glückwunsch zur neuen Stelle!",
+    "Ta mère m'a dit que tu habites maintenant à Nantes, félicitations pour le boulot !",
+    "Tu madre me contó que vives ahora en Valencia, ¡enhorabuena por el trabajo!",
+    "T'as changé de salle de sport ? Celle de la rue Victor Hugo est mieux, je trouve.",
+    "¿Ya no vas al gimnasio de la plaza? El nuevo está genial, me apunto contigo.",
+    "Hab mich auch für den Spanischkurs angemeldet, dann können wir zusammen lernen.",
+    "Je me suis inscrite au même atelier que toi, on pourra y aller ensemble !",
+    "Who was the guy in the red scarf at the party? He's cute, introduce me!",
+    "Saw your light on till late, hope the essay went well! Coffee tomorrow?",
+    "Turn on find my friends for the festival so we can find each other.",
 ]
 
 # Each case: what it must become, the reporter's own words, the message forwarded below them.
-CASES = [(POLICE, NOTE, m) for ms in SEXTORTION.values() for m in ms] + [(CALM, NOTE, m) for m in NEAR_MISSES]
+CASES = (
+    [(POLICE, NOTE, m) for ms in SEXTORTION.values() for m in ms]
+    + [(STALKING, NOTE, m) for ms in STALKING_CLASSES.values() for m in ms]
+    + [(STALKING, own, "") for own in TOLD]
+    + [(CALM, NOTE, m) for m in NEAR_MISSES]
+)
 
 
 @pytest.mark.parametrize(("expected", "note", "message"), CASES, ids=[(m or n)[:40] for _, n, m in CASES])
