@@ -269,13 +269,22 @@ NEAR_MISSES = [
     "Hi, just wanted to ask before I report anything: if I forward a message where someone threatens to post my nudes, who sees the pictures?",
 ]
 
-# Each case: what it must become, the reporter's own words, the message forwarded below them.
-CASES = (
-    [(POLICE, NOTE, m) for ms in SEXTORTION.values() for m in ms]
-    + [(STALKING, NOTE, m) for ms in STALKING_CLASSES.values() for m in ms]
-    + TOLD
-    + [(CALM, NOTE, m) for m in NEAR_MISSES]
-)
+Case = tuple[str, str, str]  # what it must become, the reporter's own words, the message forwarded below them
+
+
+def cases(
+    sextortion: dict[str, list[str]], stalking: dict[str, list[str]], told: list[Case], calm: list[str]
+) -> list[Case]:
+    """Forwarded classes under the usual note, the reporter's own accounts, and the look-alikes, as cases."""
+    return (
+        [(POLICE, NOTE, m) for ms in sextortion.values() for m in ms]
+        + [(STALKING, NOTE, m) for ms in stalking.values() for m in ms]
+        + told
+        + [(CALM, NOTE, m) for m in calm]
+    )
+
+
+CASES = cases(SEXTORTION, STALKING_CLASSES, TOLD, NEAR_MISSES)
 
 
 @pytest.mark.parametrize(("expected", "note", "message"), CASES, ids=[(m or n)[:40] for _, n, m in CASES])

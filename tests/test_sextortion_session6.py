@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_sextortion_session5 import CALM, NOTE, POLICE, STALKING, check
+from tests.test_sextortion_session5 import STALKING, cases, check
 
 SEXTORTION = {
     "material before a crowd, unless": [
@@ -137,13 +137,7 @@ NEAR_MISSES = [
     "Turn on find my friends for the festival so we can find each other.",
 ]
 
-# Each case: what it must become, the reporter's own words, the message forwarded below them.
-CASES = (
-    [(POLICE, NOTE, m) for ms in SEXTORTION.values() for m in ms]
-    + [(STALKING, NOTE, m) for ms in STALKING_CLASSES.values() for m in ms]
-    + [(STALKING, own, "") for own in TOLD]
-    + [(CALM, NOTE, m) for m in NEAR_MISSES]
-)
+CASES = cases(SEXTORTION, STALKING_CLASSES, [(STALKING, own, "") for own in TOLD], NEAR_MISSES)
 
 
 @pytest.mark.parametrize(("expected", "note", "message"), CASES, ids=[(m or n)[:40] for _, n, m in CASES])
