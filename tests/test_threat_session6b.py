@@ -99,6 +99,60 @@ THREATS = {
         "Si tu pars, je me tue, et on part tous les deux.",
         "Si te vas, me mato, y nos vamos los dos juntos.",
     ],
+    "others were hurt for less": [
+        "You laughed at me in front of my mates. Lads have lost teeth for less.",
+        "Du hast mich vor allen ausgelacht. Andere sind für weniger im Krankenhaus gelandet.",
+        "Tu m'as ridiculisé devant tout le monde. D'autres ont fini aux urgences pour bien moins que ça.",
+        "Me dejaste en ridículo delante de todos. Otros acabaron en urgencias por mucho menos.",
+    ],
+    "a key or the door code, and the reader's bed": [
+        "Still got the spare key. One of these nights you'll wake up and I'll be at the foot of your bed.",
+        "Du hast mich blockiert, süß. Ich kenne deinen Türcode.",
+        "Tu m'as bloqué partout. Pas grave, je connais le digicode de ton immeuble.",
+        "Me bloqueaste, qué tierna. Todavía tengo la llave de tu depa y un día te despiertas y estoy ahí.",
+    ],
+    "never rid of the writer, and no talking": [
+        "You'll never be rid of me. Wherever you move, one day I'm at the door, and then we won't be talking.",
+        "Du wirst mich nie los. Irgendwann steh ich wieder vor deiner Tür, und dann reden wir nicht mehr.",
+        "Tu crois qu'un nouvel appart va m'empêcher de te trouver? La prochaine fois je sonnerai pas.",
+        "¿Crees que una cerradura nueva me va a detener? La próxima vez no toco el timbre.",
+    ],
+    "a suicide threat that takes the reader too": [
+        "If you walk out, I'll do something stupid, and not just to myself.",
+        "Wenn du gehst, tu ich mir was an, und nicht nur mir.",
+        "Si tu me quittes, je fais une bêtise, et pas seulement sur moi.",
+        "Si me dejas me mato, pero antes voy a pasar por tu casa a despedirme de ti.",
+    ],
+    "insurance before a testimony": [
+        "If you testify next week, I hope your dad has good health insurance.",
+        "Wenn du vor Gericht aussagst, hoffentlich ist deine Mutter gut versichert.",
+        "Si tu témoignes lundi, j'espère que ton frère a une bonne mutuelle.",
+        "Si declaras el martes, ojalá tu hermana tenga buen seguro médico.",
+    ],
+    "the next one found": [
+        "Talk to the tutor again and you'll be the next one found at the bottom of the stairwell.",
+        "Red noch einmal mit dem Dekan, dann wirst du die Nächste sein, die man unten an der Treppe findet.",
+        "Parle encore au doyen et tu seras la prochaine qu'on retrouve en bas des escaliers.",
+        "Habla otra vez con la decana y vas a ser la próxima en aparecer al pie de la escalera.",
+    ],
+    "the police take twenty minutes": [
+        "Call the cops if you want. They take twenty minutes, I need two.",
+        "Ruf doch die Polizei. Bis die da sind, bin ich längst fertig mit dir.",
+        "Appelle les flics si tu veux. Ils mettent vingt minutes, moi il m'en faut deux.",
+        "Llama a la policía si quieres. Tardan veinte minutos y a mí me sobran dos.",
+    ],
+    "the reader's pet taken for a long ride": [
+        "Your cat keeps sitting on the wall by the road. Ignore me again and I'm taking her for a long ride.",
+        "Dein Hund wartet immer allein im Hof. Noch einmal ignoriert, dann mach ich mit ihm eine lange Spazierfahrt.",
+        "Ton chien attend tout seul dans la cour. Ignore-moi encore et je l'emmène faire une longue balade.",
+        "Tu perrito se queda solo en el patio. Si me vuelves a ignorar lo llevo a dar un largo paseo.",
+    ],
+    "a hazard where the reader was seen": [
+        "Yesterday I walked past your office. Lots of stairs there, aren't there? Be a shame to miss a step.",
+        "Gestern war ich vor deinem Büro. Ganz schön viele Treppen, oder? Da stürzt man schnell.",
+        "Hier je suis passé devant ton boulot. Beaucoup d'escaliers, hein. On glisse vite.",
+        "Ayer estuve frente a tu oficina. Cuántas escaleras, ¿no? Uno se resbala fácil.",
+    ],
 }
 
 # Told by the reporter in their own words, with nothing forwarded: coercive control, a car and a gun.
@@ -110,7 +164,8 @@ TOLD = [
     "My ex texted that he is getting in the car right now to drive to my parents' and he has a gun at home.",
 ]
 
-# The same words in ordinary mail: a new boyfriend, a debt, friends who help, a surprise party, a game.
+# The same words in ordinary mail: a new boyfriend, a debt, friends who help, a surprise party, a game, a door
+# code for a party, a spare key, a seat on the plane.
 NEAR_MISSES = [
     "I saw you with your new boyfriend at the café, he's lovely! Bring him to the barbecue on Sunday.",
     "Hab dich mit deinem neuen Freund im Kino gesehen, ihr seid echt süß zusammen!",
@@ -136,6 +191,19 @@ NEAR_MISSES = [
     "Avec moi ou avec Paul, tu choisis ton binôme pour le TP.",
     "bro du bist so tot wenn wir nachher online zocken, headset laden!",
     "Para qué te quejas si luego no te quejas en la reunión, habla ahí.",
+    "The new flat is on the ground floor, so keep the windows shut at night because of the mosquitoes.",
+    "Door code is 4471, third floor, party starts at eight!",
+    "Le digicode c'est 4471, troisième étage, on commence à 20h !",
+    "I still have the spare key, shall I feed the cat on Sunday?",
+    "You'll never be rid of me, I'm your sister! See you at Christmas.",
+    "Du wirst mich nie los, ich bin deine beste Freundin. Bis Samstag!",
+    "The police took twenty minutes to come to the break-in next door, so frustrating.",
+    "If you testify at the tribunal, make sure you bring your health insurance card for the medical part.",
+    "My grandpa lost teeth for less than a toffee, he says, so brush well!",
+    "I'm taking the dog for a long walk after lunch, want to come?",
+    "Yesterday I walked past your office, lots of stairs there, no wonder you're so fit!",
+    "I seat you right behind me on the plane, row 14, seat C, so we can chat.",
+    "Ich hab dir den Platz direkt hinter mir im Zug reserviert, Reihe 5.",
 ]
 
 
