@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_sextortion_session5 import STALKING, cases, check
+from tests.test_sextortion_session5 import POLICE, STALKING, cases, check
 
 SEXTORTION = {
     "material before a crowd, unless": [
@@ -44,6 +44,18 @@ SEXTORTION = {
         "300 Franken per Twint bis heute Abend, sonst kriegen deine Eltern die Nacktfotos.",
         "200 € en PCS avant ce soir, sinon tes photos de nu partent à tes parents.",
         "Me depositas 3 mil pesos hoy mismo o tus fotos encuerada le llegan a tu mamá.",
+    ],
+    "someone close would love it; a call before a day": [
+        "Reckon your boss at the bank would love that video from the hen do. Ring me before Monday.",
+        "Dein Chef in der Bank würde das Video vom Junggesellinnenabschied sicher lieben. Ruf mich vor Montag an.",
+        "Ton patron à la banque adorerait la vidéo de ton enterrement de vie de jeune fille. Appelle-moi avant lundi.",
+        "A tu jefe del banco le encantaría el video de tu despedida de soltera. Llámame antes del lunes.",
+    ],
+    "a date, or they are in the group by morning": [
+        "Still have the screenshots of our sexts. Come to the formal with me or they're on the rugby lads' group by morning.",
+        "Ich hab die Screenshots von unserem Sexting. Komm mit mir zum Ball, sonst sind sie morgen früh in der Gruppe vom Fußballverein.",
+        "J'ai les captures de nos sextos. Viens au gala avec moi ou elles sont sur le groupe de l'équipe de rugby demain matin.",
+        "Tengo las capturas de nuestros sextos. Ven a la gala conmigo o mañana están en el grupo del equipo de rugby.",
     ],
     "not blackmail, just a hint": [
         "I'm not blackmailing you. I'm just saying I still have the videos from Ibiza, and your fiancé would "
@@ -90,8 +102,13 @@ STALKING_CLASSES = {
     ],
 }
 
-# Told by the reporter, nothing forwarded: he turns up, his people write for him.
+# Told by the reporter, nothing forwarded: pictures held over them (sextortion); he turns up, his people write
+# for him (stalking).
 TOLD = [
+    "He sends me screenshots of my own nudes and says my dad's church gets them unless I keep sending him new ones.",
+    "Er schickt mir Screenshots meiner eigenen Nacktbilder und sagt, die Gemeinde meines Vaters bekommt sie, wenn ich ihm nicht weiter neue schicke.",
+    "Il m'envoie des captures de mes propres nudes et dit que la paroisse de mon père les aura si je ne lui en envoie pas d'autres.",
+    "Me manda capturas de mis propios desnudos y dice que la iglesia de mi papá las va a recibir si no le sigo mandando nuevos.",
     "Since I ended it he turns up at my gym and stands across the street after my shift.",
     "Seit der Trennung schreibt seine Mutter mir jeden Tag, und er wartet im Foyer, wenn ich gehe.",
     "Depuis que je l'ai bloqué, sa sœur m'écrit et un ami à lui est venu à mon cours de danse.",
@@ -135,9 +152,15 @@ NEAR_MISSES = [
     "Who was the guy in the red scarf at the party? He's cute, introduce me!",
     "Saw your light on till late, hope the essay went well! Coffee tomorrow?",
     "Turn on find my friends for the festival so we can find each other.",
+    "Wenn du heute nicht mitkommst, schick ich dir die Fotos vom Ausflug in den Klassenchat.",
 ]
 
-CASES = cases(SEXTORTION, STALKING_CLASSES, [(STALKING, own, "") for own in TOLD], NEAR_MISSES)
+CASES = cases(
+    SEXTORTION,
+    STALKING_CLASSES,
+    [(POLICE, own, "") for own in TOLD[:4]] + [(STALKING, own, "") for own in TOLD[4:]],
+    NEAR_MISSES,
+)
 
 
 @pytest.mark.parametrize(("expected", "note", "message"), CASES, ids=[(m or n)[:40] for _, n, m in CASES])
