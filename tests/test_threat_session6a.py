@@ -1,4 +1,4 @@
-"""Threats by class as a tenth author wrote them: history, false reports, faith, bravado, hired hands, staff notes.
+"""Threats by class as a tenth author wrote them: history, false reports, faith, bravado, silence, staff notes.
 
 The tenth author wrote for people targeted for who they are or what they said: lecturers, researchers,
 minority and foreign students. Every phrasing here was written for this test (none is in the evaluation
@@ -132,6 +132,30 @@ THREATS = {
         "Y a du monde qui te veut du mal, fais attention en sortant de la bibliothèque.",
         "Hay gente que te quiere hacer daño. Ten cuidado al salir del gimnasio.",
     ],
+    "the reader silenced for good": [
+        "Sooner or later somebody will shut you up for good, and nobody on this campus will cry.",
+        "Leute wie dich bringt man irgendwann zum Schweigen, und zwar endgültig.",
+        "Quelqu'un finira par te faire taire définitivement, sale gauchiste.",
+        "A las que hablan tanto como tú se las calla para siempre, bonita.",
+    ],
+    "a false report told to the reader's family": [
+        "Keep the complaint going and I'll tell your parents back home you're sleeping around. Guess who they will believe.",
+        "Ich erzähle deinen Eltern zuhause, dass du mit Männern schläfst, wenn du die Beschwerde nicht zurückziehst. Wem glauben die wohl?",
+        "Retire ta plainte, sinon je raconte à tes parents que tu te drogues. Devine qui ils vont croire.",
+        "Si no retiras la denuncia, le digo a todo el mundo que eres una drogadicta. ¿A quién le van a creer?",
+    ],
+    "people hurt for much less": [
+        "People have been beaten for much less than your little article, professor.",
+        "Andere wurden schon für viel weniger verprügelt als für das, was du geschrieben hast.",
+        "Des gens se sont fait tabasser pour bien moins que ton petit article.",
+        "Han golpeado a gente por mucho menos que tu articulito, profesora.",
+    ],
+    "the reader's children left without them": [
+        "Hope your son grows up without a mother, you deserve nothing better.",
+        "Sería triste que tu hija creciera sin madre por culpa de tus tuits.",
+        "Ce serait triste que tes enfants grandissent sans leur mère, non ?",
+        "Wäre doch traurig, wenn deine Kinder ohne Mutter aufwachsen müssten.",
+    ],
 }
 
 # Staff or the reporter tell of a threat made to someone else, in the third person: no message forwarded.
@@ -148,6 +172,33 @@ TOLD = [
 
 # The same words in ordinary mail: a history lesson, an admin reminder, a blessing, banter, a parent's visit.
 NEAR_MISSES = [
+    "Shut up, you're hilarious! I'm keeping this meme forever.",
+    "We'll silence the phones for good during exams, please tell your students.",
+    "Ich bringe den Wecker endgültig zum Schweigen, der nervt jeden Morgen.",
+    "Les bibliothécaires vont faire taire la salle pour de bon pendant les partiels, enfin !",
+    "Por fin alguien calla al vecino del perro para siempre: se mudó ayer.",
+    "Guess who they will believe at the karaoke contest: the crowd always loves the underdog!",
+    "Mi hermana creció sin madre y hoy es médica; el taller de duelo es el jueves.",
+    "Shut up and take my money! This phone case is perfect, I'm buying it for good.",
+    "The new policy will silence the critics once and for all, says the dean in the newsletter.",
+    "Someone should remind the professor what happens to people who forget to submit grades on time: angry emails!",
+    "Your name is on the list for the Friday party, we never forget a face at the door!",
+    "People have been fined for much less than parking there, think about that on your way home.",
+    "I'd hate for your little girl to miss the school trip, the form is due Friday.",
+    "We'll see how long you keep running in this heat, once we're done with the 10k let's grab ice cream.",
+    "Ta mère prie pour toi avant tes examens ? Elle devrait prier plus fort, c'est la chimie organique, mdr.",
+    "A ta place je déménagerais, il y a des gens dans le quartier qui n'aiment pas le bruit des fêtes.",
+    "Yo que tú me mudaría, hay gente en este barrio a la que no le gustan los perros que ladran.",
+    "An deiner Stelle würde ich umziehen, es gibt Leute hier im Haus, die laute Musik nicht mögen.",
+    "Cette fois c'est toi qui fais la vaisselle, la prochaine fois c'est moi !",
+    "Maybe this time it'll be you who wins the raffle!",
+    "Du wirst es bereuen, dass du die Party verpasst hast, und deine Kinder auch, die Hüpfburg war toll.",
+    "Tu familia en Caracas sabe lo que haces aquí? Seguro que están orgullosos, ¡qué bien te va!",
+    "Deine Familie in Ankara wäre sicher erfreut zu hören, dass du das Stipendium bekommen hast!",
+    "Votre famille en Algérie serait ravie d'apprendre votre réussite, félicitations !",
+    "Guess who they will believe in the debate club final, the underdog or the champion? Place your bets.",
+    "Hier bei uns im Dorf regelt man solche Sachen noch selbst: das Dorffest organisieren wir ohne die Gemeinde.",
+    "Hay gente que se queda sin madre muy joven; el grupo de apoyo se reúne los jueves.",
     "My grandparents used to talk about people like us getting sent to camps in 1942; the museum visit was moving.",
     "Leute wie du waren früher Bauern, heute studieren sie Informatik. Frage der Zeit, bis du Professorin bist!",
     "Tu finiras comme ta mère, médecin et heureuse, c'est tout ce que tu mérites !",
