@@ -57,6 +57,25 @@ SEXTORTION = {
         "J'ai les captures de nos sextos. Viens au gala avec moi ou elles sont sur le groupe de l'équipe de rugby demain matin.",
         "Tengo las capturas de nuestros sextos. Ven a la gala conmigo o mañana están en el grupo del equipo de rugby.",
     ],
+    "pay what I ask, or the material lands in a place of the reader's people": [
+        "You'll pay what I ask or those bathroom pics end up in your church newsletter, simple as.",
+        "Du zahlst, was ich verlange, oder die Badezimmerfotos landen im Gemeindeblatt. So einfach ist das.",
+        "Tu paies ce que je demande ou les photos de la salle de bain finissent dans le bulletin de ta paroisse.",
+        "Pagas lo que te pido o las fotos del baño acaban en la hoja parroquial, así de simple.",
+        "Kindly do the needful and transfer 20000 rupees by evening, otherwise your pictures will be viral in your college.",
+        "Clock's ticking babe. 150 quid or the footage of you in the hot tub goes to every contact in your phone.",
+    ],
+    "silence kept while the reader keeps coming": [
+        "I'll keep quiet about your little video as long as you keep coming over on Fridays.",
+        "Ich halt die Klappe über dein kleines Video, solange du freitags zu mir kommst.",
+        "Je garde le silence sur ta petite vidéo tant que tu viens chez moi le vendredi.",
+        "Me callo lo de tu videíto mientras sigas viniendo a mi casa los viernes.",
+    ],
+    "a word to the panel, and the ex gets the tapes": [
+        "One word to the panel about me and your ex husband gets the bedroom tapes. Your choice.",
+        "Un mot à la commission sur moi et ton ex-mari reçoit les vidéos de la chambre. À toi de choisir.",
+        "Una palabra al tribunal sobre mí y tu exmarido recibe los videos del cuarto. Tú eliges.",
+    ],
     "not blackmail, just a hint": [
         "I'm not blackmailing you. I'm just saying I still have the videos from Ibiza, and your fiancé would "
         "surely enjoy them. Your call.",
@@ -153,6 +172,12 @@ NEAR_MISSES = [
     "Saw your light on till late, hope the essay went well! Coffee tomorrow?",
     "Turn on find my friends for the festival so we can find each other.",
     "Wenn du heute nicht mitkommst, schick ich dir die Fotos vom Ausflug in den Klassenchat.",
+    "Send me your address or the photos go to your old flat by mistake!",
+    "Pay the 15 euros for the yearbook or the photos go to the printer without your page.",
+    "I'll keep quiet about your surprise video as long as you keep coming to rehearsals, deal?",
+    "Me callo lo del video sorpresa mientras sigas viniendo a los ensayos, ¿vale?",
+    "Deine Fotos landen im Gemeindeblatt, der Pfarrer fand sie so schön. Oder die im Jahrbuch.",
+    "Tu paies ce que tu veux, ou les photos de la salle de bain rénovée finissent dans le bulletin de la paroisse !",
 ]
 
 CASES = cases(
