@@ -227,12 +227,18 @@ class Term:
 
 # The words that may follow a term's first word; None when that is no fixed list of words.
 Follows = frozenset[str] | None
-# (the groups, one pattern telling where each of their terms that start at one word ends, the words
-# that may come next: when the next word is none of them, the pattern is not tried)
-Start = tuple[tuple[str, ...], re.Pattern[str], Follows]
+# (the groups, one pattern telling where each of their terms that start at one place ends)
+Start = tuple[tuple[str, ...], re.Pattern[str]]
 Starts = tuple[Start, ...]
-# The same before it is compiled: the terms under one key, by group.
+# The terms under one key, by group, before any is compiled.
 Source = dict[str, list["Term"]]
+# A key a word falls under: (kind, key, its terms).
+Key = tuple[str, str, Source]
+# A test of a term's word at one place: whether it may match the text's word there.
+Could = Callable[[Word], bool]
+# A key's terms by group (a pattern written twice kept once), and every literal word they may have second.
+Seconds = tuple[dict[str, list["Term"]], frozenset[str]]
+_ANY_NEXT = ""  # a compiled pattern's next word when it is none that a term of its key names: no word is ""
 
 
 def _union(sets: Iterator[Follows]) -> Follows:
@@ -272,13 +278,98 @@ def _seconds(elements: tuple[Element, ...]) -> Follows:
     return _union(_seconds(branch) for branch in _branches(head, rest))
 
 
+def _could_start(kind: str, key: str) -> Could:
+    """Whether a term's first word may match a text's word that falls under `key` (when unsure, yes)."""
+    if kind == "literal":
+        return lambda word: word.test(key)  # the text's word is the key itself
+    if kind == "prefix":  # the text's word starts with the key
+        return lambda word: (
+            word.value.startswith(key)
+            if word.kind == "literal"
+            else (word.value.startswith(key) or key.startswith(word.value))
+            if word.kind == "prefix"
+            else key[:1].isdigit()
+            if word.kind == "number"
+            else True
+        )
+    if kind == "suffix":  # the text's word ends with the key, and is longer
+        return lambda word: (
+            word.value.endswith(key) and word.value != key
+            if word.kind == "literal"
+            else (word.value.endswith(key) or key.endswith(word.value))
+            if word.kind == "suffix"
+            else True
+        )
+    return lambda word: word.value[:1].isdigit() if word.kind in ("literal", "prefix") else True  # a number
+
+
+def _could_follow(second: str) -> Could:
+    """Whether a term's second word may match the text's next word: `second` itself, or (_ANY_NEXT) a
+    word that is none of the literal second words of the key's terms."""
+    if second == _ANY_NEXT:
+        return lambda word: word.kind != "literal"
+    return lambda word: word.test(second)
+
+
+def _possible(elements: tuple[Element, ...], tests: tuple[Could, ...]) -> bool:
+    """Whether a match of `elements` may have words passing `tests`, one test a word (when unsure, yes)."""
+    if not tests or not elements:
+        return True
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        return tests[0](head) and _possible(rest, tests[1:])
+    if isinstance(head, Gap):
+        return True
+    return any(_possible(branch, tests) for branch in _branches(head, rest))
+
+
+def _narrowed(elements: tuple[Element, ...], tests: tuple[Could, ...]) -> tuple[Element, ...] | None:
+    """`elements` without the choices at its start that cannot pass `tests`; None when no match can.
+
+    A branch left out could not have matched here, so the pattern finds what the whole term would,
+    and at a common first word ("your") a term that starts with one of fifty audiences ("@audience")
+    is tried with the two or three that start so, not all fifty.
+    """
+    if not _possible(elements, tests):
+        return None
+    if not tests or not elements:
+        return elements
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        after = _narrowed(rest, tests[1:])
+        return None if after is None else (head, *after)
+    if isinstance(head, Gap):
+        return elements
+    options = tuple(option for option in head.options if _possible((*option, *rest), tests))
+    if not options:  # only leaving the optional part out can match
+        return _narrowed(rest, tests)
+    return (Choice(options, head.optional), *rest)
+
+
+def _second_literals(elements: tuple[Element, ...], depth: int = 0) -> Iterator[str]:
+    """The literal words `_possible` may test as a match's second word."""
+    if depth > 1 or not elements:
+        return
+    head, rest = elements[0], elements[1:]
+    if isinstance(head, Word):
+        if depth == 1 and head.kind == "literal":
+            yield head.value
+        yield from _second_literals(rest, depth + 1)
+    elif isinstance(head, Choice):
+        for branch in _branches(head, rest):
+            yield from _second_literals(branch, depth)
+
+
 @dataclass(frozen=True)
 class Index:
     """Terms by the words they can start with, so each word of a text is looked up, not every term tried.
 
-    Under each key, the terms of one group are put together in one pattern, written and compiled the
-    first time a text has a word with that key: a process that reads one message compiles a few, not
-    a thousand.
+    Every element of a term takes exactly one word, so at a place the second word is known: only the
+    terms that may have it there (or that name no second word) can match. Under each key, those terms
+    of each group are put together in one pattern for each second word, written and compiled the
+    first time a text has that pair: a process that reads one message compiles a few dozen small
+    patterns, not a thousand terms, and a common first word ("the", "you") costs a short pattern of
+    the few terms that go on with the next word, not one of all the terms that start with it.
     """
 
     literal: dict[str, Source]
@@ -287,12 +378,15 @@ class Index:
     suffix: dict[str, Source]
     suffix_lengths: tuple[int, ...]
     number: Source | None
-    seen: dict[str, Starts] = field(default_factory=dict)
+    seen: dict[str, tuple[Key, ...]] = field(default_factory=dict)
     starting: set[str] = field(default_factory=set)  # the words of `seen` that some term starts with
     # Each word of `starting`: the words one of its terms may need next (None: some term needs none), so
     # that a place where the next word is none of them is passed over with one look-up.
     gates: dict[str, Follows] = field(default_factory=dict)
-    compiled: dict[tuple[str, str], Starts] = field(default_factory=dict)
+    # (word, next word): the patterns to try there, one per key with a term that may match.
+    pairs: dict[tuple[str, str], Starts] = field(default_factory=dict)
+    seconds: dict[tuple[str, str], Seconds] = field(default_factory=dict)
+    compiled: dict[tuple[str, str, str], Start | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms: list[Term]) -> Index:
@@ -309,61 +403,85 @@ class Index:
             by_kind["number"].get(""),
         )
 
-    def _compile(self, kind: str, key: str, source: Source) -> Starts:
-        known = self.compiled.get((kind, key))
+    def _terms_of(self, kind: str, key: str, source: Source) -> Seconds:
+        known = self.seconds.get((kind, key))
         if known is None:
-            # Two patterns per key at most: the groups whose terms all need one of some words next, and
-            # the others. In each, a group's terms sit in an optional lookahead that captures where they
-            # end, so that a single call tells every group that starts at this word.
-            follows = {group: _union(_seconds(term.elements) for term in terms) for group, terms in source.items()}
-            gated = [group for group in source if follows[group] is not None]
-            free = [group for group in source if follows[group] is None]
-            known = tuple(
-                (tuple(groups), re.compile(self._pattern(source, groups)), _union(follows[g] for g in groups))
-                for groups in (gated, free)
-                if groups
-            )
-            self.compiled[kind, key] = known
+            by_group: dict[str, list[Term]] = {}
+            for group, terms in source.items():
+                first: dict[str, Term] = {}  # a pattern written twice is tried once, where it first is
+                for term in terms:
+                    first.setdefault(term.pattern, term)
+                by_group[group] = list(first.values())
+            named = frozenset(w for terms in by_group.values() for t in terms for w in _second_literals(t.elements))
+            known = self.seconds[kind, key] = (by_group, named)
         return known
 
-    @staticmethod
-    def _pattern(source: Source, groups: list[str]) -> str:
-        parts = [dict.fromkeys(term.pattern for term in source[group]) for group in groups]
-        return "".join("(?:(?=(" + "|".join(terms) + ")))?" for terms in parts)
+    def _compile(self, key: Key, following: str) -> Start | None:
+        """The pattern of the terms under `key` that may go on with `following`; None if there is none.
 
-    def candidates(self, word: str) -> Starts:
-        """(groups, pattern) for every key under which terms may start at `word`; remembered per word."""
+        Each term is narrowed to the branches that may start with a word of `key` and go on with
+        `following`. A group's terms sit in an optional lookahead that captures where the first of
+        them (in file order) to match ends, so that a single call tells every group that starts here.
+        """
+        kind, value, _ = key
+        by_group, named = self._terms_of(*key)
+        second = following if following in named else _ANY_NEXT
+        if (kind, value, second) not in self.compiled:
+            tests = (_could_start(kind, value), _could_follow(second))
+            groups: list[str] = []
+            parts: list[str] = []
+            for group, terms in by_group.items():
+                narrowed = (_narrowed(term.elements, tests) for term in terms)
+                kept = dict.fromkeys(_regex(elements) for elements in narrowed if elements is not None)
+                if kept:
+                    groups.append(group)
+                    parts.append("(?:(?=(" + "|".join(kept) + ")))?")
+            self.compiled[kind, value, second] = (tuple(groups), re.compile("".join(parts))) if groups else None
+        return self.compiled[kind, value, second]
+
+    def candidates(self, word: str) -> tuple[Key, ...]:
+        """Every key under which terms may start at `word`; remembered per word."""
         known = self.seen.get(word)
         if known is not None:
             return known
-        found: list[Start] = []
+        found: list[Key] = []
         if word in self.literal:
-            found.extend(self._compile("literal", word, self.literal[word]))
+            found.append(("literal", word, self.literal[word]))
         for length in self.prefix_lengths:
             if length > len(word):
                 break
             if word[:length] in self.prefix:
-                found.extend(self._compile("prefix", word[:length], self.prefix[word[:length]]))
+                found.append(("prefix", word[:length], self.prefix[word[:length]]))
         for length in self.suffix_lengths:
             if length >= len(word):
                 break
             if word[-length:] in self.suffix:
-                found.extend(self._compile("suffix", word[-length:], self.suffix[word[-length:]]))
+                found.append(("suffix", word[-length:], self.suffix[word[-length:]]))
         if word[:1].isdigit() and self.number is not None:
-            found.extend(self._compile("number", "", self.number))
+            found.append(("number", "", self.number))
         self.seen[word] = result = tuple(found)
         if result:
             self.starting.add(word)
-            self.gates[word] = _union(follows for _, _, follows in result)
+            self.gates[word] = _union(map(self._gate, result))
         return result
+
+    def _gate(self, key: Key) -> Follows:
+        """The words that may follow the first word of the key's terms (None: some term names none)."""
+        return _union(_seconds(term.elements) for terms in self._terms_of(*key)[0].values() for term in terms)
+
+    def _pair(self, word: str, following: str) -> Starts:
+        found = tuple(start for key in self.seen[word] if (start := self._compile(key, following)) is not None)
+        self.pairs[word, following] = found
+        return found
 
     def hits(self, words: list[str]) -> dict[str, list[Hit]]:
         found: dict[str, list[Hit]] = {}
         seen, candidates = self.seen, self.candidates
-        if len(seen) > 100_000:  # forget between texts, never within one
+        if len(seen) > 100_000 or len(self.pairs) > 200_000:  # forget between texts, never within one
             seen.clear()
             self.starting.clear()
             self.gates.clear()
+            self.pairs.clear()
         unique = set(words)
         for word in unique.difference(seen):  # set arithmetic in C: after a while, most words are known
             candidates(word)
@@ -372,7 +490,7 @@ class Index:
             return found
         joined = " ".join(words) + " "
         lengths = list(accumulate(map(len, words), initial=0))  # a word's offset is this plus its index
-        last, gates = len(words) - 1, self.gates
+        last, gates, pairs, pair = len(words) - 1, self.gates, self.pairs, self._pair
         # The places where some term may start, picked in C: most words start none.
         for at in compress(range(len(words)), map(present.__contains__, words)):
             word = words[at]
@@ -380,10 +498,11 @@ class Index:
             gate = gates[word]
             if gate is not None and following not in gate:
                 continue  # every term starting here needs another next word: most places end so
+            starts = pairs.get((word, following))
+            if starts is None:
+                starts = pair(word, following)
             offset = lengths[at] + at
-            for groups, pattern, follows in seen[word]:
-                if follows is not None and following not in follows:
-                    continue  # every term here needs another next word: most places end so
+            for groups, pattern in starts:
                 matched = pattern.match(joined, offset)
                 # Every part is optional, so the pattern always matches; a term matched when a group did.
                 if matched is None or matched.lastindex is None:

@@ -12,8 +12,8 @@ threatening window: a long ordinary mail cannot add up to a threat, and a threat
 middle of a friendly letter is read on its own. The window's score (log-odds) is one reason among
 the patterns': from `flag_at` it can flag a possible threat, from `police_at` it sends the report to
 the police when the patterns found a sign of their own beside it (see Evidence.weight; measured on two
-authors the words never saw, this caught a sixth more of their threats at no cost in ordinary mail). Staff can read the file (words and their weights) and `stopit explain` names the
-words that weighed most.
+authors the words never saw, this caught a sixth more of their threats at no cost in ordinary mail).
+Staff can read the file (words and their weights) and `stopit explain` names the words that weighed most.
 """
 
 from __future__ import annotations
