@@ -153,6 +153,54 @@ THREATS = {
         "Hier je suis passé devant ton boulot. Beaucoup d'escaliers, hein. On glisse vite.",
         "Ayer estuve frente a tu oficina. Cuántas escaleras, ¿no? Uno se resbala fácil.",
     ],
+    "just give me a reason": [
+        "Got a can of petrol in the boot now. Just give me a reason.",
+        "Der Kanister Benzin steht schon im Keller. Gib mir nur einen Grund.",
+        "J'ai un couteau dans la boîte à gants. Donne-moi juste une raison.",
+        "Tengo la pistola cargada en el cajón. Dame un motivo, nada más.",
+    ],
+    "a rope, and guess who for": [
+        "Bought some rope at the hardware shop today. Guess who it's for.",
+        "Heute einen Strick im Baumarkt gekauft. Rate mal, für wen.",
+        "Acheté une corde ce matin au magasin. Devine pour qui.",
+        "Hoy compré una soga en la ferretería. Adivina para quién.",
+    ],
+    "a lighter and the reader's things": [
+        "Nice curtains you've got on the ground floor. Shame I always carry a lighter. Just saying.",
+        "Hübsche Vorhänge hast du da unten. Mein Feuerzeug hab ich immer dabei, nur so gesagt.",
+        "Jolis rideaux au rez-de-chaussée. J'ai toujours mon briquet sur moi, je dis ça comme ça.",
+        "Lindas cortinas en la planta baja. Siempre llevo el mechero encima, solo digo.",
+    ],
+    "harm spelled out in other words": [
+        "Disrespect me at the party again and you'll be picking your teeth up off the floor.",
+        "Wenn du mich nochmal vor allen blamierst, kannst du deine Zähne vom Boden aufsammeln.",
+        "Si tu témoignes contre moi, ta famille pleurera à ton enterrement.",
+        "Si vuelves a hablar de mí, tu madre va a llorar en tu entierro.",
+    ],
+    "playing the victim, and a reason to be one": [
+        "Keep playing the victim online and I'll give you a reason to cry.",
+        "Mach nur so weiter mit der Opferrolle, dann geb ich dir einen Grund zum Heulen.",
+        "Continue de faire la victime et tu vas vraiment en devenir une, promis.",
+        "Segui haciéndote la víctima en Twitter y te voy a dar motivos de verdad.",
+    ],
+    "people who talk too much go quiet": [
+        "People who talk too much always end up quiet. One way or another.",
+        "Leute, die zu viel reden, werden irgendwann still. So oder so.",
+        "Ceux qui parlent trop finissent toujours par se taire, d'une manière ou d'une autre.",
+        "Los que hablan demasiado terminan callados, de una forma u otra.",
+    ],
+    "open up or the door comes off": [
+        "I'm outside your building. Open the door or I'll kick it in.",
+        "Ich steh vor deinem Haus. Mach auf, oder ich tret die Tür ein.",
+        "Je suis en bas de chez toi. Ouvre ou je défonce la porte.",
+        "Estoy abajo en tu portal. Abre o te tumbo la puerta.",
+    ],
+    "the reader's pet silenced for good": [
+        "Your dog barks every night. Keep ignoring me and one day he'll go quiet for good.",
+        "Dein Hund bellt jede Nacht. Wenn du mich weiter ignorierst, ist er eines Tages für immer still.",
+        "Ton chien aboie toutes les nuits. Si tu continues à m'ignorer, un jour il se taira pour toujours.",
+        "Tu perro ladra toda la noche. Si me sigues ignorando, un día se va a callar para siempre.",
+    ],
 }
 
 # Told by the reporter in their own words, with nothing forwarded: coercive control, a car and a gun.
@@ -165,7 +213,7 @@ TOLD = [
 ]
 
 # The same words in ordinary mail: a new boyfriend, a debt, friends who help, a surprise party, a game, a door
-# code for a party, a spare key, a seat on the plane.
+# code for a party, a spare key, a seat on the plane, a climbing rope, a lighter for the candles.
 NEAR_MISSES = [
     "I saw you with your new boyfriend at the café, he's lovely! Bring him to the barbecue on Sunday.",
     "Hab dich mit deinem neuen Freund im Kino gesehen, ihr seid echt süß zusammen!",
@@ -204,6 +252,16 @@ NEAR_MISSES = [
     "Yesterday I walked past your office, lots of stairs there, no wonder you're so fit!",
     "I seat you right behind me on the plane, row 14, seat C, so we can chat.",
     "Ich hab dir den Platz direkt hinter mir im Zug reserviert, Reihe 5.",
+    "Bought some rope for the climbing trip on Saturday, are you coming?",
+    "Ich hab ein Seil für die Kletterhalle gekauft, kommst du mit?",
+    "J'ai pris le briquet pour les bougies de ton gâteau !",
+    "Just give me a reason to skip the gym today lol",
+    "Bring a lighter for the barbecue, your grill never lights.",
+    "Stop playing the victim in the group project and do your part, please.",
+    "People who talk too much in the library get shushed by the librarian, so careful!",
+    "I'm outside your building with the pizza, open the door or it gets cold!",
+    "Your dog barked all night, is he okay? Maybe the vet can help.",
+    "Hoy compré una cuerda para tender la ropa, adivina qué color elegí.",
 ]
 
 
