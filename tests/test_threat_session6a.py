@@ -156,6 +156,36 @@ THREATS = {
         "Ce serait triste que tes enfants grandissent sans leur mère, non ?",
         "Wäre doch traurig, wenn deine Kinder ohne Mutter aufwachsen müssten.",
     ],
+    "the next one who reports, and what follows": [
+        "Whoever marked my exam had better start checking under their car.",
+        "Der Nächste, der uns anzeigt, wird nicht mehr aufstehen.",
+        "La prochaine personne qui nous dénonce ne se relèvera pas.",
+        "Al próximo que nos denuncie no lo levanta ni Dios.",
+    ],
+    "told to leave, or else": [
+        "Du Kanake hast hier nichts verloren. Verschwinde, solange du noch laufen kannst.",
+        "Retourne dans ton pays tant que tu peux encore marcher.",
+        "Vete a tu país mientras todavía puedas caminar.",
+    ],
+    "respect taught with fists, a face corrected": [
+        "Die Note wird korrigiert, oder ich korrigiere Ihr Gesicht.",
+        "On va t'apprendre le respect à coups de poing.",
+        "Te vamos a enseñar respeto a golpes, sudaca.",
+    ],
+    "the reader's home burnt after one more word": [
+        "Wenn du noch einmal über uns schreibst, brennt nicht nur dein Briefkasten.",
+        "Encore un post sur nous et c'est ta maison qui brûle, pas ton compte Insta.",
+        "Otra palabra sobre nosotros y tu casa amanece en cenizas.",
+    ],
+    "a menace beside the reader's people or place": [
+        "You have no idea who my father is. By the end of the week you will.",
+        "Tell that dyke in room 212 she's not welcome on this floor, and we'll make sure she understands.",
+        "Schöne Grüße an deine Frau. Wir wissen, wann sie vom Yoga heimkommt.",
+        "Noch ein Wort gegen unsere Partei und du brauchst einen neuen Zahnarzt.",
+        "Si ma fille n'a pas son diplôme, vous n'aurez plus de visage à montrer à vos étudiants.",
+        "Sabemos a qué hora sale tu hijo del cole. Piénsalo antes de volver a hablar en la tele.",
+        "La gente como tú no llega a vieja.",
+    ],
 }
 
 # Staff or the reporter tell of a threat made to someone else, in the third person: no message forwarded.
@@ -172,6 +202,30 @@ TOLD = [
 
 # The same words in ordinary mail: a history lesson, an admin reminder, a blessing, banter, a parent's visit.
 NEAR_MISSES = [
+    "Go to the gym while you can still walk, grandpa, haha.",
+    "Profitez du ski tant que vous pouvez encore marcher, disait mon grand-père.",
+    "Mientras todavía puedas caminar sin bastón, aprovecha para viajar, dice mi abuela.",
+    "Solange du noch laufen kannst, melde dich für den Stadtlauf an!",
+    "Go back to your country for the holidays? Lucky you, enjoy the sun!",
+    "¿Vuelves a tu país en verano? ¡Qué envidia, disfruta!",
+    "The next person who reports a bug in the app gets a free coffee, we won't get up again before Monday though.",
+    "Whoever marked my exam did a great job, I got an A!",
+    "Le prochain qui me signale une faute de frappe gagne un croissant.",
+    "El próximo que me denuncie una errata se lleva un café.",
+    "You're next on the list for the interview at 3pm, please wait in the hall.",
+    "Tu seras la prochaine sur la liste d'attente pour la résidence, bonne nouvelle !",
+    "Eres la siguiente en la lista de espera del comedor.",
+    "Du bist die Nächste auf der Liste für das Stipendium, herzlichen Glückwunsch!",
+    "The library has big windows, great light for studying on Fridays!",
+    "Die Mensa hat große Glasfenster, schön hell, wir treffen uns am Freitag dort.",
+    "Your husband comes home late on Thursdays? The roads are badly lit, tell him to drive carefully.",
+    "Wir wissen, wann deine Frau vom Yoga heimkommt: schöne Grüße, wir planen die Überraschungsparty!",
+    "You have no idea who my father is? He's the new dean, haha, small world.",
+    "Keep writing about the cartel, your family will be reading your articles with pride.",
+    "I'll teach you some respect for deadlines, with my famous project plan.",
+    "If it doesn't rain, we'll handle it here on the lawn: the barbecue starts at 6.",
+    "Check under your car before leaving, a cat was sleeping there yesterday!",
+    "Encore un post sur nous et c'est la fête : merci pour le soutien, on brûle d'impatience !",
     "Shut up, you're hilarious! I'm keeping this meme forever.",
     "We'll silence the phones for good during exams, please tell your students.",
     "Ich bringe den Wecker endgültig zum Schweigen, der nervt jeden Morgen.",
