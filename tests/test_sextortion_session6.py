@@ -113,6 +113,29 @@ STALKING_CLASSES = {
         "Je me suis inscrit à ton atelier de poterie, on se verra tous les jeudis.",
         "Me he apuntado a tu club de lectura. Nos vemos el miércoles.",
     ],
+    "another train, and the writer waited anyway": [
+        "You took the 7:42 instead of the 7:12 this morning. Sleep in? I waited on the platform anyway.",
+        "Du bist heute die 7:42 gefahren statt der 7:12. Verschlafen? Ich hab trotzdem am Gleis gewartet.",
+        "T'as pris le train de 7h42 au lieu de 7h12 ce matin. Panne de réveil ? J'ai attendu sur le quai quand même.",
+        "Hoy cogiste el tren de las 7:42 en vez del de las 7:12. ¿Te dormiste? Yo te esperé en el andén igual.",
+    ],
+    "the reader's window, their new address, their seat": [
+        "Your curtains were open again last night. Purple duvet, nice.",
+        "Deine Vorhänge waren gestern Nacht wieder offen. Lila Bettdecke, schön.",
+        "Tes rideaux étaient encore ouverts hier soir. Couette violette, joli.",
+        "Anoche otra vez tenías las cortinas abiertas. Edredón morado, qué bonito.",
+        "Found your new address through your cousin's wedding photos. Number 14, blue door.",
+        "I know which seat you take in the library, third floor, by the radiator.",
+        "Ich weiß, wo du in der Bibliothek sitzt, dritter Stock, an der Heizung.",
+        "Je sais à quelle place tu t'assois à la BU, troisième étage, près du radiateur.",
+        "Sé en qué sitio te sientas en la biblioteca, tercera planta, junto al radiador.",
+    ],
+    "a flatmate said when the reader is back": [
+        "Your flatmate said you're back from Madrid on the 3rd. I'll be around.",
+        "Deine Mitbewohnerin sagt, du kommst am 3. aus Madrid zurück. Ich bin in der Nähe.",
+        "Ta coloc m'a dit que tu rentres de Madrid le 3. Je serai dans le coin.",
+        "Tu compañera de piso me dijo que vuelves de Madrid el 3. Andaré por ahí.",
+    ],
     "asks who the reader was with": [
         "Who was the guy in the red scarf with you at the station last night?",
         "Wer war der Typ, mit dem du gestern am Bahnhof standest? Ihr habt lange geredet.",
@@ -132,6 +155,10 @@ TOLD = [
     "Seit der Trennung schreibt seine Mutter mir jeden Tag, und er wartet im Foyer, wenn ich gehe.",
     "Depuis que je l'ai bloqué, sa sœur m'écrit et un ami à lui est venu à mon cours de danse.",
     "Desde que lo bloqueé, su hermana me escribe y él espera cada día en la puerta de mi trabajo.",
+    "My ex keeps driving past my parents' house and now my little brother says he saw him at the school gate.",
+    "Mein Ex fährt ständig am Haus meiner Eltern vorbei, und mein kleiner Bruder hat ihn am Schultor gesehen.",
+    "Mon ex passe sans arrêt devant chez mes parents et mon petit frère l'a vu à la sortie de l'école.",
+    "Mi ex pasa todo el rato por delante de casa de mis padres y mi hermano pequeño lo vio en la puerta del colegio.",
 ]
 
 # The same words in ordinary mail: an invitation, an exhibition, a print order, a lease, an accident; a friend
@@ -172,6 +199,11 @@ NEAR_MISSES = [
     "Saw your light on till late, hope the essay went well! Coffee tomorrow?",
     "Turn on find my friends for the festival so we can find each other.",
     "Wenn du heute nicht mitkommst, schick ich dir die Fotos vom Ausflug in den Klassenchat.",
+    "Your flatmate said you're back on the 3rd, welcome-back drinks on Friday?",
+    "I know which seat you take in the library, I'll save it for you tomorrow.",
+    "Ta coloc m'a dit que tu rentres le 3, on fête ça ?",
+    "Tu compañera de piso me dijo que vuelves el 3, ¡quedamos para celebrarlo!",
+    "Found your new address through the alumni list, sending your wedding invitation this week!",
     "Send me your address or the photos go to your old flat by mistake!",
     "Pay the 15 euros for the yearbook or the photos go to the printer without your page.",
     "I'll keep quiet about your surprise video as long as you keep coming to rehearsals, deal?",
