@@ -186,6 +186,24 @@ THREATS = {
         "Sabemos a qué hora sale tu hijo del cole. Piénsalo antes de volver a hablar en la tele.",
         "La gente como tú no llega a vieja.",
     ],
+    "honour washed in blood": [
+        "Du hast meine Familie entehrt. Das wäscht nur Blut ab.",
+        "Tu as sali l'honneur de ma famille. Ça se lave dans le sang.",
+        "Manchaste el honor de mi familia y eso solo se lava con sangre.",
+    ],
+    "the reader's route changed, or else": [
+        "Ton nom circule dans certains groupes. À ta place, je changerais d'itinéraire.",
+        "Tu nombre está en boca de gente peligrosa. Yo que tú cambiaría de ruta.",
+    ],
+    "bravado at the reader living alone": [
+        "Man munkelt, du wohnst jetzt allein. Ziemlich mutig für eine wie dich.",
+        "Dicen que ahora vives sola. Muy valiente para una como tú.",
+    ],
+    "police too late, a quiet floor, silenced for good": [
+        "Funny how quiet the third floor gets after 8. Wouldn't want you to be the only one left up there.",
+        "Wenn die Polizei kommt, bist du längst nicht mehr da, wo du warst.",
+        "La prochaine fois que tu ouvres ta gueule en AG, tu la fermes définitivement.",
+    ],
 }
 
 # Staff or the reporter tell of a threat made to someone else, in the third person: no message forwarded.
@@ -202,6 +220,12 @@ TOLD = [
 
 # The same words in ordinary mail: a history lesson, an admin reminder, a blessing, banter, a parent's visit.
 NEAR_MISSES = [
+    "I have nothing left to lose at this point, the exam is tomorrow and I haven't studied lol.",
+    "Strongly recommended: stay indoors on Saturday, the heat wave will be brutal.",
+    "Ça se lave à 30 degrés, pas plus, sinon le pull rétrécit.",
+    "Eso se lava con agua fría, la sangre sale mejor así.",
+    "Tu dors bien toute seule maintenant que ta coloc est partie ? Dis-moi si tu veux que je vienne.",
+    "Ya no tengo nada que perder, profe: ¡me apunto al maratón!",
     "Go to the gym while you can still walk, grandpa, haha.",
     "Profitez du ski tant que vous pouvez encore marcher, disait mon grand-père.",
     "Mientras todavía puedas caminar sin bastón, aprovecha para viajar, dice mi abuela.",
