@@ -76,6 +76,26 @@ SEXTORTION = {
         "Un mot à la commission sur moi et ton ex-mari reçoit les vidéos de la chambre. À toi de choisir.",
         "Una palabra al tribunal sobre mí y tu exmarido recibe los videos del cuarto. Tú eliges.",
     ],
+    "would they still respect you if they saw it": [
+        "Think your students would still respect you if they saw what's on my hard drive? Five grand and they never will.",
+        "Glaubst du, deine Studenten würden dich noch respektieren, wenn sie sehen, was auf meiner Festplatte ist? "
+        "Fünftausend und sie sehen es nie.",
+        "Tu crois que tes étudiants te respecteraient encore s'ils voyaient ce qu'il y a sur mon disque dur ? "
+        "Cinq mille et ils le verront jamais.",
+        "¿Crees que tus alumnos te seguirían respetando si vieran lo que hay en mi disco duro? Cinco mil y nunca lo verán.",
+    ],
+    "one more picture a week, and the partner never finds out": [
+        "I'm not asking much. One more pic every week and your husband never finds out about the others.",
+        "Ich verlange nicht viel. Jede Woche ein Foto mehr, und dein Mann erfährt nie von den anderen.",
+        "Je demande pas grand-chose. Une photo de plus chaque semaine et ton mari n'apprendra jamais pour les autres.",
+        "No pido mucho. Una foto más cada semana y tu marido nunca se entera de las otras.",
+    ],
+    "a deadline, then every porn site": [
+        "You have 48 hours. After that, your nudes are on every porn site with your full name.",
+        "Du hast 48 Stunden. Danach sind deine Nacktbilder auf jeder Pornoseite, mit vollem Namen.",
+        "Tu as 48 heures. Après ça, tes nudes sont sur tous les sites porno avec ton nom complet.",
+        "Tienes 48 horas. Después, tus desnudos estarán en todas las páginas porno con tu nombre completo.",
+    ],
     "not blackmail, just a hint": [
         "I'm not blackmailing you. I'm just saying I still have the videos from Ibiza, and your fiancé would "
         "surely enjoy them. Your call.",
@@ -204,6 +224,10 @@ NEAR_MISSES = [
     "Ta coloc m'a dit que tu rentres le 3, on fête ça ?",
     "Tu compañera de piso me dijo que vuelves el 3, ¡quedamos para celebrarlo!",
     "Found your new address through the alumni list, sending your wedding invitation this week!",
+    "Your students would love the photos from the field trip; they're on my laptop, I'll post them Friday.",
+    "Drinks with me Friday? Just us, I miss you. Also I finally printed the photos from Lisbon!",
+    "Tus alumnos verán las fotos de la excursión el viernes, están en mi portátil. ¿Una copa conmigo luego?",
+    "The photos from the gala will be on every page of the alumni site next week, you look great!",
     "Send me your address or the photos go to your old flat by mistake!",
     "Pay the 15 euros for the yearbook or the photos go to the printer without your page.",
     "I'll keep quiet about your surprise video as long as you keep coming to rehearsals, deal?",
