@@ -201,6 +201,36 @@ THREATS = {
         "Ton chien aboie toutes les nuits. Si tu continues à m'ignorer, un jour il se taira pour toujours.",
         "Tu perro ladra toda la noche. Si me sigues ignorando, un día se va a callar para siempre.",
     ],
+    "the tongue cut out, the face ruined": [
+        "Speak to my sister once more and I'll cut your tongue out.",
+        "Sprich noch einmal mit meiner Schwester, dann schneid ich dir die Zunge ab.",
+        "Reparle à ma soeur et je te coupe la langue.",
+        "Vuelve a hablarle a mi hermana y te corto la lengua.",
+    ],
+    "paid in blood": [
+        "You'll pay for what you said at the meeting, and you'll pay in blood.",
+        "Du wirst dafür bezahlen, was du im Ausschuss gesagt hast, und zwar mit Blut.",
+        "Tu vas payer ce que tu as dit au conseil, et tu le paieras de ton sang.",
+        "Me las vas a pagar por lo del consejo, y con tu sangre.",
+    ],
+    "hunted anywhere, nothing left": [
+        "Take the kids and run, I'll find you wherever you go and there'll be nothing left of you.",
+        "Nimm die Kinder und hau ab, ich finde dich überall, und dann bleibt nichts von dir übrig.",
+        "Pars avec les enfants et je te retrouverai partout, il ne restera rien de toi.",
+        "Llévate a los niños y te busco por todas partes, no va a quedar nada de ti.",
+    ],
+    "your days are numbered": [
+        "Keep talking to the press. Your days are numbered anyway.",
+        "Red ruhig weiter mit der Presse. Deine Tage sind gezählt.",
+        "Continue de parler aux journalistes. Tes jours sont comptés.",
+        "Sigue hablando con la prensa. Tus días están contados.",
+    ],
+    "anyone could climb in": [
+        "You sleep with the window open on the ground floor. Anyone could climb in, you know.",
+        "Du schläfst im Erdgeschoss bei offenem Fenster. Jeder könnte einsteigen, weißt du.",
+        "Tu dors au rez-de-chaussée avec la fenêtre ouverte. N'importe qui pourrait entrer.",
+        "Duermes en la planta baja con la ventana abierta. Cualquiera podría entrar.",
+    ],
 }
 
 # Told by the reporter in their own words, with nothing forwarded: coercive control, a car and a gun.
@@ -213,7 +243,8 @@ TOLD = [
 ]
 
 # The same words in ordinary mail: a new boyfriend, a debt, friends who help, a surprise party, a game, a door
-# code for a party, a spare key, a seat on the plane, a climbing rope, a lighter for the candles.
+# code for a party, a spare key, a seat on the plane, a climbing rope, a lighter for the candles, a library
+# fine, a concert one would regret missing, a parcel for the reader's parents, a window left open for painters.
 NEAR_MISSES = [
     "I saw you with your new boyfriend at the café, he's lovely! Bring him to the barbecue on Sunday.",
     "Hab dich mit deinem neuen Freund im Kino gesehen, ihr seid echt süß zusammen!",
@@ -262,6 +293,14 @@ NEAR_MISSES = [
     "I'm outside your building with the pizza, open the door or it gets cold!",
     "Your dog barked all night, is he okay? Maybe the vet can help.",
     "Hoy compré una cuerda para tender la ropa, adivina qué color elegí.",
+    "Tu vas le regretter si tu rates le concert ce soir, ils jouent toutes leurs vieilles chansons !",
+    "Si tu rends pas le livre à la bibliothèque avant vendredi, tu vas payer une amende.",
+    "Je sais où habitent tes parents, je leur dépose le colis demain matin.",
+    "Ich weiß, wo deine Eltern wohnen, ich bring ihnen morgen die Äpfel vorbei.",
+    "You'll regret it if you miss the sale on Saturday, everything is half price!",
+    "Si no devuelves el libro antes del viernes vas a pagar una multa.",
+    "The blood drive is on Monday, come give blood with us!",
+    "Leave the window open on the ground floor, the painters need to get in tomorrow.",
 ]
 
 
