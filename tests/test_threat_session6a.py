@@ -204,6 +204,33 @@ THREATS = {
         "Wenn die Polizei kommt, bist du längst nicht mehr da, wo du warst.",
         "La prochaine fois que tu ouvres ta gueule en AG, tu la fermes définitivement.",
     ],
+    "watched every day, and a warning": [
+        "Wir haben ein Auge auf dich. Jeden Tag. Pass gut auf dich auf.",
+        "On t'a à l'œil. Chaque jour. Fais bien attention.",
+        "Te tenemos vigilada. Todos los días. Cuídate mucho.",
+    ],
+    "the reader's status no shield in the street": [
+        "Tu crois que ton statut de prof te protège ? Pas dans la rue.",
+        "¿Crees que tu título de profesora te protege? En la calle no.",
+    ],
+    "a shame if the reader's child had an accident": [
+        "Frau Professor, Ihre Kinder sind so süß auf dem Spielplatz. Es wäre ein Jammer, wenn ihnen etwas passiert.",
+        "Ta fille est mignonne à la sortie de l'école. Ce serait dommage qu'elle ait un accident.",
+        "Tu hija sale muy guapa del colegio. Sería una lástima que tuviera un accidente.",
+    ],
+    "others keen to know where the reader sleeps, pointedly": [
+        "I've got friends in the department who'd love to know where you park. Just saying.",
+        "Je connais des gens qui seraient ravis de savoir où tu dors. Je dis ça pour toi.",
+    ],
+    "the reader's things alone, a shame": [
+        "Dein Auto steht ja immer so schön allein auf dem Parkdeck. Wäre schade drum.",
+    ],
+    "one more word, and a wish": [
+        "Ein falsches Wort noch im Seminar, und du wirst dir wünschen, nie hierhergekommen zu sein.",
+    ],
+    "a hint beside accidents being common": [
+        "Enjoy your tenure while it lasts. Accidents in old lab buildings are so common these days.",
+    ],
 }
 
 # Staff or the reporter tell of a threat made to someone else, in the third person: no message forwarded.
@@ -220,6 +247,16 @@ TOLD = [
 
 # The same words in ordinary mail: a history lesson, an admin reminder, a blessing, banter, a parent's visit.
 NEAR_MISSES = [
+    "My cousins would love to know where you park, they're looking for a spot near campus too!",
+    "Conozco gente a la que le encantaría saber dónde duermes tan bien: pásame la marca del colchón.",
+    "We have our eye on you for the scholarship committee, keep up the great work!",
+    "On t'a à l'œil pour le poste de délégué, bravo pour ta candidature !",
+    "Te tenemos vigilada la planta mientras estás de vacaciones, tranquila.",
+    "Es wäre ein Jammer, wenn dein Kuchen beim Fest übrig bliebe!",
+    "Dein Auto steht immer so allein auf dem Parkdeck, willst du nicht in die Tiefgarage?",
+    "Accidents in old lab buildings are so common that the safety officer wants a walkthrough on Friday.",
+    "Du wirst dir wünschen, du hättest früher mit dem Lernen angefangen, glaub mir!",
+    "I've got friends in the department who would love to know where you got that jacket.",
     "I have nothing left to lose at this point, the exam is tomorrow and I haven't studied lol.",
     "Strongly recommended: stay indoors on Saturday, the heat wave will be brutal.",
     "Ça se lave à 30 degrés, pas plus, sinon le pull rétrécit.",
