@@ -301,6 +301,9 @@ NEAR_MISSES = [
     "Si no devuelves el libro antes del viernes vas a pagar una multa.",
     "The blood drive is on Monday, come give blood with us!",
     "Leave the window open on the ground floor, the painters need to get in tomorrow.",
+    "Je suis devant ta fac avec mon cousin, on t'attend pour le ciné, dépêche !",
+    "Si tu vas pas au rattrapage, tu vas le payer cher au semestre prochain, sérieux.",
+    "We're outside with my cousin, waiting for you for the movie, hurry up!",
 ]
 
 
