@@ -257,7 +257,6 @@ NEAR_MISSES = [
     "Accidents in old lab buildings are so common that the safety officer wants a walkthrough on Friday.",
     "Du wirst dir wünschen, du hättest früher mit dem Lernen angefangen, glaub mir!",
     "I've got friends in the department who would love to know where you got that jacket.",
-    "I have nothing left to lose at this point, the exam is tomorrow and I haven't studied lol.",
     "Strongly recommended: stay indoors on Saturday, the heat wave will be brutal.",
     "Ça se lave à 30 degrés, pas plus, sinon le pull rétrécit.",
     "Eso se lava con agua fría, la sangre sale mejor así.",
