@@ -1,6 +1,7 @@
 """Routing cost: its share of the whole pipeline per message, and `stopit explain` time per message.
 
-Run: .venv/bin/python -m bench.route [N]   (about N corpus messages, every k-th file; default 1000)
+Run: .venv/bin/python -m bench.route [N] [--no-explain]   (about N corpus messages, every k-th file; default
+1000; --no-explain: routing's share only, without the twenty `stopit explain` runs)
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from stopit.route import route
 from tests.corpus import corpus_files
 
 
-def main(count: int = 1000) -> None:
-    figures = measure(count)
+def main(count: int = 1000, explain_runs: int = 20) -> None:
+    figures = measure(count, explain_runs)
     print(
         f"{figures['reports']} reports among {figures['messages']} corpus messages, whole pipeline (store, extract, "
         f"trace, route, plan, render, commit): {figures['pipeline_s']:.2f} s; routing {figures['route_s']:.2f} s = "
@@ -32,7 +33,8 @@ def main(count: int = 1000) -> None:
         f"routing per report: {figures['route_ms']:.2f} ms, of which the danger verdict {figures['danger_ms']:.2f} ms "
         f"and the rules' other conditions {figures['route_ms'] - figures['danger_ms']:.2f} ms"
     )
-    print(describe("stopit explain, whole command incl. interpreter start-up", figures["explain"]))
+    if figures["explain"]:
+        print(describe("stopit explain, whole command incl. interpreter start-up", figures["explain"]))
 
 
 def measure(count: int = 1000, explain_runs: int = 20) -> dict:
@@ -68,7 +70,7 @@ def measure(count: int = 1000, explain_runs: int = 20) -> dict:
         route_s += time.perf_counter() - begin
         danger_s += judged - begin
     explain = []
-    for path in report_paths[:: max(1, len(report_paths) // explain_runs)]:
+    for path in report_paths[:: max(1, len(report_paths) // explain_runs)] if explain_runs else ():
         begin = time.perf_counter()
         subprocess.run(
             [str(ROOT / ".venv/bin/stopit"), "explain", "--offline", "--json", str(path)],
@@ -90,4 +92,5 @@ def measure(count: int = 1000, explain_runs: int = 20) -> dict:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    main(int(numbers[0]) if numbers else 1000, 0 if "--no-explain" in sys.argv else 20)
