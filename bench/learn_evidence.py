@@ -47,12 +47,12 @@ def inputs_digest() -> str:
 
 
 # From FLAG_AT a report is flagged a possible threat (chosen with the sixth author's batch left out); from
-# POLICE_AT it goes to the police when a pattern found a sign beside it (chosen with the tenth and the eleventh
-# author left out in turn, patterns not yet tuned on them: at 6 with the patterns' own possible threat 44 and 52
-# of their 144 threats reached the police; at 5 beside any sign 51 and 59, other rows to the police 1 → 3 and
-# 1 → 1 of 176, none of 2,075 ordinary mails; at 4, 52 and 62 but 4 and 2 other rows).
+# POLICE_AT it goes to the police beside the patterns' own possible threat (with the tenth and the eleventh author
+# left out in turn, patterns not yet tuned on them, 44 and 52 of their 144 threats reached the police; beside any
+# weaker sign, from 5, 51 and 59 with 2 more other rows — but ordinary near misses of tests/test_threat_session4.py,
+# a surprise party's photo album among them, went to the police too: not chosen).
 FLAG_AT = 2.0
-POLICE_AT = 5.0
+POLICE_AT = 6.0
 EPOCHS = 8
 L2 = 1e-3
 RATE = 0.2

@@ -89,7 +89,8 @@ def test_learning_and_judging_see_the_same_windows() -> None:
         (3.0, 2.0, 0.5),  # ... or a weakly matched one ...
         (3.0, 4.0, 0.0),  # ... but never beyond it
         (9.0, 0.0, 2.5),  # strong: alone it only flags ...
-        (9.0, 1.0, 4.0),  # ... and beside a sign the patterns found it reaches the police
+        (9.0, 1.0, 1.5),  # ... beside a weaker sign too ...
+        (9.0, 2.5, 2.5),  # ... and with the patterns' own possible threat it reaches the police
         (9.0, 6.0, 0.0),  # ... (where the patterns are not there already)
     ],
 )
@@ -103,7 +104,7 @@ def test_the_words_flag_a_possible_threat_and_never_send_to_the_police_alone(
     assert EVIDENCE.weight(weighed, patterns, beyond_stalking=patterns, flag=2.5, police=5.0) == expected
 
 
-@pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (2.0, 0.0, 0.5), (3.0, 1.0, 1.0)])
+@pytest.mark.parametrize(("stalking", "other", "expected"), [(3.0, 0.0, 0.0), (2.0, 0.0, 0.5), (3.0, 2.5, 0.0), (2.0, 2.5, 0.5)])
 def test_strong_words_beside_stalking_evidence_alone_do_not_make_an_emergency(
     stalking: float, other: float, expected: float
 ) -> None:

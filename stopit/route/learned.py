@@ -11,8 +11,7 @@ A message is read in windows of up to three sentences, and its score is that of 
 threatening window: a long ordinary mail cannot add up to a threat, and a threat buried in the
 middle of a friendly letter is read on its own. The window's score (log-odds) is one reason among
 the patterns': from `flag_at` it can flag a possible threat, from `police_at` it sends the report to
-the police when the patterns found a sign of their own beside it (see Evidence.weight; measured on two
-authors the words never saw, this caught a sixth more of their threats at no cost in ordinary mail).
+the police when the patterns alone found a possible threat (see Evidence.weight).
 Staff can read the file (words and their weights) and `stopit explain` names the words that weighed most.
 """
 
@@ -135,13 +134,15 @@ class Evidence:
         """What the window adds to the patterns' `score`.
 
         From `flag_at` the words can make a report a possible threat, never more: they lift the score
-        to the flag band. From `police_at` they lift it to the police band, but only beside a sign the
-        patterns found themselves: words learned from a few thousand messages never send a report to
-        the police on their own. Stalking evidence is no such sign (`beyond_stalking`, the patterns'
-        score without it): persistence is never an emergency unless a threat is found beside it, and
-        the words are no such finding.
+        to the flag band. From `police_at` they lift it to the police band, but only when the patterns
+        alone found a possible threat: words learned from a few thousand messages never send a report to
+        the police on their own. (Beside any weaker sign they caught a sixth more of two unseen authors'
+        threats, but sent ordinary messages such as a surprise party's photo album to the police.)
+        Stalking evidence does not count as that possible threat (`beyond_stalking`, the patterns' score
+        without it): persistence is never an emergency unless a threat is found beside it, and the words
+        are no such finding.
         """
-        if weighed.logit >= self.police_at and beyond_stalking > 0:
+        if weighed.logit >= self.police_at and beyond_stalking >= flag:
             return max(0.0, police - score)
         if weighed.logit >= self.flag_at:
             return max(0.0, flag - score)
