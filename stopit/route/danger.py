@@ -26,6 +26,11 @@ from stopit.route.learned import NAME as LEARNED
 from stopit.route.learned import SAYS as LEARNED_SAYS
 from stopit.route.learned import Evidence
 from stopit.route.learned import read as read_evidence
+from stopit.route.meaning import FILE_NAME as MEANING_FILE
+from stopit.route.meaning import NAME as MEANING
+from stopit.route.meaning import SAYS as MEANING_SAYS
+from stopit.route.meaning import Meaning
+from stopit.route.meaning import read as read_meaning
 from stopit.route.normalise import Normaliser, fold
 
 ROLES = ("message", "reporter", "any")
@@ -639,6 +644,7 @@ class PatternSet:
     desk_source: str = ""  # every line the desk writes to reporters, as one pattern; see desk_lines()
     desk_shingles: frozenset[str] = frozenset()
     evidence: Evidence = field(default_factory=Evidence)  # learned.tsv: words weighed, see learned.py
+    meaning: Meaning = field(default_factory=Meaning)  # meaning.tsv: sentence meaning weighed, see meaning.py
 
     @cached_property
     def desk_lines(self) -> re.Pattern[str] | None:
@@ -676,6 +682,12 @@ class PatternSet:
                 # The learned words name no category of their own: they count as a threat, the
                 # category whose rule sends to the police (sextortion's patterns still name theirs).
                 reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
+        sensed = self.meaning.sense(texts) if read else None
+        if sensed is not None and sensed.chance >= self.meaning.flag_at:  # else it adds nothing
+            beyond_stalking = self.verdict([r for r in reasons if r.category != "stalking"]).score
+            weight = self.meaning.weight(sensed, self.verdict(reasons).score, beyond_stalking, self.flag, self.police)
+            if weight:
+                reasons.append(Reason(MEANING, MEANING_SAYS, sensed.category, weight, sensed.words(), sensed.where))
         return self.verdict(reasons)
 
     @cached_property
@@ -837,7 +849,11 @@ def load_patterns(dirs: list[Path], problems: Problems, templates: Path | None =
     lines, shingles = desk_lines(templates) if templates else ("", frozenset[str]())
     learned = [directory / "patterns" / LEARNED_FILE for directory in dirs]
     evidence = next((read_evidence(path, problems) for path in reversed(learned) if path.is_file()), Evidence())
-    return PatternSet(normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles, evidence)
+    models = [directory / "patterns" / MEANING_FILE for directory in dirs]
+    meaning = next((read_meaning(path, problems) for path in reversed(models) if path.is_file()), Meaning())
+    return PatternSet(
+        normaliser, Index.of(terms), patterns, police, flag, caps, footer, lines, shingles, evidence, meaning
+    )
 
 
 def _collect(reader: _Reader, path: Path, data: dict, text: str) -> None:

