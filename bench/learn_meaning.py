@@ -41,16 +41,20 @@ from tests.test_danger_corpus import text_of
 TARGET = ROOT / "rules" / "patterns" / FILE_NAME
 INPUTS = (ROOT / "bench" / "data" / "route_eval" / "tuning.tsv",)
 DIGEST_LINE = "Inputs (sha256 of tuning.tsv, first 16 hex digits): "
-# From FLAG_AT a report is a possible threat; from POLICE_AT it goes to the police on its own. Chosen on two
-# authors' rows that neither the patterns nor the model had seen (session 7): from 0.9 the meaning alone sent
-# 0.9% of their other rows (stalking, harassment, benign, phishing) to the police and caught half of their
-# threats and extortion; from 0.5 beside a possible threat of the patterns it caught another tenth.
-FLAG_AT = 0.5
-POLICE_AT = 0.9
+# From FLAG_AT a report is a possible threat; from JOINED_AT it goes to the police when the patterns found a possible
+# threat too; from POLICE_AT it goes to the police on its own (a whole message, see Meaning.weight). Chosen on the two
+# session 7 authors' rows, each measured with a model learned without it and patterns never tuned on it: 0.5, 0.5
+# and 0.9 sent 78% of their threats and extortion to the police instead of 46% but 7.4% of their other rows instead
+# of 5.1%, and the near misses of the tests (tests/test_threat*.py, test_sextortion*.py), ordinary messages with a
+# threat's words, went there too ("Ich lösch den Ordner mit den alten Fotos, sonst ist die Cloud voll." read 0.95 as
+# extortion). With these, the lowest under which none of those near misses does: 68% and 5.4%, and 94% of threats
+# and extortion flagged or sent to the police (71% before), 22% of the others (15% before).
+FLAG_AT = 0.7
+JOINED_AT = 0.8
+POLICE_AT = 0.97
 L2 = 0.3  # on the weights, against the mean loss per example weight (an sklearn C of about 3 on 3,000 rows)
 STEPS = 600
 RATE = 0.05
-ORDINARY_WINDOWS = 3  # windows per ordinary mail: its opening is where it says what it is
 ORDINARY_SHARE = 0.5  # ordinary mail weighs, all together, this share of the labelled rows
 NOTED = 3  # every third window of ordinary mail is read beside a harmless reporter's words (see plain_rows)
 HARMLESS = ("benign", "phishing")  # labels whose reporters' words say nothing of danger
@@ -89,7 +93,9 @@ def ordinary(kind: str, half: int | None = None) -> list[str]:
     )
     if half is not None:
         files = files[half::2]
-    return [w for f in files for w in windows(text_of(f.path.read_bytes()))[:ORDINARY_WINDOWS]]
+    # Every window a report's message would be read in: with only the first three of each mail learned, 20 of the
+    # 4,150 ham mails reached the police by a later window.
+    return [w for f in files for w in windows(text_of(f.path.read_bytes()))]
 
 
 def window_features(labelled: list[Row]) -> tuple[np.ndarray, list[int], list[float]]:
@@ -170,7 +176,7 @@ def learn(data: Examples) -> Meaning:
         vb = 0.9 * vb + RATE * gb * 100
         w -= vw
         b -= vb
-    return Meaning(LABELS, w.astype(np.float32), b.astype(np.float32), encoder_version(), FLAG_AT, POLICE_AT)
+    return Meaning(LABELS, w.astype(np.float32), b.astype(np.float32), encoder_version(), FLAG_AT, JOINED_AT, POLICE_AT)
 
 
 def measure(leave_out: str) -> None:

@@ -207,19 +207,22 @@ def test_batches_are_bounded_by_bytes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_50_mb_report_peaks_below_four_times_its_size() -> None:
+def test_a_50_mb_report_peaks_below_four_times_its_size_over_a_small_ones() -> None:
     from bench.memory import MB, offending, report_with
     from bench.memory import Desk as BenchDesk
 
     desk = BenchDesk()
     try:
-        desk.ingest(report_with(offending(0)))  # a desk in use: its database exists and is migrated
+        # A desk in use: its database exists and is migrated. The same process reading a 1 KB report is the
+        # baseline: the interpreter, the libraries and the danger score's sentence encoder (about 130 MB, the
+        # same for any report) are not what a large report costs.
+        baseline_kib, _ = desk.ingest(report_with(offending(0)))
         data = report_with(offending(int(50 * MB * 0.74)), 1)
         peak_kib, log = desk.ingest(data)
         cases = desk.query("SELECT COUNT(*) FROM cases")[0][0] - 1
     finally:
         desk.close()
-    ratio = peak_kib * 1024 / len(data)
-    print(f"50 MB report: peak RSS {peak_kib / 1024:.0f} MB = {ratio:.2f}x its size")
+    ratio = (peak_kib - baseline_kib) * 1024 / len(data)
+    print(f"50 MB report: peak RSS {peak_kib / 1024:.0f} MB, {ratio:.2f}x its size over the 1 KB report's")
     assert cases == 1, log[-2000:]
     assert ratio <= 4.0

