@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -65,3 +66,10 @@ def describe(name: str, values: list[float]) -> str:
 
 
 __all__ = ["describe", "percentile", "report", "rss_kib", "start_daemon", "write_config"]
+
+
+def leave_out_parser(prog: str) -> argparse.ArgumentParser:
+    """The command line of a script that learns from the tuning part: --leave-out measures it on an unseen author."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--leave-out", metavar="WORDS", help="measure on the tuning batch named so, learned without it")
+    return parser

@@ -19,7 +19,6 @@ Run: .venv/bin/python -m bench.learn_evidence            (write rules/patterns/l
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import math
 import random
@@ -27,7 +26,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from bench.common import ROOT
+from bench.common import ROOT, leave_out_parser
 from bench.route_quality import DANGEROUS, LANGUAGES, QUEUES, Row, read
 from stopit.route.danger import MAX_WORDS, PatternSet
 from stopit.route.learned import FILE_NAME, Evidence, windows, write
@@ -229,8 +228,7 @@ def measure(leave_out: str, settings: Settings) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.learn_evidence")
-    parser.add_argument("--leave-out", metavar="WORDS", help="measure on the tuning batch named so, learned without it")
+    parser = leave_out_parser("python -m bench.learn_evidence")
     parser.add_argument("--all-batches", action="store_true", help="with --leave-out: learn from NOT_LEARNED too")
     parser.add_argument("--min-batches", type=int, default=Settings().min_batches)
     parser.add_argument("--flag-at", type=float, default=FLAG_AT)

@@ -15,14 +15,13 @@ Run: .venv/bin/python -m bench.learn_meaning              (write rules/patterns/
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from bench.common import ROOT
+from bench.common import ROOT, leave_out_parser
 from bench.route_quality import DANGEROUS, LABELS, Row, read
 from stopit.route.meaning import (
     DIMENSIONS,
@@ -200,8 +199,7 @@ def measure(leave_out: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.learn_meaning")
-    parser.add_argument("--leave-out", metavar="WORDS", help="measure on the tuning batch named so, learned without it")
+    parser = leave_out_parser("python -m bench.learn_meaning")
     args = parser.parse_args(argv)
     if args.leave_out:
         measure(args.leave_out)

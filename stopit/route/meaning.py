@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from stopit.route.learned import data_lines
+
 FILE_NAME = "meaning.tsv"
 NAME = "meaning"
 SAYS = "reads like the labelled threats and extortion, whatever its words (sentence meaning)"
@@ -40,7 +42,7 @@ WINDOW = 3  # sentences read together in a long message
 # Each window starts this many sentences after the one before: they share a sentence, so a threat told in two
 # sentences is read whole (sliding by one read the whole corpus three times slower).
 STRIDE = 2
-MAX_WINDOWS = 12  # windows read per message (its first 25 sentences): a hostile one cannot make routing slow
+MAX_WINDOWS = 6  # windows read per message (its first 13 sentences): a long mail costs 10 ms, a hostile one no more
 MAX_CHARACTERS = 20_000  # of each text
 EXCERPT_WORDS = 14  # of the window explain quotes
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
@@ -69,6 +71,18 @@ def encode() -> Callable[[list[str]], np.ndarray]:
     model._threadpool = None
     encoder: Callable[[list[str]], np.ndarray] = model.encode
     return encoder
+
+
+def encoder_problem() -> str | None:
+    """Why the encoder cannot read a sentence, or None. `check-config` and start-up ask, which also loads it before
+    the first report (a report would otherwise wait about a second for it)."""
+    try:
+        vector = encode()(["The desk reads this sentence at start-up."])
+    except Exception as exc:  # a third-party package's failure, whatever it is, is reported, not raised
+        return f"{FILE_NAME}: the sentence encoder ({ENCODER}) cannot run: {type(exc).__name__}: {exc}"
+    if vector.shape != (1, DIMENSIONS):
+        return f"{FILE_NAME}: the sentence encoder ({ENCODER}) gave {vector.shape} numbers, expected {DIMENSIONS}"
+    return None
 
 
 def sentences(text: str) -> list[str]:
@@ -179,9 +193,7 @@ def read(path: Path, problems: Problems) -> Meaning:
     def say(number: int, message: str) -> None:
         problems.items.append(f"{path}:{number}: {message}")
 
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
+    for number, line in data_lines(path):
         fields = line.split("\t")
         if fields[0].startswith("@"):
             if fields[0][1:] not in SETTINGS or len(fields) != 2:
