@@ -139,7 +139,7 @@ def test_a_long_message_is_read_in_windows_of_three_sentences() -> None:
 FRESH_THREATS = [
     ("en", "Funny how the brakes on old bikes just give out sometimes. Yours is chained by the library, right?"),
     ("en", "You've got till Friday to take the complaint back. After that I stop being nice, and so do my mates."),
-    ("en", "Keep talking to the dean and see what turns up at your mum's place next week."),
+    ("en", "Go ahead, talk to the dean again, and see what turns up at your mum's place next week."),
     ("en", "Those pics you sent me in June. Pay me 300 or your whole seminar group gets a copy on Monday."),
     (
         "de",
@@ -186,7 +186,7 @@ def test_fresh_threats_in_four_languages_are_read_by_their_sense_and_ordinary_ma
     before = [without.judge([("message", text)]).band for _, text in FRESH_THREATS]
     urgent, urgent_before = sum(b != "none" for b in threats), sum(b != "none" for b in before)
     # The meaning lifts what the patterns and learned words miss (measured when written: 15 of the 16 at least a
-    # possible threat with it, 13 to the police; without it 13 and 8).
+    # possible threat with it, 10 to the police; without it 13 and 8).
     assert urgent >= 14 and urgent >= urgent_before, (threats, before)
     assert threats.count("police") > before.count("police"), (threats, before)
     calm = [patterns.judge([("message", text)]).band for _, text in FRESH_CALM]
