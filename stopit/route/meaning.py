@@ -9,11 +9,12 @@ what you drive" lands near "I know where you live" in English, German, French or
 A linear model over those vectors, learned from the labelled tuning part of bench/data/route_eval/
 and ordinary mail (`python -m bench.learn_meaning`, never from the held-back part), gives each
 report the chance that it is a threat or extortion. The file rules/patterns/meaning.tsv holds the
-model and its two thresholds; `stopit explain` shows the chance and the words that read so.
+model and its three thresholds; `stopit explain` shows the chance and the words that read so.
 
 A message is read whole when it is short, else in windows of up to three sentences, and counts by its
 most threatening window: a long friendly letter cannot add up to a threat, and a threat in its middle
-is read on its own. The reporter's own words are read beside each window, as when learning.
+is read on its own (but a window only flags: see Meaning.weight). The reporter's own words are read
+beside each window, as when learning.
 """
 
 from __future__ import annotations
