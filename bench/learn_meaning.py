@@ -53,7 +53,8 @@ JOINED_AT = 0.8
 POLICE_AT = 0.97
 L2 = 0.3  # on the weights, against the mean loss per example weight (an sklearn C of about 3 on 3,000 rows)
 STEPS = 600
-RATE = 0.05
+RATE = 5.0  # the step on the mean gradient (the loss is averaged over example weight, so gradients are small)
+MOMENTUM = 0.9
 ORDINARY_SHARE = 0.5  # ordinary mail weighs, all together, this share of the labelled rows
 NOTED = 3  # every third window of ordinary mail is read beside a harmless reporter's words (see plain_rows)
 HARMLESS = ("benign", "phishing")  # labels whose reporters' words say nothing of danger
@@ -163,7 +164,7 @@ def learn(data: Examples) -> Meaning:
     b = np.zeros(k)
     vw, vb = np.zeros_like(w), np.zeros_like(b)
     for _ in range(STEPS):
-        lw, lb = w - 0.9 * vw, b - 0.9 * vb  # look ahead
+        lw, lb = w - MOMENTUM * vw, b - MOMENTUM * vb  # look ahead
         logits = data.features @ lw.T + lb
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
@@ -171,8 +172,8 @@ def learn(data: Examples) -> Meaning:
         error = (p - target) * share[:, None]
         gw = error.T @ data.features + L2 * lw / n
         gb = error.sum(axis=0)
-        vw = 0.9 * vw + RATE * gw * 100
-        vb = 0.9 * vb + RATE * gb * 100
+        vw = MOMENTUM * vw + RATE * gw
+        vb = MOMENTUM * vb + RATE * gb
         w -= vw
         b -= vb
     return Meaning(LABELS, w.astype(np.float32), b.astype(np.float32), encoder_version(), FLAG_AT, JOINED_AT, POLICE_AT)
