@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from stopit.route.learned import data_lines
+from stopit.route.learned import Problems, data_lines
 
 FILE_NAME = "meaning.tsv"
 NAME = "meaning"
@@ -47,10 +47,6 @@ MAX_WINDOWS = 6  # windows read per message (its first 13 sentences): a long mai
 MAX_CHARACTERS = 20_000  # of each text
 EXCERPT_WORDS = 14  # of the window explain quotes
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
-
-
-class Problems(Protocol):
-    items: list[str]
 
 
 def encoder_version() -> str:
