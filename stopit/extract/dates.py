@@ -22,13 +22,16 @@ _RFC5322 = re.compile(
     r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s+(?:[+-]\d{4}|[A-Za-z]{1,5}))?(?:\s*\([^)]*\))?\s*$"
 )
+# Western dates: words (month and weekday names, filler) and a day written "2.".
 _WORD = re.compile(r"(?<![\w])[^\W\d_]+\.?(?![\w])")
-_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
-_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b")
-_CJK_DATE = re.compile(r"(?P<y>\d{4})\s*[年년]\s*(?P<mo>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일]?")
-_CJK_TIME = re.compile(r"(?P<h>\d{1,2})\s*[時时시]\s*(?P<m>\d{1,2})\s*[分분]?")
 _DAY_DOT = re.compile(r"(?<![\d.])(\d{1,4})\.(?=\s|,|$)")
 _ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The time of day, and a zone given as an offset from UTC.
+_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])")
+_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b")
+# Chinese, Japanese and Korean dates and times spell units with characters: 2026年11月16日 23時58分.
+_CJK_DATE = re.compile(r"(?P<y>\d{4})\s*[年년]\s*(?P<mo>\d{1,2})\s*[月월]\s*(?P<d>\d{1,2})\s*[日일]?")
+_CJK_TIME = re.compile(r"(?P<h>\d{1,2})\s*[時时시]\s*(?P<m>\d{1,2})\s*[分분]?")
 
 
 def parse_date(raw: str) -> str:

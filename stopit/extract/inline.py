@@ -21,10 +21,6 @@ _QUOTE = re.compile(r"^((?:[ \t]?>)+)[ \t]?")
 _DASHED = re.compile(r"^\s*[-=]{2,}\s*(?P<text>[^-=\s][^\n]*?)\s*[-=]{2,}\s*$")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _INTRO = re.compile(r"^\s*(?P<text>[^:\n]{3,60}?)\s?[:：]\s*$")
-_ANGLE = re.compile(r"<\s*(?:mailto:)?(?P<addr>[^<>\s@,;]+@[^<>\s,;]+?)\s*>")
-_BARE = re.compile(r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)")
-_MAILTO_SUFFIX = re.compile(r"<mailto:[^<>]*>|\[mailto:(?P<addr>[^\]]+)\]")
-_NAME_TRIM = " \t\"'“”„«»‘’`,;:()[]"
 
 
 @dataclass(frozen=True)
@@ -143,6 +139,10 @@ def subject_says(subject: str) -> str:
 
 # --- addresses ------------------------------------------------------------------------------
 
+_ANGLE = re.compile(r"<\s*(?:mailto:)?(?P<addr>[^<>\s@,;]+@[^<>\s,;]+?)\s*>")
+_BARE = re.compile(r"(?<![\w.<@-])(?P<addr>[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@[\w-]+(?:\.[\w-]+)+)")
+_MAILTO_SUFFIX = re.compile(r"<mailto:[^<>]*>|\[mailto:(?P<addr>[^\]]+)\]")
+_NAME_TRIM = " \t\"'“”„«»‘’`,;:()[]"
 
 def _clean_name(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(_NAME_TRIM).strip()
