@@ -69,7 +69,12 @@ COMMON_WORDS = 300
 # tests were flagged or sent to the police. A minimum of 2 or 3 authors per word (--min-batches) changed little.
 # Until a regularisation that keeps those off is found on an author the words never saw, the batches written
 # from session 5 on are left out.
-NOT_LEARNED: tuple[str, ...] = ("session 5 additions", "session 6 additions", "session 7 additions")
+NOT_LEARNED: tuple[str, ...] = (
+    "session 5 additions",
+    "session 6 additions",
+    "session 7 additions",
+    "session 8 additions",
+)
 BALANCE = 10.0  # the dangerous examples weigh at most this many times the others (rare words then stay modest)
 
 
