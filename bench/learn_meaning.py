@@ -79,16 +79,77 @@ def inputs_digest() -> str:
     return " ".join(hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in INPUTS)
 
 
-def row_features(labelled: list[Row]) -> np.ndarray:
+@dataclass(frozen=True)
+class Text:
+    """One example as text: its message (or a window of it) and its reporter's words ("" for none), label, weight."""
+
+    message: str
+    reporter: str
+    label: int  # index into LABELS
+    weight: float
+
+
+def row_texts(labelled: list[Row]) -> list[Text]:
     """Each row's message read whole and its reporter's words, as meaning.sense reads a short report."""
-    texts = [" ".join(sentences(r.message)) for r in labelled] + [r.note for r in labelled]
-    vectors = encode()([t or "." for t in texts])
-    n = len(labelled)
-    out = np.zeros((n, 2 * DIMENSIONS), dtype=np.float32)
-    for i, row in enumerate(labelled):
-        message = vectors[i : i + 1] if row.message else np.zeros((0, DIMENSIONS), dtype=np.float32)
-        out[i] = rows(message, vectors[n + i] if row.note else None)[0]
+    return [Text(" ".join(sentences(r.message)), r.note, LABELS.index(r.label), 1.0) for r in labelled]
+
+
+def window_texts(labelled: list[Row]) -> list[Text]:
+    """Each window of the longer messages that threaten no one, labelled as their row, together weighing one row.
+
+    A long message is read in windows and counts by its most threatening one, so every window of a
+    message that threatens no one must read so; a threat's windows are not learned (not each holds it).
+    """
+    out = []
+    for row in labelled:
+        parts = windows(row.message) if row.label not in DANGEROUS else []
+        if len(parts) > 1:
+            out += [Text(part, row.note, LABELS.index(row.label), 1.0 / len(parts)) for part in parts]
     return out
+
+
+def plain_texts(labelled: list[Row], ham: list[str], spam: list[str]) -> list[Text]:
+    """Ordinary mail's windows, every NOTED-th beside the words of a reporter who forwarded something harmless.
+
+    In the labelled rows reporters wrote words beside threats more often than beside benign mail (23% and
+    9%), so that without this a reporter's words of any kind raised the chance of a threat: a report of a
+    study-group mail with "just checking this is not spam" beside it was flagged.
+    """
+    notes = sorted({r.note for r in labelled if r.note and r.label in HARMLESS})
+    plain = ham + spam
+    weight = ORDINARY_SHARE * len(labelled) / len(plain) if plain else 0.0
+    return [
+        Text(
+            text,
+            notes[(n // NOTED) % len(notes)] if notes and n % NOTED == 0 else "",
+            LABELS.index("benign" if n < len(ham) else "phishing"),
+            weight,
+        )
+        for n, text in enumerate(plain)
+    ]
+
+
+def texts(labelled: list[Row], ham: list[str], spam: list[str]) -> list[Text]:
+    """Every example learned from: the rows whole, the windows of the long harmless ones, ordinary mail."""
+    return row_texts(labelled) + window_texts(labelled) + plain_texts(labelled, ham, spam)
+
+
+def features(items: list[Text]) -> np.ndarray:
+    """Each example's message vector beside its reporter's, zeros for an empty one (meaning.rows)."""
+    read = [t for item in items for t in (item.message, item.reporter) if t]
+    vectors = encode()(read) if read else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    out = np.zeros((len(items), 2 * DIMENSIONS), dtype=np.float32)
+    n = 0
+    for i, item in enumerate(items):
+        for side, text in enumerate((item.message, item.reporter)):
+            if text:
+                out[i, side * DIMENSIONS : (side + 1) * DIMENSIONS] = vectors[n]
+                n += 1
+    return out
+
+
+def row_features(labelled: list[Row]) -> np.ndarray:
+    return features(row_texts(labelled))
 
 
 def ordinary(kind: str, half: int | None = None) -> list[str]:
@@ -106,59 +167,13 @@ def ordinary(kind: str, half: int | None = None) -> list[str]:
     return [w for f in files for w in windows(text_of(f.path.read_bytes()))]
 
 
-def window_features(labelled: list[Row]) -> tuple[np.ndarray, list[int], list[float]]:
-    """Each window of the longer messages that threaten no one, labelled as their row, together weighing one row.
-
-    A long message is read in windows and counts by its most threatening one, so every window of a
-    message that threatens no one must read so; a threat's windows are not learned (not each holds it).
-    """
-    texts, reporters, labels, weights = [], [], [], []
-    for row in labelled:
-        parts = windows(row.message) if row.label not in DANGEROUS else []
-        if len(parts) > 1:
-            texts += parts
-            reporters += [row.note] * len(parts)
-            labels += [LABELS.index(row.label)] * len(parts)
-            weights += [1.0 / len(parts)] * len(parts)
-    if not texts:
-        return np.zeros((0, 2 * DIMENSIONS), dtype=np.float32), [], []
-    vectors = encode()(texts + [r or "." for r in reporters])
-    n = len(texts)
-    out = np.vstack([rows(vectors[i : i + 1], vectors[n + i] if reporters[i] else None) for i in range(n)])
-    return out, labels, weights
-
-
-def plain_rows(vectors: np.ndarray, labelled: list[Row]) -> np.ndarray:
-    """Ordinary mail's windows, every NOTED-th beside the words of a reporter who forwarded something harmless.
-
-    In the labelled rows reporters wrote words beside threats more often than beside benign mail (23% and
-    9%), so that without this a reporter's words of any kind raised the chance of a threat: a report of a
-    study-group mail with "just checking this is not spam" beside it was flagged.
-    """
-    notes = sorted({r.note for r in labelled if r.note and r.label in HARMLESS})
-    out = rows(vectors, None)
-    if notes:
-        noted = list(range(0, len(vectors), NOTED))
-        reporter = encode()([notes[i % len(notes)] for i in range(len(noted))])
-        out[noted, DIMENSIONS:] = reporter
-    return out
-
-
 def examples(labelled: list[Row], ham: list[str], spam: list[str]) -> Examples:
-    features = [row_features(labelled)]
-    labels = [LABELS.index(r.label) for r in labelled]
-    weights = [1.0] * len(labelled)
-    window_rows, window_labels, window_weights = window_features(labelled)
-    features.append(window_rows)
-    labels += window_labels
-    weights += window_weights
-    plain = ham + spam
-    if plain:
-        vectors = encode()(plain)
-        features.append(plain_rows(vectors, labelled))
-        labels += [LABELS.index("benign")] * len(ham) + [LABELS.index("phishing")] * len(spam)
-        weights += [ORDINARY_SHARE * len(labelled) / len(plain)] * len(plain)
-    return Examples(np.vstack(features).astype(np.float64), np.array(labels), np.array(weights, dtype=np.float64))
+    items = texts(labelled, ham, spam)
+    return Examples(
+        features(items).astype(np.float64),
+        np.array([item.label for item in items]),
+        np.array([item.weight for item in items], dtype=np.float64),
+    )
 
 
 def learn(data: Examples) -> Meaning:
