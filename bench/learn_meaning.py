@@ -223,7 +223,9 @@ def measure(leave_out: str) -> None:
     chance = model.chances(row_features(left))[:, columns].sum(axis=1)
     dangerous = np.array([r.label in DANGEROUS for r in left])
     ham = model.chances(rows(encode()(ordinary("ham", 1)), None))[:, columns].sum(axis=1)
-    print(f"learned without the {len(left)} rows of '{left[0].block}' and half the ordinary mail:")
+    batches = len({r.block for r in left})
+    print(f"learned without the {len(left)} rows of {batches} batch(es) naming {leave_out!r}, and half the ordinary")
+    print("mail:")
     for at in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
         print(
             f"  from {at:.2f}: threat+sextortion {int((chance[dangerous] >= at).sum())}/{int(dangerous.sum())}, "

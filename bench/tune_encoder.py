@@ -213,8 +213,10 @@ def main(argv: list[str]) -> int:
     gap = float(np.abs(rebuilt - encode()(sample)).max())
     if gap > 1e-5:  # then the figures below would not be about the shipped encoder
         raise SystemExit(f"the PyTorch encoder differs from the package's by {gap:g} before tuning")
-    print(f"left out: {len(left)} rows of '{left[0].block}'; learned from {len(items)} examples; the meaning alone,")
-    print("threats and extortion caught at each share of the other rows (ordinary mail windows above that line):")
+    batches = len({r.block for r in left})
+    print(f"left out: {len(left)} rows of {batches} tuning batch(es) naming {args.leave_out!r}; learned from")
+    print(f"{len(items)} examples. The meaning alone on the rows left out, threats and extortion caught")
+    print("at each share of the other rows (ordinary mail windows above that line), then at the thresholds:")
     print(judged("frozen", tuner.chances(test), dangerous, tuner.chances(plain)), flush=True)
     for epoch in range(1, args.epochs + 1):
         began = time.monotonic()
