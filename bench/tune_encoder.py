@@ -167,7 +167,7 @@ class Tuner:
             (loss + self.anchor * pull).backward()
             self.optimiser.step()
             self.optimiser.zero_grad()
-            total += float(loss)
+            total += float(loss.detach())
         return total / max(1, len(batches))
 
 
