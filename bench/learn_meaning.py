@@ -64,7 +64,7 @@ STEPS = 600
 RATE = 5.0  # the step on the mean gradient (the loss is averaged over example weight, so gradients are small)
 MOMENTUM = 0.9
 ORDINARY_SHARE = 0.5  # ordinary mail weighs, all together, this share of the labelled rows
-NOTED = 3  # every third window of ordinary mail is read beside a harmless reporter's words (see plain_rows)
+NOTED = 3  # every third window of ordinary mail is read beside a harmless reporter's words (see plain_texts)
 HARMLESS = ("benign", "phishing")  # labels whose reporters' words say nothing of danger
 
 
@@ -148,10 +148,6 @@ def features(items: list[Text]) -> np.ndarray:
     return out
 
 
-def row_features(labelled: list[Row]) -> np.ndarray:
-    return features(row_texts(labelled))
-
-
 def ordinary(kind: str, half: int | None = None) -> list[str]:
     """Windows of the SpamAssassin ham or spam mails (every other mail when `half` is 0 or 1)."""
     if corpus_root() is None:
@@ -220,7 +216,7 @@ def measure(leave_out: str) -> None:
         raise SystemExit(f"no tuning batch's comment line contains {leave_out!r}")
     model = learn(examples(kept, ordinary("ham", 0), ordinary("spam", 0)))
     columns = [LABELS.index(label) for label in DANGEROUS]
-    chance = model.chances(row_features(left))[:, columns].sum(axis=1)
+    chance = model.chances(features(row_texts(left)))[:, columns].sum(axis=1)
     dangerous = np.array([r.label in DANGEROUS for r in left])
     ham = model.chances(rows(encode()(ordinary("ham", 1)), None))[:, columns].sum(axis=1)
     batches = len({r.block for r in left})
