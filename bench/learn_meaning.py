@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from stopit.route.meaning import (
     DIMENSIONS,
     FILE_NAME,
     Meaning,
+    Tuning,
     encode,
     encoder_version,
     rows,
@@ -38,6 +40,7 @@ from tests.corpus import corpus_files, corpus_root
 from tests.test_danger_corpus import text_of
 
 TARGET = ROOT / "rules" / "patterns" / FILE_NAME
+TUNED = TARGET.with_name("meaning-encoder.npz")  # python -m bench.tune_encoder --save
 INPUTS = (ROOT / "bench" / "data" / "route_eval" / "tuning.tsv",)
 DIGEST_LINE = "Inputs (sha256 of tuning.tsv, first 16 hex digits): "
 # From FLAG_AT a report is a possible threat; from JOINED_AT it goes to the police when the patterns found a possible
@@ -134,10 +137,10 @@ def texts(labelled: list[Row], ham: list[str], spam: list[str]) -> list[Text]:
     return row_texts(labelled) + window_texts(labelled) + plain_texts(labelled, ham, spam)
 
 
-def features(items: list[Text]) -> np.ndarray:
+def features(items: list[Text], tuning: Tuning | None = None) -> np.ndarray:
     """Each example's message vector beside its reporter's, zeros for an empty one (meaning.rows)."""
     read = [t for item in items for t in (item.message, item.reporter) if t]
-    vectors = encode()(read) if read else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    vectors = encode(tuning)(read) if read else np.zeros((0, DIMENSIONS), dtype=np.float32)
     out = np.zeros((len(items), 2 * DIMENSIONS), dtype=np.float32)
     n = 0
     for i, item in enumerate(items):
@@ -163,16 +166,16 @@ def ordinary(kind: str, half: int | None = None) -> list[str]:
     return [w for f in files for w in windows(text_of(f.path.read_bytes()))]
 
 
-def examples(labelled: list[Row], ham: list[str], spam: list[str]) -> Examples:
+def examples(labelled: list[Row], ham: list[str], spam: list[str], tuning: Tuning | None = None) -> Examples:
     items = texts(labelled, ham, spam)
     return Examples(
-        features(items).astype(np.float64),
+        features(items, tuning).astype(np.float64),
         np.array([item.label for item in items]),
         np.array([item.weight for item in items], dtype=np.float64),
     )
 
 
-def learn(data: Examples) -> Meaning:
+def learn(data: Examples, tuning: Tuning | None = None) -> Meaning:
     """Multinomial logistic regression with L2, by gradient descent with momentum (Nesterov), from zero."""
     n, d = data.features.shape
     k = len(LABELS)
@@ -205,20 +208,26 @@ def learn(data: Examples) -> Meaning:
         POLICE_AT,
         PART_JOINED_AT,
         PART_POLICE_AT,
+        tuning,
     )
 
 
-def measure(leave_out: str) -> None:
+def tuned(path: Path | None) -> Tuning | None:
+    """The encoder's tuned layers in `path` (bench.tune_encoder --save), named by their SHA-256 as meaning.tsv does."""
+    return Tuning(path, hashlib.sha256(path.read_bytes()).hexdigest()) if path else None
+
+
+def measure(leave_out: str, tuning: Tuning | None) -> None:
     labelled = read("tuning")
     kept = [r for r in labelled if leave_out not in r.block]
     left = [r for r in labelled if leave_out in r.block]
     if not left:
         raise SystemExit(f"no tuning batch's comment line contains {leave_out!r}")
-    model = learn(examples(kept, ordinary("ham", 0), ordinary("spam", 0)))
+    model = learn(examples(kept, ordinary("ham", 0), ordinary("spam", 0), tuning), tuning)
     columns = [LABELS.index(label) for label in DANGEROUS]
-    chance = model.chances(features(row_texts(left)))[:, columns].sum(axis=1)
+    chance = model.chances(features(row_texts(left), tuning))[:, columns].sum(axis=1)
     dangerous = np.array([r.label in DANGEROUS for r in left])
-    ham = model.chances(rows(encode()(ordinary("ham", 1)), None))[:, columns].sum(axis=1)
+    ham = model.chances(rows(encode(tuning)(ordinary("ham", 1)), None))[:, columns].sum(axis=1)
     batches = len({r.block for r in left})
     print(f"learned without the {len(left)} rows of {batches} batch(es) naming {leave_out!r}, and half the ordinary")
     print("mail:")
@@ -232,13 +241,17 @@ def measure(leave_out: str) -> None:
 
 def main(argv: list[str]) -> int:
     parser = leave_out_parser("python -m bench.learn_meaning")
+    parser.add_argument("--tuning", type=Path, help=f"the encoder's tuned layers (default: {TUNED.name} if present)")
     args = parser.parse_args(argv)
+    tuning = tuned(args.tuning or (TUNED if TUNED.is_file() else None))
     if args.leave_out:
-        measure(args.leave_out)
+        measure(args.leave_out, tuning)
         return 0
+    if args.tuning and args.tuning.resolve() != TUNED.resolve():
+        parser.error(f"meaning.tsv names its tuning file beside it: copy {args.tuning} to {TUNED} first")
     labelled = read("tuning")
     ham, spam = ordinary("ham"), ordinary("spam")
-    model = learn(examples(labelled, ham, spam))
+    model = learn(examples(labelled, ham, spam, tuning), tuning)
     header = (
         "Meaning evidence for the danger score (see stopit/route/meaning.py). Written by\n"
         "`python -m bench.learn_meaning`; do not edit by hand. Learned from the tuning part of\n"
@@ -246,7 +259,8 @@ def main(argv: list[str]) -> int:
         f"as benign, {len(spam)} of its spam as phishing). Each line: a label, its bias and its weights over the\n"
         f"message's {DIMENSIONS} sentence-vector numbers, then the reporter's {DIMENSIONS}. The chance of threat plus\n"
         "extortion flags a possible threat from @flag_at and sends to the police from @police_at (a part of a long\n"
-        "mail from @part_police_at).\n"
+        "mail from @part_police_at). @tuning names the encoder's layers as tuned on the same rows\n"
+        "(`python -m bench.tune_encoder --save`), which these weights were learned over.\n"
         f"{DIGEST_LINE}{inputs_digest()}"
     )
     write(TARGET, model, header)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,41 +185,63 @@ def judged(name: str, chance: np.ndarray, dangerous: np.ndarray, ham: np.ndarray
     return f"{name:>8}  " + " | ".join(parts)
 
 
+def tuned_changes(tuners: list[Tuner]) -> dict[str, np.ndarray]:
+    """The tuned encoders' weights averaged, as changes to the package's (float16): what meaning-encoder.npz holds.
+
+    Tuned from the same start with little change, several runs' weights can be averaged into one encoder that
+    costs what one costs, steadying a gain that depends on the seed."""
+    out = {}
+    for name, start in tuners[0].start.items():
+        mean = sum(t.encoder.get_parameter(name).detach() for t in tuners) / len(tuners)
+        out[name] = (mean - start).numpy().astype(np.float16)
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tune_encoder")
-    parser.add_argument("--leave-out", required=True, help="words of the tuning batch's comment line to leave out")
+    parser.add_argument("--leave-out", default="", help="words of the tuning batch's comment line to leave out")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=1e-4, help="the encoder's learning rate (Adam)")
     parser.add_argument("--anchor", type=float, default=0.01, help="L2 pull of the encoder's weights to the package's")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1, help="tune this many times (seed, seed+1, ...), then average")
+    parser.add_argument("--save", type=Path, help="write the tuned encoders' averaged weights here (.npz)")
     args = parser.parse_args(argv)
+    if not args.leave_out and not args.save:
+        parser.error("give --leave-out to measure, --save to write the tuned weights, or both")
     import torch
 
     labelled = read("tuning")
-    kept = [r for r in labelled if args.leave_out not in r.block]
-    left = [r for r in labelled if args.leave_out in r.block]
-    if not left:
+    kept = [r for r in labelled if not args.leave_out or args.leave_out not in r.block]
+    left = [r for r in labelled if args.leave_out and args.leave_out in r.block]
+    if args.leave_out and not left:
         raise SystemExit(f"no tuning batch's comment line contains {args.leave_out!r}")
-    ham, spam = learning.ordinary("ham", 0), learning.ordinary("spam", 0)
+    half = 0 if args.leave_out else None  # the other half of the ordinary mail is measured on
+    ham, spam = learning.ordinary("ham", half), learning.ordinary("spam", half)
     start = learning.learn(learning.examples(kept, ham, spam))
     tuner = Tuner(start, args.rate, args.anchor)
     items = [(tuner.ids(t.message), tuner.ids(t.reporter), t.label, t.weight) for t in learning.texts(kept, ham, spam)]
     test = [(tuner.ids(t.message), tuner.ids(t.reporter)) for t in learning.row_texts(left)]
-    plain = [(tuner.ids(t), []) for t in learning.ordinary("ham", 1)]
+    plain = [(tuner.ids(t), []) for t in learning.ordinary("ham", 1)] if left else []
     dangerous = np.array([r.label in DANGEROUS for r in left])
-    sample = [t.message for t in learning.row_texts(left[:50]) if t.message]
+    sample = [t.message for t in learning.row_texts((left or kept)[:50]) if t.message]
     with torch.no_grad():
         rebuilt = tuner.vectors([tuner.ids(t) for t in sample]).numpy()
     gap = float(np.abs(rebuilt - encode()(sample)).max())
     if gap > 1e-5:  # then the figures below would not be about the shipped encoder
         raise SystemExit(f"the PyTorch encoder differs from the package's by {gap:g} before tuning")
-    batches = len({r.block for r in left})
-    print(f"left out: {len(left)} rows of {batches} tuning batch(es) naming {args.leave_out!r}; learned from")
-    print(f"{len(items)} examples. The meaning alone on the rows left out, threats and extortion caught")
-    print("at each share of the other rows (ordinary mail windows above that line), then at the thresholds:")
-    print(judged("frozen", tuner.chances(test), dangerous, tuner.chances(plain)), flush=True)
-    tested, read_plain = [], []
+
+    def report(name: str, chances: Any) -> None:
+        if left:
+            print(judged(name, chances(test), dangerous, chances(plain)), flush=True)
+
+    if left:
+        batches = len({r.block for r in left})
+        print(f"left out: {len(left)} rows of {batches} tuning batch(es) naming {args.leave_out!r}; learned from")
+        print(f"{len(items)} examples. The meaning alone on the rows left out, threats and extortion caught")
+        print("at each share of the other rows (ordinary mail windows above that line), then at the thresholds:")
+    report("frozen", tuner.chances)
+    tuners, tested, read_plain = [], [], []
     for seed in range(args.seed, args.seed + args.seeds):
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
@@ -227,12 +250,26 @@ def main(argv: list[str]) -> int:
         for epoch in range(1, args.epochs + 1):
             began = time.monotonic()
             loss = tuner.epoch(items, rng)
-            line = judged(f"epoch {epoch}", tuner.chances(test), dangerous, tuner.chances(plain))
-            print(f"{line}  [loss {loss:.3f}, {time.monotonic() - began:.0f} s]", flush=True)
-        tested.append(tuner.chances(test))
-        read_plain.append(tuner.chances(plain))
-    if args.seeds > 1:  # the tuned encoders' chances averaged: one way to steady a gain that depends on the seed
+            print(f"  epoch {epoch}: loss {loss:.3f}, {time.monotonic() - began:.0f} s", flush=True)
+            report(f"epoch {epoch}", tuner.chances)
+        tuners.append(tuner)
+        if left:
+            tested.append(tuner.chances(test))
+            read_plain.append(tuner.chances(plain))
+    changes = tuned_changes(tuners)
+    if args.seeds > 1 and left:
         print(judged(f"mean of {args.seeds}", np.mean(tested, axis=0), dangerous, np.mean(read_plain, axis=0)))
+        averaged = Tuner(start, args.rate, args.anchor)  # one encoder with the runs' weights (and heads) averaged
+        with torch.no_grad():
+            for name, change in changes.items():
+                averaged.encoder.get_parameter(name).add_(torch.tensor(change.astype(np.float32)))
+            for name, value in averaged.head.named_parameters():
+                value.copy_(sum(t.head.get_parameter(name).detach() for t in tuners) / len(tuners))
+        report("averaged", averaged.chances)
+    if args.save:
+        np.savez(args.save, **changes)
+        numbers = sum(c.size for c in changes.values())
+        print(f"wrote {args.save}: the changes to the package's weights ({numbers} numbers)")
     return 0
 
 

