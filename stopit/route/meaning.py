@@ -11,6 +11,11 @@ and ordinary mail (`python -m bench.learn_meaning`, never from the held-back par
 report the chance that it is a threat or extortion. The file rules/patterns/meaning.tsv holds the
 model and its thresholds; `stopit explain` shows the chance and the words that read so.
 
+The encoder as Google trained it was never shown a threat against a student; its layers tuned together with
+the linear model on the same labelled rows (`python -m bench.tune_encoder --save`, the weights of three runs
+averaged) place unseen authors' threats further from ordinary mail: meaning.tsv then names the file of
+those changes (`@tuning`, see encode()), and its weights were learned over the tuned encoder's vectors.
+
 A message is read whole when it is short, else in windows of up to three sentences, and counts by its
 most threatening window: a long friendly letter cannot add up to a threat, and a threat in its middle
 is read on its own (a window must read more surely than a whole message: see Meaning.weight). The
@@ -24,7 +29,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -79,7 +84,7 @@ class Tuning:
     digest: str
 
 
-@cache
+@lru_cache(maxsize=2)  # the package's and one tuning: a file replaced and re-read (SIGHUP) pushes the old one out
 def encode(tuning: Tuning | None = None) -> Callable[[list[str]], np.ndarray]:
     """The encoder, loaded once per process on first use (about 70 MB of its own and a 65 MB table mapped from the
     cache directory, see table_cache.py; routing without meaning.tsv never loads it), its layers changed by

@@ -1,0 +1,108 @@
+"""Choose the meaning's thresholds on a tuning batch left out: the whole verdict at each setting, and ordinary mail.
+
+bench/tune_encoder.py and bench/learn_meaning.py --leave-out say how the meaning alone judges an author it
+never saw. The thresholds act together with the patterns and the learned words (a chance from @joined_at only
+sends to the police beside the patterns' possible threat), so they are chosen on the whole verdict: this learns
+meaning.tsv without the batch (over the encoder as shipped, or a tuning file made without the batch, `--tuning`),
+reads each of its rows and every corpus mail once through the desk's own route stage, noting the verdict without
+the meaning and what the meaning read, then prints for each setting of the thresholds how many threats and extortion
+and other rows of the batch, and how many corpus mails, reach the police. Half of the SpamAssassin mail is learned
+from as ordinary mail, the other half and the other corpora never are.
+
+Run: .venv/bin/python -m bench.meaning_thresholds --leave-out "session 8 additions" [--tuning F.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import bench.learn_meaning as learning
+from bench.route_quality import DANGEROUS, QUEUES, read, run
+from stopit.route.meaning import Meaning, Sensed
+from stopit.route.rules import load_rules
+from tests.corpus import corpus_files
+from tests.test_danger_corpus import text_of
+
+GRID = {
+    "joined_at": (0.7, 0.8, 0.9),
+    "police_at": (0.9, 0.93, 0.95, 0.97, 0.98),
+    "part_joined_at": (0.8, 0.9, 0.95),
+    "part_police_at": (0.97, 0.98, 0.99, 0.995),
+}
+
+
+@dataclass(frozen=True)
+class Read:
+    """One report: whether it reached the police without the meaning, and what the meaning read in it."""
+
+    police: bool
+    chance: float = 0.0
+    whole: bool = True
+    found: float = 0.0  # the patterns' score without stalking and learned words (Meaning.weight)
+    flag: float = float("inf")
+
+    def to_police(self, t: dict[str, float]) -> bool:
+        joined, alone = (t["joined_at"], t["police_at"]) if self.whole else (t["part_joined_at"], t["part_police_at"])
+        return self.police or self.chance >= alone or (self.chance >= joined and self.found >= self.flag)
+
+
+@dataclass(frozen=True)
+class Noting(Meaning):
+    """The model, adding nothing to the score but noting what it read (the last report's, in `notes`)."""
+
+    notes: list = None  # type: ignore[assignment]
+
+    def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
+        self.notes[:] = [(sensed.chance, sensed.whole, found, flag)]
+        return 0.0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.meaning_thresholds")
+    parser.add_argument("--leave-out", required=True, help="words of the tuning batch's comment line to leave out")
+    parser.add_argument("--tuning", type=Path, help="the encoder's tuned layers, tuned without that batch")
+    args = parser.parse_args(argv)
+    labelled = read("tuning")
+    kept = [r for r in labelled if args.leave_out not in r.block]
+    left = [r for r in labelled if args.leave_out in r.block]
+    if not left:
+        raise SystemExit(f"no tuning batch's comment line contains {args.leave_out!r}")
+    tuning = learning.tuned(args.tuning)
+    ham, spam = learning.ordinary("ham", 0), learning.ordinary("spam", 0)
+    model = learning.learn(learning.examples(kept, ham, spam, tuning), tuning)
+    notes: list = []
+    noting = Noting(**{f: getattr(model, f) for f in Meaning.__dataclass_fields__}, notes=notes)
+    rules = load_rules([], QUEUES)
+    rules = replace(rules, patterns=replace(rules.patterns, meaning=noting))
+
+    def noted(police: bool) -> Read:
+        read_ = Read(police, *notes[0]) if notes else Read(police)
+        notes.clear()
+        return read_
+
+    rows = [(r.label in DANGEROUS, noted(run([r], rules)[0].police)) for r in left]
+    mails = [
+        noted(rules.patterns.judge([("message", text_of(f.path.read_bytes()))]).band == "police")
+        for f in corpus_files()
+    ]
+    dangerous = sum(d for d, _ in rows)
+    print(f"{len(left)} rows left out ({dangerous} threats and extortion), {len(mails)} corpus mails; flag_at as")
+    print("shipped. To the police: threats and extortion, other rows, corpus mails")
+    for values in itertools.product(*GRID.values()):
+        t = dict(zip(GRID, values, strict=True))
+        if not t["joined_at"] <= t["part_joined_at"] <= t["part_police_at"] or t["police_at"] > t["part_police_at"]:
+            continue
+        caught = sum(r.to_police(t) for d, r in rows if d)
+        others = sum(r.to_police(t) for d, r in rows if not d)
+        corpus = sum(m.to_police(t) for m in mails)
+        shown = " ".join(f"{k}={v:g}" for k, v in t.items())
+        print(f"  {shown:<70} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
