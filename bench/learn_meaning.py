@@ -51,16 +51,25 @@ DIGEST_LINE = "Inputs (sha256 of tuning.tsv, first 16 hex digits): "
 # threat's words, went there too ("Ich lösch den Ordner mit den alten Fotos, sonst ist die Cloud voll." read 0.95 as
 # extortion). With these, the lowest under which none of those near misses does: 68% and 5.4%, and 94% of threats
 # and extortion flagged or sent to the police (71% before), 22% of the others (15% before).
-FLAG_AT = 0.7
+# POLICE_AT 0.97 -> 0.95 and PART_JOINED_AT 0.9 -> 0.95 in session 10, with the tuned encoder (meaning-encoder.npz),
+# chosen on the four session 8 authors with the encoder tuned and the meaning learned without them
+# (`bench.tune_encoder --leave-out "session 8 additions" --seeds 3 --save F`, then the whole verdict):
+# 395 of their 576 threats and extortion to the police (388 at the old thresholds; 339 with the encoder as
+# shipped), 33 of their 704 other rows (32; 27), and 1 of the 6,046 SpamAssassin mails (3; 3 with the encoder as
+# shipped: half of them were never learned from there); none of 1,601 other corpus mails.
+# FLAG_AT 0.7 -> 0.75 then too, so that no more of the others are flagged or sent to the police than with the encoder
+# as shipped (20.9% of those authors' other rows, 21.3% before; at 0.7, 21.7%), while more threats and extortion are
+# (85.9%, 84.5% before; at 0.7, 87.2%). `bench.meaning_thresholds --leave-out ... --tuning F` prints the police side.
+FLAG_AT = 0.75
 JOINED_AT = 0.8
-POLICE_AT = 0.97
+POLICE_AT = 0.95
 # A part of a long mail (a window) sends to the police from PART_POLICE_AT on its own, from PART_JOINED_AT with the
 # patterns' possible threat. Chosen in session 9 on the four session 8 authors, with the meaning learned without them
 # (their pattern and word verdicts were never tuned on them either): a part that only flags sent 53.0% of their
 # threats and extortion and 3.6% of their other rows to the police. A part from 0.97 on its own would reach about
 # 60%, but it sent two of the 6,046 SpamAssassin ham and spam mails there too (0.985: a car-warranty advert; 0.982:
 # "Figure it out yourself. over and out."); with these, none.
-PART_JOINED_AT = 0.9
+PART_JOINED_AT = 0.95
 PART_POLICE_AT = 0.99
 L2 = 0.3  # on the weights, against the mean loss per example weight (an sklearn C of about 3 on 3,000 rows)
 STEPS = 600

@@ -34,6 +34,14 @@ def test_the_shipped_file_is_read_with_its_labels_thresholds_and_encoder() -> No
     assert meaning.encoder == encoder_version() != ""
 
 
+def test_the_shipped_model_names_its_tuned_encoder_which_loads_and_reads_otherwise_than_the_package() -> None:
+    tuning = shipped().meaning.tuning
+    assert tuning is not None and tuning.path.name == "meaning-encoder.npz"
+    assert encoder_problem(tuning) is None
+    texts = ["If you tell anyone, the video goes to your whole family.", "The seminar moved to room 4."]
+    assert float(np.abs(encode(tuning)(texts) - encode()(texts)).max()) > 1e-3
+
+
 def model(tmp_path: Path, **settings: str) -> Path:
     """A small valid file: threat weighs the first number of the message's vector, nothing else does."""
     meaning = Meaning(
