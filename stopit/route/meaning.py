@@ -126,8 +126,10 @@ def tuned_weights(model: Any, tuning: Tuning) -> dict[str, np.ndarray]:
             if not isinstance(layer, np.ndarray) or layer.dtype != np.float32 or array == "table":
                 raise ValueError(f"{path.name}: {name}: the encoder has no such layer of weights")
             change = changes[name]
-            if change.shape != layer.shape or not np.all(np.isfinite(change)):
-                raise ValueError(f"{path.name}: {name}: expected {layer.shape} finite numbers, got {change.shape}")
+            if change.shape != layer.shape:
+                raise ValueError(f"{path.name}: {name}: expected {layer.shape} numbers, got {change.shape}")
+            if not np.all(np.isfinite(change)):
+                raise ValueError(f"{path.name}: {name}: holds numbers that are not finite (inf or nan)")
             out[name] = layer + change.astype(np.float32)
     return out
 
