@@ -37,17 +37,19 @@ GRID = {
 
 @dataclass(frozen=True)
 class Read:
-    """One report: whether it reached the police without the meaning, and what the meaning read in it."""
+    """One report: whether it reached the police without the meaning, and what the meaning was given to weigh."""
 
     police: bool
-    chance: float = 0.0
-    whole: bool = True
+    sensed: Sensed | None = None
     found: float = 0.0  # the patterns' score without stalking and learned words (Meaning.weight)
-    flag: float = float("inf")
+    flag: float = 0.0  # the bands' scores
+    police_at: float = 0.0
 
-    def to_police(self, t: dict[str, float]) -> bool:
-        joined, alone = (t["joined_at"], t["police_at"]) if self.whole else (t["part_joined_at"], t["part_police_at"])
-        return self.police or self.chance >= alone or (self.chance >= joined and self.found >= self.flag)
+    def to_police(self, meaning: Meaning) -> bool:
+        """Whether the report reaches the police with `meaning`'s thresholds (as the route stage weighs it)."""
+        if self.police or self.sensed is None:
+            return self.police
+        return meaning.weight(self.sensed, 0.0, self.found, self.flag, self.police_at) >= self.police_at
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Noting(Meaning):
     notes: list = None  # type: ignore[assignment]
 
     def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
-        self.notes[:] = [(sensed.chance, sensed.whole, found, flag)]
+        self.notes[:] = [(sensed, found, flag, police)]
         return 0.0
 
 
@@ -96,9 +98,10 @@ def main(argv: list[str]) -> int:
         t = dict(zip(GRID, values, strict=True))
         if not t["joined_at"] <= t["part_joined_at"] <= t["part_police_at"] or t["police_at"] > t["part_police_at"]:
             continue
-        caught = sum(r.to_police(t) for d, r in rows if d)
-        others = sum(r.to_police(t) for d, r in rows if not d)
-        corpus = sum(m.to_police(t) for m in mails)
+        meaning = replace(model, **t)  # type: ignore[arg-type]
+        caught = sum(r.to_police(meaning) for d, r in rows if d)
+        others = sum(r.to_police(meaning) for d, r in rows if not d)
+        corpus = sum(m.to_police(meaning) for m in mails)
         shown = " ".join(f"{k}={v:g}" for k, v in t.items())
         print(f"  {shown:<70} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
     return 0
