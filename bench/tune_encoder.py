@@ -194,7 +194,7 @@ def judged(name: str, chance: np.ndarray, dangerous: np.ndarray, ham: np.ndarray
     return f"{name:>8}  " + " | ".join(parts)
 
 
-def tuned_changes(tuners: list[Tuner]) -> dict[str, np.ndarray]:
+def averaged_changes(tuners: list[Tuner]) -> dict[str, np.ndarray]:
     """The tuned encoders' weights averaged, as changes to the package's (float16): what meaning-encoder.npz holds.
 
     Tuned from the same start with little change, several runs' weights can be averaged into one encoder that
@@ -265,7 +265,7 @@ def main(argv: list[str]) -> int:
         if left:
             tested.append(tuner.chances(test))
             read_plain.append(tuner.chances(plain))
-    changes = tuned_changes(tuners)
+    changes = averaged_changes(tuners)
     if args.seeds > 1 and left:
         print(judged(f"mean of {args.seeds}", np.mean(tested, axis=0), dangerous, np.mean(read_plain, axis=0)))
         averaged = Tuner(start, args.rate, args.anchor)  # one encoder with the runs' weights (and heads) averaged

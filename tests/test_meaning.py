@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -294,7 +293,7 @@ def test_check_config_reports_an_encoder_that_cannot_run(monkeypatch: pytest.Mon
 def tuning_file(tmp_path: Path, **changes: np.ndarray) -> Tuning:
     path = tmp_path / "meaning-encoder.npz"
     np.savez(path, **changes)
-    return Tuning(path, hashlib.sha256(path.read_bytes()).hexdigest())
+    return Tuning.of(path)
 
 
 def test_a_tuning_file_changes_the_layers_it_names_by_what_it_holds(tmp_path: Path) -> None:

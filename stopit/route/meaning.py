@@ -83,6 +83,11 @@ class Tuning:
     path: Path
     digest: str
 
+    @classmethod
+    def of(cls, path: Path) -> Tuning:
+        """The file at `path` as it is now (what bench.learn_meaning writes into meaning.tsv)."""
+        return cls(path, hashlib.sha256(path.read_bytes()).hexdigest())
+
 
 @lru_cache(maxsize=2)  # the package's and one tuning: a file replaced and re-read (SIGHUP) pushes the old one out
 def encode(tuning: Tuning | None = None) -> Callable[[list[str]], np.ndarray]:
