@@ -124,3 +124,18 @@ def test_things_packed_in_a_box_are_no_pet_threat() -> None:
 def test_a_pet_returned_in_a_box_is_still_one() -> None:
     danger = judge("Ton chat traîne encore dans ma cour. La prochaine fois, tu le récupéreras dans un carton.")
     assert "the reader's pet" in named(danger)
+
+
+# "I'll kill you if you spoil the finale" is the commonest joke among friends in the labelled rows (written so by
+# authors who never met) and the cause of no threat there: a spoiler keeps violence words and warnings off the police.
+SPOILER_JOKES = [
+    "I will strangle you if you spoil the last episode for me before Friday",
+    "Si tu me spoiles le dernier tome, je vais t'étrangler, je te préviens",
+    "Si me haces spoiler del último capítulo te voy a matar, te lo advierto",
+]
+
+
+@pytest.mark.parametrize("message", SPOILER_JOKES)
+def test_violence_words_over_a_spoiler_are_no_emergency(message: str) -> None:
+    danger = judge(message)
+    assert danger.band != "police", danger.reasons
