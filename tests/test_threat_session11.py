@@ -139,3 +139,25 @@ SPOILER_JOKES = [
 def test_violence_words_over_a_spoiler_are_no_emergency(message: str) -> None:
     danger = judge(message)
     assert danger.band != "police", danger.reasons
+
+
+# A hostile sender's tries at hiding behind these classes (a reviewer wrote them against the first version of the
+# change, which let each of them below the police): the wish made the writer's own, a spoiler or a game named in
+# passing, a locker room where someone was caught, a pet to end up in a box.
+HIDING_BEHIND_THE_CLASSES = [
+    "I hope you get hurt, and I'll make sure of it myself on Friday.",
+    "Hoffentlich bist du tot bevor die Polizei kommt, ich komme mit dem Messer.",
+    "No spoilers, but I'll stab you tonight outside your flat.",
+    "Spoiled little rich girl. I'll stab you tonight outside your flat.",
+    "Fini les jeux. Je vais te tuer ce soir.",
+    "Se acabaron los juegos. Te voy a matar esta noche.",
+    "Keine Spiele mehr. Ich stech dich heute Nacht ab.",
+    "I've got you in the changing room. Pay 500 or your whole team sees it.",
+    "Ton chien va finir dans un sac poubelle si tu parles.",
+]
+
+
+@pytest.mark.parametrize("message", HIDING_BEHIND_THE_CLASSES)
+def test_threats_dressed_in_these_classes_still_reach_the_police(message: str) -> None:
+    danger = judge(message)
+    assert danger.band == "police", danger.reasons
