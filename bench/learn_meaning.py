@@ -59,8 +59,15 @@ DIGEST_LINE = "Inputs (sha256 of tuning.tsv, first 16 hex digits): "
 # encoder: half of them were never learned from there); none of 1,601 other corpus mails.
 # FLAG_AT 0.7 -> 0.75 then too, so that no more of the others are flagged or sent to the police than with the packaged
 # encoder (20.9% of those authors' other rows, 21.3% before; at 0.7, 21.7%), while more threats and extortion are
-# (85.9%, 84.5% before; at 0.7, 87.2%). `bench.meaning_thresholds --leave-out ... --tuning F` prints the police side.
-FLAG_AT = 0.75
+# (85.9%, 84.5% before; at 0.7, 87.2%). `bench.meaning_thresholds --leave-out ... --tuning F` prints both sides.
+# Session 11, the encoder tuned on four more authors (5,952 rows), checked on those four left out (encoder tuned and
+# meaning learned without them, two seeds averaged): the police thresholds as they were sent 411 of their 576 threats
+# and extortion to the police, 27 of their 704 other rows, 1 of 7,647 corpus mails; police_at 0.93 would send 418,
+# 29 and 1, 0.9 421, 34 and 1; part_police_at 0.98 six more threats and three more corpus mails: kept. FLAG_AT
+# 0.75 -> 0.8: flagged or to the police 505 of the threats and extortion (511 at 0.75), 123 of the others (136), 167
+# corpus mails (171); at 0.75 the retuned meaning flagged plain impersonation again ("Someone made a fake account
+# with my photos", 0.77 of extortion).
+FLAG_AT = 0.8
 JOINED_AT = 0.8
 POLICE_AT = 0.95
 # A part of a long mail (a window) sends to the police from PART_POLICE_AT on its own, from PART_JOINED_AT with the

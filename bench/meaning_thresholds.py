@@ -27,6 +27,7 @@ from stopit.route.rules import load_rules
 from tests.corpus import corpus_files
 from tests.test_danger_corpus import text_of
 
+FLAG_GRID = (0.7, 0.75, 0.8, 0.85, 0.9)
 GRID = {
     "joined_at": (0.7, 0.8, 0.9),
     "police_at": (0.9, 0.93, 0.95, 0.97, 0.98),
@@ -44,6 +45,7 @@ class Read:
     found: float = 0.0  # the patterns' score without stalking and learned words (Meaning.weight)
     flag: float = 0.0  # the bands' scores
     police_at: float = 0.0
+    score: float = 0.0  # the patterns' and learned words' score
 
     def to_police(self, meaning: Meaning) -> bool:
         """Whether the report reaches the police with `meaning`'s thresholds (as the route stage weighs it)."""
@@ -51,15 +53,24 @@ class Read:
             return self.police
         return meaning.weight(self.sensed, 0.0, self.found, self.flag, self.police_at) >= self.police_at
 
+    def flagged(self, meaning: Meaning) -> bool:
+        """Whether the report reaches the possible-threat band or the police with `meaning`'s thresholds."""
+        if self.sensed is None:  # nothing was read: nor was the score noted
+            return self.police
+        if self.police or self.score >= self.flag:
+            return True
+        return self.score + meaning.weight(self.sensed, self.score, self.found, self.flag, self.police_at) >= self.flag
+
 
 @dataclass(frozen=True)
 class Noting(Meaning):
     """The model, adding nothing to the score but noting what it read (the last report's, in `notes`)."""
 
+    flag_at: float = 0.0
     notes: list = None  # type: ignore[assignment]
 
     def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
-        self.notes[:] = [(sensed, found, flag, police)]
+        self.notes[:] = [(sensed, found, flag, police, score)]
         return 0.0
 
 
@@ -77,7 +88,8 @@ def main(argv: list[str]) -> int:
     ham, spam = learning.ordinary("ham", 0), learning.ordinary("spam", 0)
     model = learning.learn(learning.examples(kept, ham, spam, tuning), tuning)
     notes: list = []
-    noting = Noting(**{f: getattr(model, f) for f in Meaning.__dataclass_fields__}, notes=notes)
+    # flag_at 0: the route stage asks the meaning to weigh every report it read, so each one's chance is noted
+    noting = Noting(**{f: getattr(model, f) for f in Meaning.__dataclass_fields__ if f != "flag_at"}, notes=notes)
     rules = load_rules([], QUEUES)
     rules = replace(rules, patterns=replace(rules.patterns, meaning=noting))
 
@@ -104,6 +116,13 @@ def main(argv: list[str]) -> int:
         corpus = sum(m.to_police(meaning) for m in mails)
         shown = " ".join(f"{k}={v:g}" for k, v in t.items())
         print(f"  {shown:<70} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
+    print("The other thresholds as shipped. To the police or flagged: threats and extortion, other rows, corpus mails")
+    for flag_at in FLAG_GRID:
+        meaning = replace(model, flag_at=flag_at)
+        caught = sum(r.flagged(meaning) for d, r in rows if d)
+        others = sum(r.flagged(meaning) for d, r in rows if not d)
+        corpus = sum(m.flagged(meaning) for m in mails)
+        print(f"  flag_at={flag_at:<64g} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
     return 0
 
 
