@@ -6,7 +6,8 @@ sends to the police beside the patterns' possible threat), so they are chosen on
 meaning.tsv without the batch (over the encoder as shipped, or a tuning file made without the batch, `--tuning`),
 reads each of its rows and every corpus mail once through the desk's own route stage, noting the verdict without
 the meaning and what the meaning read, then prints for each setting of the thresholds how many threats and extortion
-and other rows of the batch, and how many corpus mails, reach the police. Half of the SpamAssassin mail is learned
+and other rows of the batch, and how many corpus mails, reach the police, then for each @flag_at how many
+reach the police or the possible-threat band (the other thresholds as shipped). Half of the SpamAssassin mail is learned
 from as ordinary mail, the other half and the other corpora never are.
 
 Run: .venv/bin/python -m bench.meaning_thresholds --leave-out "session 8 additions" [--tuning F.npz]
