@@ -108,11 +108,6 @@ GAME_NIGHT = [
 ]
 
 
-@pytest.mark.parametrize("message", GAME_NIGHT)
-def test_trash_talk_over_a_game_with_laughter_is_no_emergency(message: str) -> None:
-    danger = judge(message)
-    assert danger.band != "police", danger.reasons
-
 
 # A box is a pet's threat when something is returned in it, not when the reader's things are packed in one.
 def test_things_packed_in_a_box_are_no_pet_threat() -> None:
@@ -134,11 +129,13 @@ SPOILER_JOKES = [
     "Si me haces spoiler del último capítulo te voy a matar, te lo advierto",
 ]
 
+JOKES_AMONG_FRIENDS = [("game night", m) for m in GAME_NIGHT] + [("spoiler", m) for m in SPOILER_JOKES]
 
-@pytest.mark.parametrize("message", SPOILER_JOKES)
-def test_violence_words_over_a_spoiler_are_no_emergency(message: str) -> None:
+
+@pytest.mark.parametrize(("kind", "message"), JOKES_AMONG_FRIENDS)
+def test_violence_words_over_a_game_or_a_spoiler_are_no_emergency(kind: str, message: str) -> None:
     danger = judge(message)
-    assert danger.band != "police", danger.reasons
+    assert danger.band != "police", (kind, danger.reasons)
 
 
 # A hostile sender's tries at hiding behind these classes (a reviewer wrote them against the first version of the
