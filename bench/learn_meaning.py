@@ -78,6 +78,24 @@ POLICE_AT = 0.95
 # "Figure it out yourself. over and out."); with these, none.
 PART_JOINED_AT = 0.95
 PART_POLICE_AT = 0.99
+# From JOINED_WORDS_AT of the learned words' own score (learned.tsv, a log-odds: at 1 the words alone read a threat
+# about three times as likely as not) a chance of JOINED_AT (a part's PART_JOINED_AT) sends to the police beside them,
+# as beside the patterns' possible threat (Meaning.joined). Chosen in session 12 on the four session 8 and the four
+# session 11 authors in turn, whom the learned words never learned from (bench.learn_evidence NOT_LEARNED), with the
+# encoder tuned and the meaning learned without them (`bench.meaning_thresholds` prints the line). Threats and
+# extortion to the police / other rows / corpus mails, session 8 then session 11 authors (576 threats and extortion
+# and 704 others each):
+#   without (as before)  385 / 25 / 2    411 / 27 / 1
+#   from 2               398 / 25 / 2    421 / 29 / 1
+#   from 1 (chosen)      401 / 25 / 2    422 / 31 / 1
+#   from 0               408 / 29 / 2    430 / 31 / 1
+#   from -1              412 / 32 / 2    434 / 31 / 1
+# From 1, 27 more threats for 4 more other rows over both; lowering POLICE_AT to 0.9 bought 10 threats for 7 others on
+# the second. From 0, 15 more threats again, but 4 more others, stalking and harassment the reporter told or a
+# supervisor wrote ("A guy from my part-time job ... has turned up at my accommodation three times", "Fermez la porte
+# la prochaine fois"), and a reporter's account of stalking tests/test_sextortion_session6.py keeps off the police
+# ("My ex keeps driving past my parents' house ..."): not chosen.
+JOINED_WORDS_AT = 1.0
 L2 = 0.3  # on the weights, against the mean loss per example weight (an sklearn C of about 3 on 3,000 rows)
 STEPS = 600
 RATE = 5.0  # the step on the mean gradient (the loss is averaged over example weight, so gradients are small)
@@ -225,6 +243,7 @@ def learn(data: Examples, tuning: Tuning | None = None) -> Meaning:
         PART_JOINED_AT,
         PART_POLICE_AT,
         tuning,
+        JOINED_WORDS_AT,
     )
 
 
@@ -275,7 +294,8 @@ def main(argv: list[str]) -> int:
         f"as benign, {len(spam)} of its spam as phishing). Each line: a label, its bias and its weights over the\n"
         f"message's {DIMENSIONS} sentence-vector numbers, then the reporter's {DIMENSIONS}. The chance of threat plus\n"
         "extortion flags a possible threat from @flag_at and sends to the police from @police_at (a part of a long\n"
-        "mail from @part_police_at). @tuning names the encoder's layers as tuned on the same rows\n"
+        "mail from @part_police_at), from @joined_at (@part_joined_at) beside the patterns' possible threat or\n"
+        "learned words scoring @joined_words_at. @tuning names the encoder's layers as tuned on the same rows\n"
         "(`python -m bench.tune_encoder --save`), which these weights were learned over.\n"
         f"{DIGEST_LINE}{inputs_digest()}"
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tests.corpus import corpus_files
 from tests.test_danger_corpus import text_of
 
 FLAG_GRID = (0.7, 0.75, 0.8, 0.85, 0.9)
+WORDS_GRID = (float("inf"), 6.0, 4.0, 2.0, 1.0, 0.0, -1.0, -2.0)
 GRID = {
     "joined_at": (0.7, 0.8, 0.9),
     "police_at": (0.9, 0.93, 0.95, 0.97, 0.98),
@@ -47,12 +49,14 @@ class Read:
     flag: float = 0.0  # the bands' scores
     police_at: float = 0.0
     score: float = 0.0  # the patterns' and learned words' score
+    words: float | None = None  # the learned words' own score (Meaning.joined)
 
     def to_police(self, meaning: Meaning) -> bool:
         """Whether the report reaches the police with `meaning`'s thresholds (as the route stage weighs it)."""
         if self.police or self.sensed is None:
             return self.police
-        return meaning.weight(self.sensed, 0.0, self.found, self.flag, self.police_at) >= self.police_at
+        weight = meaning.weight(self.sensed, 0.0, self.found, self.flag, self.police_at, self.words)
+        return weight >= self.police_at
 
     def flagged(self, meaning: Meaning) -> bool:
         """Whether the report reaches the possible-threat band or the police with `meaning`'s thresholds."""
@@ -60,7 +64,8 @@ class Read:
             return self.police
         if self.police or self.score >= self.flag:
             return True
-        return self.score + meaning.weight(self.sensed, self.score, self.found, self.flag, self.police_at) >= self.flag
+        weight = meaning.weight(self.sensed, self.score, self.found, self.flag, self.police_at, self.words)
+        return self.score + weight >= self.flag
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,10 @@ class Noting(Meaning):
     flag_at: float = 0.0
     notes: list = None  # type: ignore[assignment]
 
-    def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
-        self.notes[:] = [(sensed, found, flag, police, score)]
+    def weight(
+        self, sensed: Sensed, score: float, found: float, flag: float, police: float, words: float | None = None
+    ) -> float:
+        self.notes[:] = [(sensed, found, flag, police, score, words)]
         return 0.0
 
 
@@ -107,23 +114,24 @@ def main(argv: list[str]) -> int:
     dangerous = sum(d for d, _ in rows)
     print(f"{len(left)} rows left out ({dangerous} threats and extortion), {len(mails)} corpus mails; flag_at as")
     print("shipped. To the police: threats and extortion, other rows, corpus mails")
+    def counts(meaning: Meaning, reached: Callable[[Read, Meaning], bool]) -> str:
+        caught = sum(reached(r, meaning) for d, r in rows if d)
+        others = sum(reached(r, meaning) for d, r in rows if not d)
+        corpus = sum(reached(m, meaning) for m in mails)
+        return f"{caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}"
+
     for values in itertools.product(*GRID.values()):
         t = dict(zip(GRID, values, strict=True))
         if not t["joined_at"] <= t["part_joined_at"] <= t["part_police_at"] or t["police_at"] > t["part_police_at"]:
             continue
-        meaning = replace(model, **t)  # type: ignore[arg-type]
-        caught = sum(r.to_police(meaning) for d, r in rows if d)
-        others = sum(r.to_police(meaning) for d, r in rows if not d)
-        corpus = sum(m.to_police(meaning) for m in mails)
         shown = " ".join(f"{k}={v:g}" for k, v in t.items())
-        print(f"  {shown:<70} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
+        print(f"  {shown:<70} {counts(replace(model, **t), Read.to_police)}")  # type: ignore[arg-type]
+    print("The other thresholds as shipped. To the police: threats and extortion, other rows, corpus mails")
+    for words in WORDS_GRID:
+        print(f"  joined_words_at={words:<54g} {counts(replace(model, joined_words_at=words), Read.to_police)}")
     print("The other thresholds as shipped. To the police or flagged: threats and extortion, other rows, corpus mails")
     for flag_at in FLAG_GRID:
-        meaning = replace(model, flag_at=flag_at)
-        caught = sum(r.flagged(meaning) for d, r in rows if d)
-        others = sum(r.flagged(meaning) for d, r in rows if not d)
-        corpus = sum(m.flagged(meaning) for m in mails)
-        print(f"  flag_at={flag_at:<64g} {caught:>4}/{dangerous} {others:>4}/{len(rows) - dangerous} {corpus:>3}")
+        print(f"  flag_at={flag_at:<62g} {counts(replace(model, flag_at=flag_at), Read.flagged)}")
     return 0
 
 

@@ -53,6 +53,7 @@ def model(tmp_path: Path, **settings: str) -> Path:
         0.9,
         part_joined_at=0.9,
         part_police_at=0.95,
+        joined_words_at=1.5,
     )
     meaning.weights[1, 0] = 50.0
     path = tmp_path / "meaning.tsv"
@@ -74,6 +75,16 @@ def test_a_written_file_reads_back_the_same() -> None:
     assert meaning.labels == ("benign", "threat", "sextortion") and meaning.weights[1, 0] == 50.0
     assert (meaning.flag_at, meaning.joined_at, meaning.police_at) == (0.5, 0.8, 0.9)
     assert (meaning.part_joined_at, meaning.part_police_at) == (0.9, 0.95)
+    assert meaning.joined_words_at == 1.5
+
+
+def test_without_joined_words_at_the_learned_words_join_nothing(tmp_path: Path) -> None:
+    path = model(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("@joined_words_at\t1.5\n", ""), encoding="utf-8")
+    problems = Problems()
+    meaning = read(path, problems)
+    assert problems.items == [] and meaning.labels and meaning.joined_words_at == float("inf")
+    assert not meaning.joined(Sensed(0.85, "threat", "", "message"), found=0.0, flag=2.5, words=40.0)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +108,8 @@ def test_a_written_file_reads_back_the_same() -> None:
         ({}, ("@police_at", "@cap\t3\n@police_at"), "@cap: expected one of @encoder, @flag_at, @joined_at"),
         ({}, ("@part_joined_at\t0.9\n", ""), "missing setting(s) @part_joined_at"),
         ({}, ("sextortion\t0\t", "sextortion\t0\tx "), "sextortion: not a number"),
+        ({"joined_words_at": "often"}, None, "@joined_words_at: expected a number (a score of learned.tsv's words)"),
+        ({"joined_words_at": "inf"}, None, "@joined_words_at: expected a number"),
     ],
 )
 def test_mistakes_in_the_file_name_the_file_and_what_is_expected(
@@ -121,6 +134,18 @@ def test_rules_check_reports_a_broken_site_file_with_its_line(tmp_path: Path) ->
         load_rules([tmp_path], QUEUES)
 
 
+# A model's thresholds, without weights: what the chance decides, given what the patterns and the words found.
+THRESHOLDS = Meaning(
+    ("threat", "sextortion"),
+    flag_at=0.5,
+    joined_at=0.7,
+    police_at=0.9,
+    part_joined_at=0.95,
+    part_police_at=0.98,
+    joined_words_at=2.0,
+)
+
+
 @pytest.mark.parametrize(
     ("chance", "whole", "patterns", "beyond_stalking", "expected"),
     [
@@ -142,16 +167,28 @@ def test_rules_check_reports_a_broken_site_file_with_its_line(tmp_path: Path) ->
 def test_the_chance_flags_or_sends_to_the_police_by_its_thresholds_whole_or_in_part(
     chance: float, whole: bool, patterns: float, beyond_stalking: float, expected: float
 ) -> None:
-    meaning = Meaning(
-        ("threat", "sextortion"),
-        flag_at=0.5,
-        joined_at=0.7,
-        police_at=0.9,
-        part_joined_at=0.95,
-        part_police_at=0.98,
-    )
     sensed = Sensed(chance, "threat", "", "message", whole)
-    assert meaning.weight(sensed, patterns, found=beyond_stalking, flag=2.5, police=5.0) == expected
+    assert THRESHOLDS.weight(sensed, patterns, found=beyond_stalking, flag=2.5, police=5.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("chance", "whole", "found", "words", "expected"),
+    [
+        (0.65, True, 0.0, 3.0, 2.5),  # under joined_at: the learned words join nothing, it is flagged
+        (0.75, True, 0.0, 3.0, 5.0),  # from joined_at, beside learned words from joined_words_at: the police
+        (0.75, True, 0.0, 1.0, 2.5),  # ... not beside weaker learned words
+        (0.75, True, 0.0, None, 2.5),  # ... nor where no words were learned
+        (0.75, True, 3.0, -9.0, 5.0),  # the patterns' possible threat joins it whatever the words read
+        (0.96, False, 0.0, 3.0, 5.0),  # a part from part_joined_at, beside such words: the police
+        (0.93, False, 0.0, 3.0, 2.5),  # ... but under it, only flagged
+    ],
+)
+def test_the_chance_joins_the_learned_words_from_their_own_threshold(
+    chance: float, whole: bool, found: float, words: float | None, expected: float
+) -> None:
+    sensed = Sensed(chance, "threat", "", "message", whole)
+    assert THRESHOLDS.weight(sensed, 0.0, found=found, flag=2.5, police=5.0, words=words) == expected
+    assert bool(THRESHOLDS.joined(sensed, found, 2.5, words)) == (expected == 5.0)
 
 
 def test_long_and_short_messages_are_told_apart() -> None:
@@ -359,3 +396,29 @@ def test_meaning_tsv_names_its_tuning_file_by_digest_and_refuses_another(tmp_pat
         assert read(path, problems).labels == ()
         assert len(problems.items) == 1 and str(path) in problems.items[0] and expected in problems.items[0]
         assert "@tuning" in problems.items[0]
+
+
+class Reads(Meaning):
+    """A model that reads every report at one chance, whatever it says (to test what the route stage joins)."""
+
+    def sense(self, texts):  # type: ignore[no-untyped-def]
+        return Sensed(0.85, "threat", "the words read", "message")
+
+
+def test_a_report_the_meaning_and_the_learned_words_both_read_as_a_threat_goes_to_the_police_and_says_why() -> None:
+    from stopit.route.learned import Evidence
+
+    evidence = Evidence({"purple": 2.0, "giraffe": 2.0, "purple giraffe": 1.0}, bias=-2.0, flag_at=2.0, police_at=9.0)
+    meaning = Reads(("threat", "sextortion"), flag_at=0.5, joined_at=0.8, police_at=0.9, joined_words_at=2.5)
+    patterns = replace(shipped(), evidence=evidence, meaning=meaning)
+    # Words no pattern knows: the learned words score 3 here (a possible threat on their own), the meaning 0.85.
+    danger = patterns.judge([("message", "The purple giraffe is coming.")])
+    assert danger.band == "police"
+    sensed = [r for r in danger.reasons if r.pattern == "meaning"]
+    assert sensed and sensed[0].words[-1] == "beside learned words scoring 3"
+    assert any("beside learned words scoring 3" in line for line in patterns.explain(danger))
+    # Learned words under the threshold (score 1): the meaning only flags, as before.
+    assert patterns.judge([("message", "The purple scarf is coming.")]).band == "flag"
+    assert replace(patterns, meaning=replace(meaning, joined_words_at=3.5)).judge(
+        [("message", "The purple giraffe is coming.")]
+    ).band == "flag"

@@ -689,12 +689,16 @@ class PatternSet:
                 reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
         sensed = self.meaning.sense(texts) if read else None
         if sensed is not None and sensed.chance >= self.meaning.flag_at:  # else it adds nothing
-            # What the patterns found beyond stalking: the learned words are no finding the meaning may join,
-            # two guesses from the same rows do not make an emergency.
+            # What the patterns found beyond stalking; the learned words join the meaning by their own score
+            # (Meaning.joined), never as a finding of the patterns.
             found = self.verdict([r for r in reasons if r.category != "stalking" and r.pattern != LEARNED]).score
-            weight = self.meaning.weight(sensed, self.verdict(reasons).score, found, self.flag, self.police)
+            logit = weighed.logit if weighed is not None else None
+            weight = self.meaning.weight(sensed, self.verdict(reasons).score, found, self.flag, self.police, logit)
             if weight:
-                reasons.append(Reason(MEANING, MEANING_SAYS, sensed.category, weight, sensed.words(), sensed.where))
+                said = sensed.words()
+                if self.meaning.joined(sensed, found, self.flag, logit) == "learned words":
+                    said += (f"beside learned words scoring {logit:g}",)
+                reasons.append(Reason(MEANING, MEANING_SAYS, sensed.category, weight, said, sensed.where))
         return self.verdict(reasons)
 
     @cached_property

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ DIMENSIONS = 512  # the encoder's vector; a model row holds the message's and th
 DANGEROUS = ("threat", "sextortion")
 SETTINGS = ("encoder", "flag_at", "joined_at", "police_at", "part_joined_at", "part_police_at")
 THRESHOLDS = SETTINGS[1:]
+# `@joined_words_at`: the learned words' score (learned.tsv, a log-odds) from which a chance of @joined_at (a part's:
+# @part_joined_at) sends to the police beside them, as beside the patterns' possible threat. Optional: without it the
+# learned words join nothing (meaning.tsv files written before session 12).
+WORDS = "joined_words_at"
 # `@tuning<TAB>meaning-encoder.npz sha256:<hex>`: the encoder's own layers as tuned on the labelled rows (changes
 # to the package's weights, in a file beside meaning.tsv), see encode(). Without it the package's weights are used.
 TUNING = "tuning"
@@ -199,6 +204,7 @@ class Meaning:
     part_joined_at: float = float("inf")
     part_police_at: float = float("inf")
     tuning: Tuning | None = None  # the encoder's tuned layers (TUNING), None for the package's own
+    joined_words_at: float = float("inf")  # WORDS
 
     def chances(self, features: np.ndarray) -> np.ndarray:
         """Each row's chance of each label (softmax over the labels)."""
@@ -229,13 +235,38 @@ class Meaning:
         chance = round(float(danger[best].sum()), 3)
         return Sensed(chance, category, excerpt, "message" if read else "reporter", whole[best] if read else True)
 
-    def weight(self, sensed: Sensed, score: float, found: float, flag: float, police: float) -> float:
+    def joined(self, sensed: Sensed, found: float, flag: float, words: float | None) -> str:
+        """What the chance joins to send a report to the police, "" for nothing: from `joined_at` (a part's
+        `part_joined_at`), the patterns' possible threat (`found`, see weight()), else the learned words'
+        score `words` from `joined_words_at`.
+
+        The learned words join the meaning since session 12: the two read differently (words and pairs learned
+        from the first authors' rows, bench.learn_evidence NOT_LEARNED, against a model of sentence sense learned
+        from all), and on eight authors neither had learned from they agreed on threats far more than on the
+        rest. Joined so, they sent 27 more of those authors' 1,152 threats and extortion to the police ("drop
+        the title IX thing by friday. your little brother goes to Northfield Middle right?", "On sera quatre à
+        t'attendre à la sortie du TD lundi"), and 4 more of their 1,408 other rows (bench/learn_meaning.py,
+        JOINED_WORDS_AT).
+        """
+        joined = self.joined_at if sensed.whole else self.part_joined_at
+        if sensed.chance < joined:
+            return ""
+        if found >= flag:
+            return "patterns"
+        if words is not None and words >= self.joined_words_at:
+            return "learned words"
+        return ""
+
+    def weight(
+        self, sensed: Sensed, score: float, found: float, flag: float, police: float, words: float | None = None
+    ) -> float:
         """What the meaning adds to the danger `score` (patterns and learned words) to reach its band.
 
         From `flag_at` it flags a possible threat; from `joined_at` it sends to the police when the patterns
         found a possible threat beside it (`found`: their score without stalking evidence, since persistence
-        is no emergency unless a threat is found beside it, and without the learned words); from `police_at`
-        it sends to the police on its own. What reads so in a part of a long mail must read more surely:
+        is no emergency unless a threat is found beside it, and without the learned words) or when the learned
+        words read a threat in their own way (`words`, see joined()); from `police_at` it sends to the police
+        on its own. What reads so in a part of a long mail must read more surely:
         `part_joined_at` and `part_police_at`, since a few sentences cut from a long mail can read like
         anything ("Figure it out yourself. over and out." read 0.98 in a mailing-list post; 419 scams with
         "camera" in them read 0.8 to 0.94).
@@ -247,8 +278,8 @@ class Meaning:
         them), while the jokes among friends that the patterns sent to the police (10 of four new authors'
         704 other rows) read from 0.001 to 0.041.
         """
-        joined, alone = (self.joined_at, self.police_at) if sensed.whole else (self.part_joined_at, self.part_police_at)
-        if sensed.chance >= alone or (sensed.chance >= joined and found >= flag):
+        alone = self.police_at if sensed.whole else self.part_police_at
+        if sensed.chance >= alone or self.joined(sensed, found, flag, words):
             return max(0.0, police - score)
         if sensed.chance >= self.flag_at:
             return max(0.0, flag - score)
@@ -272,8 +303,8 @@ def read(path: Path, problems: Problems) -> Meaning:
     for number, line in data_lines(path):
         fields = line.split("\t")
         if fields[0].startswith("@"):
-            if fields[0][1:] not in (*SETTINGS, TUNING) or len(fields) != 2:
-                names = ", ".join("@" + s for s in (*SETTINGS, TUNING))
+            if fields[0][1:] not in (*SETTINGS, WORDS, TUNING) or len(fields) != 2:
+                names = ", ".join("@" + s for s in (*SETTINGS, WORDS, TUNING))
                 say(number, f"{fields[0]}: expected one of {names}, a tab and a value")
                 continue
             settings[fields[0][1:]] = fields[1]
@@ -318,6 +349,7 @@ def _checked(
         if values != sorted(values) or not 0 <= values[0] <= values[-1] <= 1:
             order = " <= ".join(["0", *("@" + t for t in chain), "1"])
             problems.items.append(f"{path}: expected {order}, got {', '.join(f'{t:g}' for t in values)}")
+    words = _words(path, settings.get(WORDS), problems)
     installed = encoder_version()
     if "encoder" in settings and settings["encoder"] != installed:
         # Vectors of another encoder (or version) mean nothing to these weights.
@@ -335,7 +367,21 @@ def _checked(
         settings["encoder"],
         **thresholds,
         tuning=tuning,
+        joined_words_at=words,
     )
+
+
+def _words(path: Path, value: str | None, problems: Problems) -> float:
+    """`@joined_words_at`: a finite number (the learned words' log-odds, any sign), infinity when it is absent."""
+    if value is None:
+        return float("inf")
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not math.isfinite(number):
+        problems.items.append(f"{path}: @{WORDS}: expected a number (a score of learned.tsv's words), got {value!r}")
+    return number
 
 
 def _tuning(path: Path, value: str, problems: Problems) -> Tuning | None:
@@ -358,6 +404,8 @@ def write(path: Path, meaning: Meaning, header: str) -> None:
     """meaning.tsv from `meaning`, with `header` as the opening comment (weights to 5 significant digits)."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
     lines += [f"@encoder\t{meaning.encoder}", *(f"@{name}\t{getattr(meaning, name):g}" for name in THRESHOLDS)]
+    if math.isfinite(meaning.joined_words_at):
+        lines.append(f"@{WORDS}\t{meaning.joined_words_at:g}")
     if meaning.tuning is not None:
         lines.append(f"@{TUNING}\t{meaning.tuning.path.name} sha256:{meaning.tuning.digest}")
     for label, bias, row in zip(meaning.labels, meaning.bias, meaning.weights, strict=True):
