@@ -422,3 +422,20 @@ def test_a_report_the_meaning_and_the_learned_words_both_read_as_a_threat_goes_t
     assert replace(patterns, meaning=replace(meaning, joined_words_at=3.5)).judge(
         [("message", "The purple giraffe is coming.")]
     ).band == "flag"
+
+
+def test_a_report_the_patterns_already_send_to_the_police_is_not_read_for_sense() -> None:
+    """The meaning only lifts a score to a band: where the patterns reached the police it could add nothing."""
+    read: list = []
+
+    class Counted(Reads):
+        def sense(self, texts):  # type: ignore[no-untyped-def]
+            read.append(texts)
+            return super().sense(texts)
+
+    meaning = Counted(("threat", "sextortion"), flag_at=0.5, joined_at=0.8, police_at=0.9)
+    patterns = replace(shipped(), meaning=meaning)
+    threat = "Pay 300 euros by Friday or I send your nude pictures to your whole family and your professors."
+    assert replace(shipped(), meaning=Meaning()).judge([("message", threat)]).band == "police"
+    assert patterns.judge([("message", threat)]).band == "police" and read == []
+    assert patterns.judge([("message", "The seminar moved to room 4.")]).band == "flag" and len(read) == 1

@@ -687,7 +687,9 @@ class PatternSet:
                 # The learned words name no category of their own: they count as a threat, the
                 # category whose rule sends to the police (sextortion's patterns still name theirs).
                 reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
-        sensed = self.meaning.sense(texts) if read else None
+        # A report the patterns and words already send to the police is not read for sense: the meaning only ever
+        # lifts a score to a band, so it could add nothing there, and the most urgent reports skip the encoder.
+        sensed = self.meaning.sense(texts) if read and self.verdict(reasons).score < self.police else None
         if sensed is not None and sensed.chance >= self.meaning.flag_at:  # else it adds nothing
             # What the patterns found beyond stalking; the learned words join the meaning by their own score
             # (Meaning.joined), never as a finding of the patterns.
