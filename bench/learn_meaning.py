@@ -76,8 +76,14 @@ POLICE_AT = 0.95
 # threats and extortion and 3.6% of their other rows to the police. A part from 0.97 on its own would reach about
 # 60%, but it sent two of the 6,046 SpamAssassin ham and spam mails there too (0.985: a car-warranty advert; 0.982:
 # "Figure it out yourself. over and out."); with these, none.
+# PART_POLICE_AT 0.99 -> 0.995 in session 12, when a message of up to 80 words came to be read whole (meaning.py,
+# WHOLE_WORDS): a part is then a part of a long mail only, none of the 1,152 session 8 and 11 threats and extortion
+# is read so any more (4 rows of all 7,223 labelled are that long), and the part thresholds decide ordinary long
+# mail alone: at 0.99 a mailing-list post ("I have the satisfaction of knowing that the former is now raving bald")
+# read 0.99 and went to the police; with the meaning learned without the session 8 authors, 3 corpus mails at
+# 0.99, 2 at 0.995.
 PART_JOINED_AT = 0.95
-PART_POLICE_AT = 0.99
+PART_POLICE_AT = 0.995
 # From JOINED_WORDS_AT of the learned words' own score (learned.tsv, a log-odds: at 1 the words alone read a threat
 # about three times as likely as not) a chance of JOINED_AT (a part's PART_JOINED_AT) sends to the police beside them,
 # as beside the patterns' possible threat (Meaning.joined). Chosen in session 12 on the four session 8 and the four

@@ -11,6 +11,7 @@ import pytest
 from stopit.route.meaning import (
     DIMENSIONS,
     MAX_WINDOWS,
+    WHOLE_WORDS,
     Meaning,
     Sensed,
     Tuning,
@@ -193,7 +194,7 @@ def test_the_chance_joins_the_learned_words_from_their_own_threshold(
 
 def test_long_and_short_messages_are_told_apart() -> None:
     friendly = "Thanks for the notes from Monday. The seminar room is booked for Thursday. "
-    sensed = shipped().meaning.sense([("message", friendly * 4)])
+    sensed = shipped().meaning.sense([("message", friendly * 8)])  # 104 words
     assert sensed is not None and not sensed.whole
     short = shipped().meaning.sense([("message", friendly)])
     assert short is not None and short.whole
@@ -201,12 +202,21 @@ def test_long_and_short_messages_are_told_apart() -> None:
 
 def test_a_long_message_is_read_in_windows_of_three_sentences() -> None:
     assert windows("One. Two! Three?") == ["One. Two! Three?"]
-    letter = "Hello. " * 4 + "Something else.\nAnd more."
+    hello = "Hello there, " + "my friend, " * 8 + "how are you."  # 20 words a sentence
+    letter = f"{hello} " * 4 + "Something else.\nAnd more."
     parts = windows(letter)
-    # six sentences: windows start at the first, third and fifth, each sharing a sentence with the next
-    assert parts == ["Hello. Hello. Hello.", "Hello. Hello. Something else.", "Something else. And more."]
+    # six sentences, 84 words: windows start at the first, third and fifth, each sharing a sentence with the next
+    assert parts == [f"{hello} {hello} {hello}", f"{hello} {hello} Something else.", "Something else. And more."]
     assert len(windows("Yes. " * 500)) == MAX_WINDOWS  # a hostile length reads a bounded number of windows
     assert windows("  \n ") == []
+
+
+def test_a_short_message_is_read_whole_however_many_sentences_it_has() -> None:
+    """The model learned every labelled message whole: a short threat cut in parts would have to read more surely
+    (a forwarded message's subject, a line of its own, made a three-sentence threat four sentences)."""
+    threat = "message\n\nYou failed my son. My family does not forget. Do not walk home alone past the park."
+    assert windows(threat) == ["message You failed my son. My family does not forget. Do not walk home alone past the park."]
+    assert len(windows("Yes. " * WHOLE_WORDS)) == 1 and len(windows("Yes. " * (WHOLE_WORDS + 1))) > 1
 
 
 # Written for this test, after the model was learned: none of these sentences is in the evaluation set (they
