@@ -689,13 +689,14 @@ class PatternSet:
                 reasons.append(Reason(LEARNED, LEARNED_SAYS, "threat", weight, weighed.words, weighed.where))
         # A report the patterns and words already send to the police is not read for sense: the meaning only ever
         # lifts a score to a band, so it could add nothing there, and the most urgent reports skip the encoder.
-        sensed = self.meaning.sense(texts) if read and self.verdict(reasons).score < self.police else None
+        score = self.verdict(reasons).score
+        sensed = self.meaning.sense(texts) if read and score < self.police else None
         if sensed is not None and sensed.chance >= self.meaning.flag_at:  # else it adds nothing
             # What the patterns found beyond stalking; the learned words join the meaning by their own score
             # (Meaning.joined), never as a finding of the patterns.
             found = self.verdict([r for r in reasons if r.category != "stalking" and r.pattern != LEARNED]).score
             logit = weighed.logit if weighed is not None else None
-            weight = self.meaning.weight(sensed, self.verdict(reasons).score, found, self.flag, self.police, logit)
+            weight = self.meaning.weight(sensed, score, found, self.flag, self.police, logit)
             if weight:
                 said = sensed.words()
                 if self.meaning.joined(sensed, found, self.flag, logit) == "learned words":
