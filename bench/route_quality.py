@@ -8,7 +8,7 @@ this script prints its misses never, only its figures.
 Each row becomes a real report (the reporter's own words, and the offending message forwarded
 inline below them) and goes through the whole pure pipeline with the shipped rules.
 
-Run: .venv/bin/python -m bench.route_quality [--misses] [--tuning-only]
+Run: .venv/bin/python -m bench.route_quality [--misses] [--tuning-only] [--file bench/data/review/F.tsv]
 (--misses lists the tuning part's misses; --tuning-only leaves the held-back part unmeasured)
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.common import ROOT
 from stopit.config import from_text
@@ -78,10 +79,13 @@ class Result:
         return self.predicted == self.row.label
 
 
-def read(part: str) -> list[Row]:
+def read(part: str | Path) -> list[Row]:
+    """The labelled rows of a part of the evaluation set ("tuning", "heldout"), or of a file of the same form."""
     rows = []
     block = ""
-    for number, line in enumerate((DATA / f"{part}.tsv").read_text(encoding="utf-8").splitlines(), start=1):
+    path = part if isinstance(part, Path) else DATA / f"{part}.tsv"
+    part = path.stem
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith("#") and "\t" not in line:
             block = line.lstrip("# ").strip()
             continue
@@ -158,7 +162,9 @@ def targets(results: list[Result]) -> str:
 
 def main(argv: list[str]) -> None:
     rules = load_rules([], QUEUES)
-    for part in PARTS[:1] if "--tuning-only" in argv else PARTS:
+    # --file F: a labelled file of the same form that is never learned from (bench/data/review/), measured alone
+    given = [Path(argv[argv.index("--file") + 1])] if "--file" in argv else []
+    for part in given or (PARTS[:1] if "--tuning-only" in argv else PARTS):
         results = run(read(part), rules)
         print(f"== {part} part: {len(results)} messages ==")
         print("  " + targets(results))
@@ -184,9 +190,10 @@ def main(argv: list[str]) -> None:
                         f"\n       {r.row.note} | {r.row.message}"
                     )
         print()
-    parts = PARTS[:1] if "--tuning-only" in argv else PARTS  # the held-back part unread when asked
+    parts = given or (PARTS[:1] if "--tuning-only" in argv else PARTS)  # the held-back part unread when asked
     counts = Counter(r.label for part in parts for r in read(part))
-    print(f"labels over {' and '.join(parts)}:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    names = [part.name if isinstance(part, Path) else part for part in parts]
+    print(f"labels over {' and '.join(names)}:", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
 if __name__ == "__main__":
