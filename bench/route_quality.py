@@ -84,7 +84,6 @@ def read(part: str | Path) -> list[Row]:
     rows = []
     block = ""
     path = part if isinstance(part, Path) else DATA / f"{part}.tsv"
-    part = path.stem
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith("#") and "\t" not in line:
             block = line.lstrip("# ").strip()
@@ -93,7 +92,7 @@ def read(part: str | Path) -> list[Row]:
             continue
         label, lang, note, message = line.split("\t")
         if label not in LABELS or lang not in LANGUAGES:
-            raise SystemExit(f"{part}.tsv:{number}: unknown label or language {label!r} {lang!r}")
+            raise SystemExit(f"{path.name}:{number}: unknown label or language {label!r} {lang!r}")
         rows.append(Row(label, lang, "" if note == "-" else note, "" if message == "-" else message, number, block))
     return rows
 

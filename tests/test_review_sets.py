@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.common import ROOT
 from bench.route_quality import DANGEROUS, LABELS, LANGUAGES, read
 
-REVIEW = Path(__file__).resolve().parents[1] / "bench" / "data" / "review"
+REVIEW = ROOT / "bench" / "data" / "review"
 
 
 def test_the_session13_authors_read_by_author_with_every_label_and_language() -> None:
