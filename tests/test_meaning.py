@@ -302,6 +302,15 @@ def test_what_the_patterns_miss_the_meaning_flags_and_explain_says_so() -> None:
     assert any(line.lstrip().startswith(f"{reason.weight:+g} meaning (") for line in patterns.explain(danger))
 
 
+@pytest.mark.parametrize(
+    ("chance", "said"),
+    [(0.424, "0.42"), (0.989, "0.98"), (0.9949, "0.994"), (0.9961, "0.996"), (0.99995, "0.999"), (1.0, "1.000")],
+)
+def test_staff_see_a_chance_cut_never_rounded_up_to_certainty(chance: float, said: str) -> None:
+    # "chance 1.00" was shown for 0.996: below the part of a long mail's 0.995 it must read below, and never certain
+    assert Sensed(chance, "threat", "the words", "message").words() == (f"chance {said} of threat", "the words")
+
+
 def test_the_reporters_own_words_are_read_beside_the_message() -> None:
     meaning = shipped().meaning
     message = ("message", "Are you coming to the seminar on Thursday?")

@@ -12,16 +12,26 @@ from bench.route_quality import DANGEROUS, LABELS, LANGUAGES, read
 REVIEW = ROOT / "bench" / "data" / "review"
 
 
-def test_the_session13_authors_read_by_author_with_every_label_and_language() -> None:
-    rows = read(REVIEW / "session13-authors.tsv")
+# Each file's form as its header says: its authors' sizes and their threats and extortion. Session 13: eight authors
+# of the usual form (320 rows, 144 of them dangerous) and one of 298 rows of photo talk; session 14: four of the usual
+# form and three of ordinary talk in the words of threats.
+FORMS = {
+    "session13-authors.tsv": ("session 13 additions", [298] + [320] * 8, [60] + [144] * 8),
+    "session14-authors.tsv": ("session 14 additions", [320] * 7, [48, 48, 64] + [144] * 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_a_review_set_reads_by_author_with_every_label_and_language(name: str) -> None:
+    batch, sizes, dangerous = FORMS[name]
+    rows = read(REVIEW / name)
     blocks = {row.block for row in rows}
-    assert len(blocks) == 9 and all("session 13 additions" in block for block in blocks)
+    assert len(blocks) == len(sizes) and all(batch in block for block in blocks)
     assert {row.label for row in rows} == set(LABELS) and {row.lang for row in rows} == set(LANGUAGES)
     assert all(row.message for row in rows)
-    # the form the file says: eight authors of 320 rows, 144 of them threats and extortion, and one of 298
     by_block = [[row for row in rows if row.block == block] for block in blocks]
-    assert sorted(len(b) for b in by_block) == [298] + [320] * 8
-    assert sorted(sum(r.label in DANGEROUS for r in b) for b in by_block) == [60] + [144] * 8
+    assert sorted(len(b) for b in by_block) == sizes
+    assert sorted(sum(r.label in DANGEROUS for r in b) for b in by_block) == dangerous
 
 
 def test_a_row_of_unknown_label_names_the_file_and_line(tmp_path: Path) -> None:

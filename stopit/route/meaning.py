@@ -203,7 +203,14 @@ class Sensed:
     whole: bool = True  # the window is a whole text (a short message, or the reporter's words), not a part of one
 
     def words(self) -> tuple[str, ...]:
-        return (f"chance {self.chance:.2f} of {self.category}", self.excerpt)
+        return (f"chance {shown(self.chance)} of {self.category}", self.excerpt)
+
+
+def shown(chance: float) -> str:
+    """A chance as staff read it: cut, never rounded up, so that 0.996 is not shown as a certain 1.00, and with a
+    third decimal from 0.99, where the thresholds (0.995 for a part of a long mail) tell such chances apart."""
+    places = 2 if chance < 0.99 else 3
+    return f"{math.floor(chance * 10**places) / 10**places:.{places}f}"
 
 
 @dataclass(frozen=True)
