@@ -304,7 +304,8 @@ def test_what_the_patterns_miss_the_meaning_flags_and_explain_says_so() -> None:
 
 @pytest.mark.parametrize(
     ("chance", "said"),
-    [(0.424, "0.42"), (0.989, "0.98"), (0.9949, "0.994"), (0.9961, "0.996"), (0.99995, "0.999"), (1.0, "1.000")],
+    [(0.424, "0.42"), (0.57, "0.57"), (0.29, "0.29"), (0.989, "0.98"), (0.9949, "0.994"), (0.9961, "0.996"),
+     (0.99995, "0.999"), (1.0, "1.000"), (0.0, "0.00"), (2.5e-07, "0.00")],
 )
 def test_staff_see_a_chance_cut_never_rounded_up_to_certainty(chance: float, said: str) -> None:
     # "chance 1.00" was shown for 0.996: below the part of a long mail's 0.995 it must read below, and never certain

@@ -30,6 +30,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -209,8 +210,9 @@ class Sensed:
 def shown(chance: float) -> str:
     """A chance as staff read it: cut, never rounded up, so that 0.996 is not shown as a certain 1.00, and with a
     third decimal from 0.99, where the thresholds (0.995 for a part of a long mail) tell such chances apart."""
-    places = 2 if chance < 0.99 else 3
-    return f"{math.floor(chance * 10**places) / 10**places:.{places}f}"
+    places = Decimal("0.01") if chance < 0.99 else Decimal("0.001")
+    # cut the number as written (repr), not the float times 100: 0.57 * 100 is 56.99999999999999
+    return str(Decimal(repr(float(chance))).quantize(places, rounding=ROUND_DOWN))
 
 
 @dataclass(frozen=True)
