@@ -211,7 +211,8 @@ def shown(chance: float) -> str:
     """A chance as staff read it: cut, never rounded up, so that 0.996 is not shown as a certain 1.00, and with a
     third decimal from 0.99, where the thresholds (0.995 for a part of a long mail) tell such chances apart."""
     places = Decimal("0.01") if chance < 0.99 else Decimal("0.001")
-    # cut the number as written (repr), not the float times 100: 0.57 * 100 is 56.99999999999999
+    # cut the number as written (repr), not the float times 100 (0.57 * 100 is 56.99999999999999); float() first,
+    # as numpy 2 writes its own numbers "np.float64(0.57)"
     return str(Decimal(repr(float(chance))).quantize(places, rounding=ROUND_DOWN))
 
 
