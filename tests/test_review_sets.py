@@ -15,11 +15,12 @@ REVIEW = ROOT / "bench" / "data" / "review"
 # Each file's form as its header says: its authors' sizes and their threats and extortion. Session 13: eight authors
 # of the usual form (320 rows, 144 of them dangerous) and one of 298 rows of photo talk; session 14: four of the usual
 # form and three of ordinary talk in the words of threats; session 15: four of ordinary talk in the words of threats,
-# each beside threats in the same words, and two of the usual form.
+# each beside threats in the same words, and two of the usual form; session 16: two of the usual form.
 FORMS = {
     "session13-authors.tsv": ("session 13 additions", [298] + [320] * 8, [60] + [144] * 8),
     "session14-authors.tsv": ("session 14 additions", [320] * 7, [48, 48, 64] + [144] * 4),
     "session15-authors.tsv": ("session 15 additions", [320] * 6, [96, 96, 104, 120, 144, 144]),
+    "session16-authors.tsv": ("session 16 additions", [320] * 2, [144] * 2),
 }
 
 
