@@ -14,7 +14,7 @@ from stopit.ingest.parse import envelope_of
 from stopit.models import Facts, RawMessage
 from stopit.pipeline import plan
 from stopit.route import Route
-from stopit.route.rules import load_rules, read_rules, rule_dirs
+from stopit.route.rules import RuleSet, load_rules, read_rules, rule_dirs
 from tests.conftest import ROOT, stopit
 from tests.servers import write_config
 
@@ -241,16 +241,23 @@ def quoted_acknowledgement() -> str:
     return f"Adding one more message from him below.\n\nOn Tue, 17 Nov 2026, Stopit <stopit@campus.example.edu> wrote:\n{quoted}\n"
 
 
+def site_rules(tmp_path: Path, patterns: str) -> RuleSet:
+    """The shipped rules with a site's own pattern file `patterns` (its TOML) beside them."""
+    (tmp_path / "patterns").mkdir()
+    (tmp_path / "patterns" / "site.toml").write_text(patterns)
+    ruleset, problems = read_rules(rule_dirs([str(tmp_path)]), QUEUES)
+    assert problems == []
+    return ruleset
+
+
 def test_the_desks_quoted_acknowledgement_is_not_read(tmp_path: Path) -> None:
     # A site pattern made of the acknowledgement's own words: it must not fire on the quoted ack,
     # and must fire when the reporter writes those words themselves.
-    (tmp_path / "patterns").mkdir()
-    (tmp_path / "patterns" / "site.toml").write_text(
+    ruleset = site_rules(
+        tmp_path,
         '[terms.desk-words]\nen = ["sent us may be a threat"]\n\n'
-        '[[pattern]]\nname = "desk words"\ncategory = "threat"\nweight = 9\nall = ["desk-words"]\n'
+        '[[pattern]]\nname = "desk words"\ncategory = "threat"\nweight = 9\nall = ["desk-words"]\n',
     )
-    ruleset, problems = read_rules(rule_dirs([str(tmp_path)]), QUEUES)
-    assert problems == []
     ack = quoted_acknowledgement()
     assert "What you sent us may be a threat to your" in ack
     quoted = decide(report(ack, "see you tomorrow at the study group"), ruleset)

@@ -7,8 +7,11 @@ each test fails when its pattern class does, whatever the models beside them rea
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.test_threat import site_rules
 from tests.test_threat_session11 import judge, named
 
 # The spoiler that makes "I'll kill you" a joke is often named a few words after "if you" ("wenn du das Ende vom
@@ -69,6 +72,30 @@ SPLIT_VERBS = [
 ]
 
 
+# A word of games or errands within six words keeps violence words off the police ("I'll kill you at ping pong").
+# A hostile sender's words (written against the lists as they were): the common words in those lists ("round",
+# "court", "score", "record", "heart", "Runde", "corazón") and a game *denied* ("this is not a game") hid plain
+# threats, which the meaning does not catch either (it reads "I will kill you." as a joke among friends).
+BESIDE_GAME_WORDS = [
+    "I'll come round to yours tonight and kill you.",
+    "See you at the court hearing. After that I'll kill you.",
+    "I'll put a bullet in your heart, you snake.",
+    "I'll settle the score tonight: I'll break your legs.",
+    "For the record: I will kill you if you go to the dean.",
+    "Das ist kein Spiel mehr, ich bring dich um.",
+    "Ce n'est pas un jeu : je vais te tuer.",
+    "Esto no es ningún juego, te voy a matar.",
+    "Je te plante un couteau dans le cœur si tu parles.",
+]
+
+GAMES_STILL_GAMES = [
+    "I'm going to destroy you in the final round tonight, get ready",
+    "Wir machen euch in der nächsten Runde fertig, Jungs",
+    "I'll crush you on the tennis court tomorrow, bring your racket",
+    "You're killing me, my heart can't take this season",
+]
+
+
 HARMLESS_TWINS = [
     "Ich sterbe vor Langeweile in diesem Seminar, bring mich um",
     "Wir machen euch beim Turnier am Samstag platt 😂",
@@ -79,7 +106,9 @@ HARMLESS_TWINS = [
 
 @pytest.mark.parametrize(
     ("kind", "message"),
-    [("spoiler in passing", m) for m in SPOILER_IN_PASSING] + [("split verb", m) for m in SPLIT_VERBS],
+    [("spoiler in passing", m) for m in SPOILER_IN_PASSING]
+    + [("split verb", m) for m in SPLIT_VERBS]
+    + [("beside a word of games", m) for m in BESIDE_GAME_WORDS],
 )
 def test_these_threats_reach_the_police(kind: str, message: str) -> None:
     danger = judge(message)
@@ -88,8 +117,27 @@ def test_these_threats_reach_the_police(kind: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "message"),
-    [("spoiler after if you", m) for m in FAR_SPOILERS] + [("dying of laughter, a match", m) for m in HARMLESS_TWINS],
+    [("spoiler after if you", m) for m in FAR_SPOILERS]
+    + [("dying of laughter, a match", m) for m in HARMLESS_TWINS]
+    + [("a game", m) for m in GAMES_STILL_GAMES],
 )
 def test_these_jokes_stay_off_the_police(kind: str, message: str) -> None:
     danger = judge(message)
     assert danger.band != "police", (kind, danger.reasons)
+
+
+def test_a_word_denied_right_before_it_cancels_nothing(tmp_path: Path) -> None:
+    # the rule itself, on a site's pattern: its `unless_near` word cancels it, unless `denial` stands right before
+    ruleset = site_rules(
+        tmp_path,
+        '[terms.bang]\nen = ["bang bang"]\n\n[terms.toy]\nen = ["toy"]\n\n'
+        '[[pattern]]\nname = "bang"\ncategory = "threat"\nweight = 1\nall = ["bang"]\nunless_near = ["toy"]\n',
+    )
+
+    def found(text: str) -> bool:
+        return "bang" in named(ruleset.patterns.judge([("message", text)]))
+
+    assert found("bang bang, said the boy")
+    assert not found("bang bang, with a toy")
+    assert found("bang bang, and not a toy")
+    assert not found("bang bang, not with a toy")  # "not" is not right before the word

@@ -42,6 +42,9 @@ BAND_WORDS = {"police": "police", "flag": "possible threat", "none": "below"}
 MAX_WORDS = 1_500
 MAX_HITS = 40  # hits kept per group and text
 NEAR = 6  # words either side that `unless_near` looks at
+# The term group whose words, right before an `unless_near` word, take that word's power to cancel: "das ist kein
+# Spiel", "not a game", "no es un juego" say the harm is meant, not that it is play (common.toml, `denial`).
+DENIAL = "denial"
 PATTERN_KEYS = {
     "name",
     "says",
@@ -573,8 +576,11 @@ class Pattern:
         for group in self.unless_preceded_by:
             if any(h.end in starts for h in hits.get(group, ())):
                 return True
+        denied = {d.end for d in hits.get(DENIAL, ())}
         for group in self.unless_near:
-            if any(h.end >= start - NEAR and h.start <= end + NEAR for h in hits.get(group, ())):
+            if any(
+                h.end >= start - NEAR and h.start <= end + NEAR and h.start not in denied for h in hits.get(group, ())
+            ):
                 return True
         return False
 
