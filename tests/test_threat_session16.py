@@ -86,6 +86,10 @@ BESIDE_GAME_WORDS = [
     "Ce n'est pas un jeu : je vais te tuer.",
     "Esto no es ningún juego, te voy a matar.",
     "Je te plante un couteau dans le cœur si tu parles.",
+    # "at stake" says the opposite of a game
+    "Deine Zukunft steht auf dem Spiel, ich stech dich ab.",
+    "Ton avenir est en jeu, je vais te tuer.",
+    "Tu carrera está en juego, te voy a matar.",
 ]
 
 GAMES_STILL_GAMES = [
@@ -93,6 +97,25 @@ GAMES_STILL_GAMES = [
     "Wir machen euch in der nächsten Runde fertig, Jungs",
     "I'll crush you on the tennis court tomorrow, bring your racket",
     "You're killing me, my heart can't take this season",
+]
+
+
+# Words of errands, news, costs, kitchens… cancel a match only within its own clause (stopit/route/danger.py,
+# CLAUSE_BOUND): in another clause they say nothing of it. Laughter, games and spoilers still reach across.
+OTHER_CLAUSE = [
+    "That was my last message, I'm going to kill you.",
+    "I don't care if they arrest me. I will kill you.",
+    "Bring your notes if you like, I'll stab you anyway.",
+    "Tu peux appeler le journal, je vais te tuer.",
+    "Me da igual salir en las noticias: te voy a matar.",
+    "Das war meine letzte Nachricht. Ich bring dich um.",
+]
+
+SAME_CLAUSE = [
+    "I'll shoot you the file before the meeting",
+    "Ich schieß dir die Datei gleich rüber, versprochen",
+    "I'm going to kill you. lol",
+    "Te voy a matar. Jajaja, qué partido",
 ]
 
 
@@ -108,7 +131,8 @@ HARMLESS_TWINS = [
     ("kind", "message"),
     [("spoiler in passing", m) for m in SPOILER_IN_PASSING]
     + [("split verb", m) for m in SPLIT_VERBS]
-    + [("beside a word of games", m) for m in BESIDE_GAME_WORDS],
+    + [("beside a word of games", m) for m in BESIDE_GAME_WORDS]
+    + [("an ordinary word in another clause", m) for m in OTHER_CLAUSE],
 )
 def test_these_threats_reach_the_police(kind: str, message: str) -> None:
     danger = judge(message)
@@ -119,7 +143,8 @@ def test_these_threats_reach_the_police(kind: str, message: str) -> None:
     ("kind", "message"),
     [("spoiler after if you", m) for m in FAR_SPOILERS]
     + [("dying of laughter, a match", m) for m in HARMLESS_TWINS]
-    + [("a game", m) for m in GAMES_STILL_GAMES],
+    + [("a game", m) for m in GAMES_STILL_GAMES]
+    + [("an errand or a laugh", m) for m in SAME_CLAUSE],
 )
 def test_these_jokes_stay_off_the_police(kind: str, message: str) -> None:
     danger = judge(message)
@@ -127,7 +152,8 @@ def test_these_jokes_stay_off_the_police(kind: str, message: str) -> None:
 
 
 def test_a_word_denied_right_before_it_cancels_nothing(tmp_path: Path) -> None:
-    # the rule itself, on a site's pattern: its `unless_near` word cancels it, unless `denial` stands right before
+    # the rule itself, on a site's own pattern: its `unless_near` word cancels it, unless a word of `denial` stands
+    # right before it
     ruleset = site_rules(
         tmp_path,
         '[terms.bang]\nen = ["bang bang"]\n\n[terms.toy]\nen = ["toy"]\n\n'
@@ -137,7 +163,8 @@ def test_a_word_denied_right_before_it_cancels_nothing(tmp_path: Path) -> None:
     def found(text: str) -> bool:
         return "bang" in named(ruleset.patterns.judge([("message", text)]))
 
-    assert found("bang bang, said the boy")
-    assert not found("bang bang, with a toy")
-    assert found("bang bang, and not a toy")
-    assert not found("bang bang, not with a toy")  # "not" is not right before the word
+    assert found("bang bang said the boy")
+    assert not found("bang bang with a toy")
+    assert found("bang bang and not a toy")
+    assert not found("bang bang not with a toy")  # "not" is not right before the word
+    assert not found("bang bang. a toy")  # a site's group sets the scene for the whole message (not CLAUSE_BOUND)

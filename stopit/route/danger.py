@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from itertools import accumulate, compress, pairwise, product
@@ -31,7 +32,7 @@ from stopit.route.meaning import NAME as MEANING
 from stopit.route.meaning import SAYS as MEANING_SAYS
 from stopit.route.meaning import Meaning
 from stopit.route.meaning import read as read_meaning
-from stopit.route.normalise import Normaliser, fold
+from stopit.route.normalise import BREAK, Normaliser, fold
 
 ROLES = ("message", "reporter", "any")
 BANDS = ("police", "flag", "none")
@@ -45,6 +46,26 @@ NEAR = 6  # words either side that `unless_near` looks at
 # The term group whose words, right before an `unless_near` word, take that word's power to cancel: "das ist kein
 # Spiel", "not a game", "no es un juego" say the harm is meant, not that it is play (common.toml, `denial`).
 DENIAL = "denial"
+# The `unless_near` groups whose words cancel a match only within its own clause: words of errands, news, costs,
+# kitchens and lessons name what the clause's verb is about ("I'll shoot you the file", "the suspect said he would
+# kill him, police say"), and in another clause they say nothing of it. A hostile sender's words showed the cost of
+# reading them further (session 16): "You're next on the list, I will kill you", "I don't care if they arrest me.
+# I will kill you" were cancelled, and the meaning does not catch such plain threats either. The other groups
+# (laughter and games, a spoiler, a safety notice, friends, a party, a hunt) set the scene for the whole message.
+CLAUSE_BOUND = frozenset(
+    {
+        "errand",
+        "news",
+        "kitchen",
+        "hypothetical",
+        "ordinary-cost",
+        "lesson-topic",
+        "queue",
+        "reader-task",
+        "repair",
+        "price",
+    }
+)
 PATTERN_KEYS = {
     "name",
     "says",
@@ -553,8 +574,9 @@ class Pattern:
     unless_near: tuple[str, ...]
     file: str
 
-    def find(self, hits: dict[str, list[Hit]]) -> tuple[Hit, ...] | None:
-        """The first set of hits, one per need, close enough together and not cancelled; else None."""
+    def find(self, hits: dict[str, list[Hit]], breaks: Sequence[int] = ()) -> tuple[Hit, ...] | None:
+        """The first set of hits, one per need, close enough together and not cancelled; else None. `breaks`: where
+        the text's clauses end (the places of its BREAK words, in order)."""
         choices = []
         for need in self.needs:
             found = [h for g in need for h in hits.get(g, ())]
@@ -566,23 +588,28 @@ class Pattern:
             end = max(h.end for h in combo)
             if end - start > self.within or _overlap(combo):
                 continue
-            if self._cancelled(combo, start, end, hits):
+            if self._cancelled(combo, start, end, hits, breaks):
                 continue
             return combo
         return None
 
-    def _cancelled(self, combo: tuple[Hit, ...], start: int, end: int, hits: dict[str, list[Hit]]) -> bool:
+    def _cancelled(
+        self, combo: tuple[Hit, ...], start: int, end: int, hits: dict[str, list[Hit]], breaks: Sequence[int]
+    ) -> bool:
         starts = {h.start for h in combo}
         for group in self.unless_preceded_by:
             if any(h.end in starts for h in hits.get(group, ())):
                 return True
         denied = {d.end for d in hits.get(DENIAL, ())}
-        for group in self.unless_near:
-            if any(
-                h.end >= start - NEAR and h.start <= end + NEAR and h.start not in denied for h in hits.get(group, ())
-            ):
-                return True
-        return False
+
+        def cancels(h: Hit, across: bool) -> bool:
+            if h.end < start - NEAR or h.start > end + NEAR or h.start in denied:
+                return False
+            # a clause ends between them when a break lies from the first one's end to the other's start
+            low, high = (h.end, start) if h.end <= start else (end, h.start)
+            return across or low >= high or bisect_left(breaks, low) == bisect_left(breaks, high)
+
+        return any(cancels(h, group not in CLAUSE_BOUND) for group in self.unless_near for h in hits.get(group, ()))
 
 
 def _overlap(combo: tuple[Hit, ...]) -> bool:
@@ -675,12 +702,13 @@ class PatternSet:
                 continue
             read.append((role, words))
             hits = self.index.hits(words)
+            breaks = [at for at, word in enumerate(words) if word == BREAK]
             # Only the patterns whose first part has a hit can match: found by group, tried in file order.
             tried = sorted({n for group in hits for n in self._by_group.get(group, ())}.union(self._by_group[""]))
             for pattern in map(self.patterns.__getitem__, tried):
                 if pattern.name in seen or pattern.role not in (role, "any"):
                     continue
-                combo = pattern.find(hits)
+                combo = pattern.find(hits, breaks)
                 if combo is not None:
                     seen.add(pattern.name)
                     words_of = tuple(h.words for h in combo)
