@@ -119,6 +119,22 @@ SAME_CLAUSE = [
 ]
 
 
+# Plain violence no pattern read at all (the hostile sender's words showed the kind): a throat cut, a car driven at
+# the reader.
+UNREAD_VIOLENCE = [
+    "I'm going to cut your throat when you leave the library.",
+    "Next time I see you on your bike I'll run you over.",
+    "Ich schlitz dir nach der Schicht die Kehle auf.",
+    "Je vais te trancher la gorge devant ta résidence.",
+    "Te voy a rajar la garganta a la salida.",
+]
+
+ERRANDS_IN_THOSE_WORDS = [
+    "Let me run you over the slides before class",
+    "I'll walk you through the form tomorrow, no stress",
+]
+
+
 HARMLESS_TWINS = [
     "Ich sterbe vor Langeweile in diesem Seminar, bring mich um",
     "Wir machen euch beim Turnier am Samstag platt 😂",
@@ -132,7 +148,8 @@ HARMLESS_TWINS = [
     [("spoiler in passing", m) for m in SPOILER_IN_PASSING]
     + [("split verb", m) for m in SPLIT_VERBS]
     + [("beside a word of games", m) for m in BESIDE_GAME_WORDS]
-    + [("an ordinary word in another clause", m) for m in OTHER_CLAUSE],
+    + [("an ordinary word in another clause", m) for m in OTHER_CLAUSE]
+    + [("violence no pattern read", m) for m in UNREAD_VIOLENCE],
 )
 def test_these_threats_reach_the_police(kind: str, message: str) -> None:
     danger = judge(message)
@@ -144,7 +161,8 @@ def test_these_threats_reach_the_police(kind: str, message: str) -> None:
     [("spoiler after if you", m) for m in FAR_SPOILERS]
     + [("dying of laughter, a match", m) for m in HARMLESS_TWINS]
     + [("a game", m) for m in GAMES_STILL_GAMES]
-    + [("an errand or a laugh", m) for m in SAME_CLAUSE],
+    + [("an errand or a laugh", m) for m in SAME_CLAUSE]
+    + [("an errand", m) for m in ERRANDS_IN_THOSE_WORDS],
 )
 def test_these_jokes_stay_off_the_police(kind: str, message: str) -> None:
     danger = judge(message)
