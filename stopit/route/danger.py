@@ -574,7 +574,7 @@ class Pattern:
     unless_near: tuple[str, ...]
     file: str
 
-    def find(self, hits: dict[str, list[Hit]], breaks: Sequence[int] = ()) -> tuple[Hit, ...] | None:
+    def find(self, hits: dict[str, list[Hit]], breaks: Sequence[int]) -> tuple[Hit, ...] | None:
         """The first set of hits, one per need, close enough together and not cancelled; else None. `breaks`: where
         the text's clauses end (the places of its BREAK words, in order)."""
         choices = []
